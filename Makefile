@@ -1,0 +1,165 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# passt / pasta: build, test and install
+#
+#   make              build passt, and pasta as a link to it
+#   make asan         build passt.asan / pasta.asan (AddressSanitizer + UBSan)
+#   make check        install test dependencies if missing, run every test
+#   make unit         unit tests only
+#   make fuzz         build the libFuzzer targets (clang)
+#   make fuzz-run     run each fuzzer for FUZZ_SECONDS
+#   make integration  pytest integration tests against ./passt
+#   make install      PREFIX=/usr/local DESTDIR=
+
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1)
+
+CC ?= cc
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+FUZZ_SECONDS ?= 20
+PYTEST ?= /usr/bin/python3 -m pytest
+
+WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wno-unused-parameter
+HARDEN := -fPIE -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
+	  -fstack-clash-protection
+BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Isrc -DVERSION=\"$(VERSION)\" \
+	       -pipe $(WARN)
+CFLAGS ?= -O2 -g
+LDFLAGS_HARDEN := -pie -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack
+
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	     -fno-sanitize-recover=undefined -O1 -g
+
+SRCS := $(sort $(shell find src -name '*.c'))
+LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+HDRS := $(shell find src -name '*.h')
+
+OBJS := $(SRCS:src/%.c=build/obj/%.o)
+LIB_OBJS := $(LIB_SRCS:src/%.c=build/obj/%.o)
+ASAN_OBJS := $(SRCS:src/%.c=build/asan/%.o)
+ASAN_LIB_OBJS := $(LIB_SRCS:src/%.c=build/asan/%.o)
+FUZZ_LIB_OBJS := $(LIB_SRCS:src/%.c=build/fuzzobj/%.o)
+
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/unit/%)
+UNIT_SUPPORT := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
+
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+
+HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
+HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=build/helpers/%)
+
+.PHONY: all asan clean install uninstall check deps unit fuzz fuzz-run \
+	integration integration-asan clang helpers
+
+all: passt pasta
+
+passt: $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS_HARDEN) $(LDFLAGS) -o $@ $^
+
+pasta: passt
+	ln -sf passt $@
+
+build/obj/%.o: src/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(HARDEN) $(CFLAGS) -c -o $@ $<
+
+asan: passt.asan pasta.asan
+
+passt.asan: $(ASAN_OBJS)
+	$(CC) $(SAN_FLAGS) -pie -o $@ $^
+
+pasta.asan: passt.asan
+	ln -sf passt.asan $@
+
+build/asan/%.o: src/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -fPIE $(SAN_FLAGS) -DSANITIZER_BUILD -c -o $@ $<
+
+# Build once more with clang, to keep both compilers warning-free
+clang:
+	$(MAKE) -B CC=clang build/clang/passt
+
+build/clang/passt: $(SRCS) $(HDRS)
+	@mkdir -p build/clang
+	clang $(BASE_CFLAGS) $(HARDEN) -O2 $(LDFLAGS_HARDEN) -o $@ $(SRCS)
+
+# Unit tests: each tests/unit/test_*.c is a program linked with every module
+# but main.c, under the sanitizers
+build/unit/%: tests/unit/%.c $(UNIT_SUPPORT) $(ASAN_LIB_OBJS) tests/unit/unit.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -Itests/unit $(SAN_FLAGS) -o $@ $< \
+		$(UNIT_SUPPORT) $(ASAN_LIB_OBJS)
+
+unit: $(UNIT_BINS)
+	@fail=0; for t in $(UNIT_BINS); do \
+		echo "== $$t"; $$t || fail=1; \
+	done; exit $$fail
+
+# libFuzzer targets, one per parser of guest input
+build/fuzzobj/%.o: src/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	clang $(BASE_CFLAGS) -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
+		-DFUZZING -c -o $@ $<
+
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	clang $(BASE_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
+		-DFUZZING -o $@ $< $(FUZZ_LIB_OBJS)
+
+fuzz: $(FUZZ_BINS)
+
+fuzz-run: $(FUZZ_BINS)
+	@for f in $(FUZZ_BINS); do \
+		n=$$(basename $$f); c=tests/fuzz/corpus/$$n; \
+		mkdir -p build/fuzz/corpus/$$n; \
+		echo "== $$n for $(FUZZ_SECONDS)s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+			-print_final_stats=1 build/fuzz/corpus/$$n \
+			$$( [ -d $$c ] && echo $$c ) 2>build/fuzz/$$n.log || \
+			{ tail -50 build/fuzz/$$n.log; exit 1; }; \
+		grep -E 'stat::number_of_executed_units' build/fuzz/$$n.log; \
+	done
+
+build/helpers/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -O2 -o $@ $<
+
+helpers: $(HELPER_BINS)
+
+integration: all helpers
+	$(PYTEST) -v tests/integration
+
+integration-asan: asan helpers
+	PASST_BIN=$(CURDIR)/passt.asan $(PYTEST) -v tests/integration
+
+deps:
+	tests/deps.sh
+
+# Everything CI runs: dependencies, both compilers, unit tests, fuzzers for
+# a bounded time, integration tests against the normal and sanitizer builds
+check: deps
+	$(MAKE) all
+	$(MAKE) clang
+	$(MAKE) unit
+	$(MAKE) fuzz-run
+	$(MAKE) integration
+	$(MAKE) integration-asan
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 passt $(DESTDIR)$(BINDIR)/passt
+	ln -sf passt $(DESTDIR)$(BINDIR)/pasta
+	install -m 644 doc/passt.1 $(DESTDIR)$(MANDIR)/man1/passt.1
+	ln -sf passt.1 $(DESTDIR)$(MANDIR)/man1/pasta.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/passt $(DESTDIR)$(BINDIR)/pasta
+	rm -f $(DESTDIR)$(MANDIR)/man1/passt.1 $(DESTDIR)$(MANDIR)/man1/pasta.1
+
+clean:
+	rm -rf build passt pasta passt.asan pasta.asan

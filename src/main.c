@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * main.c - start-up and the main loop of passt and pasta
+ *
+ * Theory of operation: one binary, two modes, chosen by the name it's run
+ * as (pasta is a link to passt). Start-up parses the command line, completes
+ * the configuration from the host, opens everything we'll ever need (log,
+ * capture and PID files, the UNIX socket or the tap device), then forks to
+ * background unless told not to, and runs a single epoll loop. Each
+ * descriptor in the epoll set carries a typed reference, so the loop is a
+ * switch on the type.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+
+#include "conf/conf.h"
+#include "conf/ctx.h"
+#include "frontend/pcap.h"
+#include "frontend/tap.h"
+#include "ns/pasta.h"
+#include "util/epoll_ref.h"
+#include "util/log.h"
+#include "util/util.h"
+
+#define EPOLL_EVENTS_MAX	64
+
+static struct ctx ctx;
+
+/**
+ * write_pid_file() - write a PID to the PID file, if one was requested
+ * @fd:		open PID file, or -1
+ * @pid:	PID to write
+ */
+static void write_pid_file(int fd, pid_t pid)
+{
+	char buf[32];
+	int n;
+
+	if (fd < 0)
+		return;
+	n = snprintf(buf, sizeof(buf), "%i\n", pid);
+	if (write(fd, buf, n) != n)
+		log_warn("Can't write PID file: %s", strerror(errno));
+	close(fd);
+}
+
+/**
+ * daemonise() - fork to background, the parent writes the PID file and exits
+ * @pid_fd:	open PID file, or -1
+ */
+static void daemonise(int pid_fd)
+{
+	pid_t pid = fork();
+	int null;
+
+	if (pid < 0) {
+		log_perror("fork");
+		exit(EXIT_FAILURE);
+	}
+	if (pid) {
+		write_pid_file(pid_fd, pid);
+		_exit(EXIT_SUCCESS);
+	}
+	if (pid_fd >= 0)
+		close(pid_fd);
+
+	setsid();
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		if (null > STDERR_FILENO)
+			close(null);
+	}
+	log_stderr_closed();
+}
+
+/**
+ * signals_init() - route SIGCHLD through a signalfd in the epoll set
+ * @c:		execution context
+ *
+ * Return: 0 on success, -errno on failure
+ */
+static int signals_init(struct ctx *c)
+{
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (epoll_add_ref(c->epollfd, EPOLL_TYPE_SIGNAL, fd, EPOLLIN))
+		return -errno;
+	return 0;
+}
+
+/**
+ * signal_handler() - read pending signals from the signalfd
+ * @fd:		signalfd
+ */
+static void signal_handler(int fd)
+{
+	struct signalfd_siginfo si;
+
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD)
+			pasta_child_exited();
+	}
+}
+
+/**
+ * main_loop() - wait for events and dispatch them by reference type
+ * @c:		execution context
+ */
+static void __attribute__((noreturn)) main_loop(struct ctx *c)
+{
+	struct epoll_event events[EPOLL_EVENTS_MAX];
+
+	for (;;) {
+		int n = epoll_wait(c->epollfd, events, EPOLL_EVENTS_MAX, -1);
+		int i;
+
+		if (n < 0 && errno != EINTR) {
+			log_perror("epoll_wait");
+			exit(EXIT_FAILURE);
+		}
+
+		for (i = 0; i < n; i++) {
+			union epoll_ref ref = { .u64 = events[i].data.u64 };
+			uint32_t ev = events[i].events;
+
+			switch (ref.type) {
+			case EPOLL_TYPE_TAP_LISTEN:
+				tap_listen_handler(c);
+				break;
+			case EPOLL_TYPE_TAP_STREAM:
+				/* Stale events after a disconnection */
+				if (ref.fd == c->fd_tap)
+					tap_stream_handler(c, ev);
+				break;
+			case EPOLL_TYPE_TAP_DEV:
+				tap_dev_handler(c, ev);
+				break;
+			case EPOLL_TYPE_SIGNAL:
+				signal_handler(ref.fd);
+				break;
+			case EPOLL_TYPE_NS_PIDFD:
+				log_info("Namespace process exited, exiting");
+				exit(EXIT_SUCCESS);
+			case EPOLL_TYPE_NS_INOTIFY:
+				pasta_inotify_handler(ref.fd);
+				break;
+			default:
+				break;
+			}
+		}
+	}
+}
+
+/**
+ * logging_init() - set up log sinks and verbosity from the command line
+ * @c:		execution context
+ */
+static void logging_init(const struct ctx *c)
+{
+	if (c->trace)
+		log_set_level(LOG_TRACE);
+	else if (c->debug)
+		log_set_level(LOG_DEBUG);
+	else if (c->quiet)
+		log_set_level(LOG_WARNING);
+	else
+		log_set_level(LOG_INFO);
+
+	if (*c->log_file) {
+		int rc = log_open_file(c->log_file, c->log_size);
+
+		if (rc) {
+			fprintf(stderr, "Can't open log file %s: %s\n",
+				c->log_file, strerror(-rc));
+			exit(EXIT_FAILURE);
+		}
+		return;
+	}
+
+	/* Debug output goes to standard error only, not to the system log */
+	log_to_syslog(!c->debug);
+	log_to_stderr(true);
+}
+
+/**
+ * main() - entry point for both passt and pasta
+ * @argc:	argument count
+ * @argv:	arguments
+ *
+ * Return: 0 once done, 1 on failure, or the spawned command's status (pasta)
+ */
+int main(int argc, char **argv)
+{
+	struct ctx *c = &ctx;
+	char name_buf[PATH_MAX];
+	const char *name;
+	int pid_fd = -1;
+
+	snprintf(name_buf, sizeof(name_buf), "%s", argv[0]);
+	name = basename(name_buf);
+	c->mode = strncmp(name, "pasta", 5) ? MODE_PASST : MODE_PASTA;
+	log_set_name(c->mode == MODE_PASTA ? "pasta" : "passt");
+
+	/* A client going away must not kill us: writes fail with EPIPE */
+	signal(SIGPIPE, SIG_IGN);
+
+	conf_parse(c, argc, argv);
+	logging_init(c);
+	conf_derive(c);
+
+	if (*c->pcap_file) {
+		int rc = pcap_open(c->pcap_file);
+
+		if (rc) {
+			log_err("Can't open capture file %s: %s",
+				c->pcap_file, strerror(-rc));
+			exit(EXIT_FAILURE);
+		}
+		log_info("Saving packet capture to %s", c->pcap_file);
+	}
+
+	if (*c->pid_file) {
+		pid_fd = open(c->pid_file,
+			      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (pid_fd < 0) {
+			log_err("Can't open PID file %s: %s", c->pid_file,
+				strerror(errno));
+			exit(EXIT_FAILURE);
+		}
+	}
+
+	c->epollfd = epoll_create1(EPOLL_CLOEXEC);
+	if (c->epollfd < 0) {
+		log_perror("epoll_create1");
+		exit(EXIT_FAILURE);
+	}
+
+	if (c->mode == MODE_PASST) {
+		if (tap_sock_init(c))
+			exit(EXIT_FAILURE);
+	} else {
+		if (pasta_start(c))
+			exit(EXIT_FAILURE);
+	}
+
+	conf_print(c);
+
+	if (!c->foreground)
+		daemonise(pid_fd);
+	else
+		write_pid_file(pid_fd, getpid());
+
+	if (tap_register(c) || signals_init(c) ||
+	    (c->mode == MODE_PASTA && pasta_watch_ns(c))) {
+		log_perror("Can't set up event loop");
+		exit(EXIT_FAILURE);
+	}
+
+	if (c->mode == MODE_PASTA)
+		pasta_release_child();
+
+	main_loop(c);
+}

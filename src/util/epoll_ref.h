@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * epoll_ref.h - typed references stored in epoll events
+ *
+ * Every file descriptor in the epoll set carries one of these as its 64-bit
+ * event data, so the main loop dispatches with a switch on the type instead
+ * of looking the descriptor up.
+ */
+#ifndef UTIL_EPOLL_REF_H
+#define UTIL_EPOLL_REF_H
+
+#include <stdint.h>
+#include <sys/epoll.h>
+
+enum epoll_type {
+	EPOLL_TYPE_NONE = 0,
+	EPOLL_TYPE_TAP_LISTEN,	/* passt: listening UNIX socket */
+	EPOLL_TYPE_TAP_STREAM,	/* passt: connected qemu stream socket */
+	EPOLL_TYPE_TAP_DEV,	/* pasta: tap device */
+	EPOLL_TYPE_SIGNAL,	/* signalfd */
+	EPOLL_TYPE_NS_PIDFD,	/* pasta: process of the target namespace */
+	EPOLL_TYPE_NS_INOTIFY,	/* pasta: directory of the netns file */
+};
+
+/**
+ * union epoll_ref - what an epoll event refers to
+ * @type:	enum epoll_type
+ * @fd:		file descriptor
+ * @index:	index in a table of the module owning @type (flows later)
+ * @u64:	the whole reference, as stored in struct epoll_event
+ */
+union epoll_ref {
+	struct {
+		uint8_t type;
+		int32_t fd;
+		uint32_t index : 24;
+	} __attribute__((packed));
+	uint64_t u64;
+};
+
+_Static_assert(sizeof(union epoll_ref) == sizeof(uint64_t),
+	       "epoll reference must fit in epoll_event data");
+
+/**
+ * epoll_add_ref() - add a descriptor to the epoll set with a typed reference
+ * @epollfd:	epoll descriptor
+ * @type:	enum epoll_type
+ * @fd:		descriptor to add
+ * @events:	EPOLLIN and friends
+ *
+ * Return: 0 on success, -1 with errno set on failure
+ */
+static inline int epoll_add_ref(int epollfd, enum epoll_type type, int fd,
+				uint32_t events)
+{
+	union epoll_ref ref = { .type = type, .fd = fd };
+	struct epoll_event ev = { .events = events, .data.u64 = ref.u64 };
+
+	return epoll_ctl(epollfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+#endif /* UTIL_EPOLL_REF_H */
