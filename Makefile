@@ -20,6 +20,13 @@ MANDIR ?= $(PREFIX)/share/man
 DESTDIR ?=
 
 FUZZ_SECONDS ?= 20
+
+# Quiet build lines unless V=1
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
 PYTEST ?= /usr/bin/python3 -m pytest
 
 WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wno-unused-parameter
@@ -59,26 +66,30 @@ HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=build/helpers/%)
 all: passt pasta
 
 passt: $(OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS_HARDEN) $(LDFLAGS) -o $@ $^
+	@echo '  LD      $@'
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS_HARDEN) $(LDFLAGS) -o $@ $^
 
 pasta: passt
 	ln -sf passt $@
 
 build/obj/%.o: src/%.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(HARDEN) $(CFLAGS) -c -o $@ $<
+	@echo '  CC      $<'
+	$(Q)$(CC) $(BASE_CFLAGS) $(HARDEN) $(CFLAGS) -c -o $@ $<
 
 asan: passt.asan pasta.asan
 
 passt.asan: $(ASAN_OBJS)
-	$(CC) $(SAN_FLAGS) -pie -o $@ $^
+	@echo '  LD      $@'
+	$(Q)$(CC) $(SAN_FLAGS) -pie -o $@ $^
 
 pasta.asan: passt.asan
 	ln -sf passt.asan $@
 
 build/asan/%.o: src/%.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -fPIE $(SAN_FLAGS) -DSANITIZER_BUILD -c -o $@ $<
+	@echo '  CC asan $<'
+	$(Q)$(CC) $(BASE_CFLAGS) -fPIE $(SAN_FLAGS) -DSANITIZER_BUILD -c -o $@ $<
 
 # Build once more with clang, to keep both compilers warning-free
 clang:
@@ -92,7 +103,8 @@ build/clang/passt: $(SRCS) $(HDRS)
 # but main.c, under the sanitizers
 build/unit/%: tests/unit/%.c $(UNIT_SUPPORT) $(ASAN_LIB_OBJS) tests/unit/unit.h
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -Itests/unit $(SAN_FLAGS) -o $@ $< \
+	@echo '  LD      $@'
+	$(Q)$(CC) $(BASE_CFLAGS) -Itests/unit $(SAN_FLAGS) -o $@ $< \
 		$(UNIT_SUPPORT) $(ASAN_LIB_OBJS)
 
 unit: $(UNIT_BINS)
@@ -103,12 +115,14 @@ unit: $(UNIT_BINS)
 # libFuzzer targets, one per parser of guest input
 build/fuzzobj/%.o: src/%.c $(HDRS)
 	@mkdir -p $(dir $@)
-	clang $(BASE_CFLAGS) -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
+	@echo '  CC fuzz $<'
+	$(Q)clang $(BASE_CFLAGS) -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
 		-DFUZZING -c -o $@ $<
 
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJS)
 	@mkdir -p $(dir $@)
-	clang $(BASE_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
+	@echo '  LD      $@'
+	$(Q)clang $(BASE_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
 		-DFUZZING -o $@ $< $(FUZZ_LIB_OBJS)
 
 fuzz: $(FUZZ_BINS)

@@ -26,6 +26,8 @@
 #include "conf/conf.h"
 #include "conf/ctx.h"
 #include "frontend/pcap.h"
+#include "flow/flow.h"
+#include "flow/tcp.h"
 #include "frontend/tap.h"
 #include "ns/pasta.h"
 #include "util/epoll_ref.h"
@@ -165,6 +167,12 @@ static void __attribute__((noreturn)) main_loop(struct ctx *c)
 			case EPOLL_TYPE_NS_INOTIFY:
 				pasta_inotify_handler(ref.fd);
 				break;
+			case EPOLL_TYPE_TIMER:
+				tcp_timer_handler(c);
+				break;
+			case EPOLL_TYPE_TCP:
+				tcp_sock_handler(c, ref, ev);
+				break;
 			default:
 				break;
 			}
@@ -271,7 +279,13 @@ int main(int argc, char **argv)
 	else
 		write_pid_file(pid_fd, getpid());
 
-	if (tap_register(c) || signals_init(c) ||
+	if (flow_init()) {
+		log_err("Can't initialise the flow table");
+		exit(EXIT_FAILURE);
+	}
+	c->flows_on = true;
+
+	if (tap_register(c) || signals_init(c) || tcp_init(c) ||
 	    (c->mode == MODE_PASTA && pasta_watch_ns(c))) {
 		log_perror("Can't set up event loop");
 		exit(EXIT_FAILURE);

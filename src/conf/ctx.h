@@ -194,6 +194,10 @@ struct ctx {
 	int pasta_argc;
 
 	/* Runtime */
+	bool flows_on;			/* hand L4 frames to flows: set by
+					 * main() only, so that unit tests
+					 * and fuzzers never open sockets
+					 */
 	int fd_tap;			/* tap device or connected socket */
 	int epollfd;
 };

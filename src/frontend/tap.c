@@ -43,6 +43,7 @@
 #include <sys/un.h>
 
 #include "conf/ctx.h"
+#include "flow/tcp.h"
 #include "frontend/pcap.h"
 #include "frontend/tap.h"
 #include "svc/dispatch.h"
@@ -469,6 +470,8 @@ void tap_stream_handler(struct ctx *c, uint32_t events)
 		off += len;
 	}
 
+	tcp_flush(c);
+
 	if (off) {
 		memmove(stream_buf, stream_buf + off, stream_have - off);
 		stream_have -= off;
@@ -507,4 +510,5 @@ void tap_dev_handler(struct ctx *c, uint32_t events)
 		}
 		tap_handle_frame(c, stream_buf, n);
 	}
+	tcp_flush(c);
 }

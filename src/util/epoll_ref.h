@@ -20,6 +20,9 @@ enum epoll_type {
 	EPOLL_TYPE_SIGNAL,	/* signalfd */
 	EPOLL_TYPE_NS_PIDFD,	/* pasta: process of the target namespace */
 	EPOLL_TYPE_NS_INOTIFY,	/* pasta: directory of the netns file */
+	EPOLL_TYPE_TIMER,	/* periodic tick for flow timers */
+	EPOLL_TYPE_TCP,		/* connected TCP socket, index: flow */
+	EPOLL_TYPE_TCP_LISTEN,	/* listening socket of a forwarded port */
 };
 
 /**
