@@ -1,0 +1,561 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * flow.c - the flow table: allocation, iteration, and lookup by addresses
+ *
+ * Theory of operation
+ *
+ * Every TCP connection, UDP flow and ICMP echo flow lives in one entry of a
+ * static table of FLOW_MAX entries (union flow). An entry starts with struct
+ * flow_common: its type, a protocol specific state byte, and two sides, each a
+ * struct flowside with two addresses and two ports. Side 0 is the guest side,
+ * as seen on the tap interface; side 1 is the host side, as seen by our
+ * socket. Protocol modules lay their own struct over the entry.
+ *
+ * Allocation. Entries below the high-water mark flow_hwm have been used at
+ * least once; free ones among them are kept in a LIFO list linked through
+ * the entries themselves (struct flow_free). flow_alloc() pops the list, or
+ * takes the entry at flow_hwm, or fails with -ENOSPC once both run out: the
+ * caller refuses that new connection and nothing else changes. flow_free()
+ * pushes the entry back. Both are O(1), and entries above flow_hwm are never
+ * touched, so their pages of .bss never become resident.
+ *
+ * Iteration. A bitmap has one bit per live entry; flow_next() finds the next
+ * set bit with one word test per 64 entries, so timers walking the table skip
+ * free entries cheaply. Freeing entries while iterating is safe: the bit is
+ * cleared, and the walk goes on from the next index.
+ *
+ * Lookup. Each side of a flow can be put in a hash table, keyed by the flow
+ * type, the side index and the 4-tuple of that side: that's how a frame from
+ * the guest (side 0) or a datagram on a shared socket (side 1) finds its
+ * flow. The hash is SipHash-2-4 with a 128-bit secret from getrandom(), so
+ * that remote peers and guests can't aim for collisions.
+ *
+ * The hash table is an array of FLOW_HASH_SIZE 32-bit slots with open
+ * addressing and linear probing. A slot is zero when empty; otherwise bit 31
+ * is set, bits 16..30 hold 15 more bits of the hash (a tag, so that most
+ * mismatches are rejected without reading the flow entry), and bits 0..15
+ * hold the sidx (flow index and side bit). There are four slots per flow and
+ * at most two keys per flow, so the table is never more than half full.
+ *
+ * Deletion uses backward shifting instead of tombstones: after emptying a
+ * slot, the following entries of the same cluster are moved back into the
+ * hole whenever that doesn't move them before their home slot, until an
+ * empty slot is met. The invariant "every entry is reachable from its home
+ * slot without crossing an empty slot" holds after every operation, with no
+ * degradation under churn. The home slot of an entry is found by hashing the
+ * key again from the flow entry: that's why the type and addresses of a side
+ * must not change while the side is in the hash table.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/random.h>
+
+#include "flow/flow.h"
+#include "flow/siphash.h"
+#include "util/log.h"
+#include "util/util.h"
+
+union flow flowtab[FLOW_MAX];
+
+static uint32_t flow_hashtab[FLOW_HASH_SIZE];
+static uint64_t flow_used[FLOW_MAX / 64];
+static int flow_hwm;
+static int flow_free_head = -1;
+static struct flow_stats flow_stats;
+static struct siphash_key flow_hash_secret;
+
+#define FLOW_HASH_MASK		(FLOW_HASH_SIZE - 1)
+#define SLOT_VALID		(1U << 31)
+#define SLOT_TAG_SHIFT		16
+#define SLOT_TAG_MASK		0x7fffU
+#define SLOT_SIDX_MASK		0xffffU
+
+static const char *const flow_type_names[FLOW_NUM_TYPES] = {
+	[FLOW_NONE]		= "free",
+	[FLOW_TCP]		= "TCP",
+	[FLOW_TCP_SPLICE]	= "TCP splice",
+	[FLOW_UDP]		= "UDP",
+	[FLOW_PING4]		= "ICMP echo",
+	[FLOW_PING6]		= "ICMPv6 echo",
+};
+
+/**
+ * inany_ntop() - format an address, dotted quad if it's IPv4-mapped
+ * @a:		address
+ * @buf:	output buffer, INANY_ADDRSTRLEN bytes are always enough
+ * @size:	size of @buf
+ *
+ * Return: @buf, or NULL if @buf is too small
+ */
+const char *inany_ntop(const union inany_addr *a, char *buf, size_t size)
+{
+	const struct in_addr *v4 = inany_v4(a);
+
+	if (v4)
+		return inet_ntop(AF_INET, v4, buf, size);
+	return inet_ntop(AF_INET6, &a->a6, buf, size);
+}
+
+/**
+ * flow_type_str() - name of a flow type, for logs
+ * @type:	enum flow_type
+ *
+ * Return: static string
+ */
+const char *flow_type_str(unsigned int type)
+{
+	if (type >= FLOW_NUM_TYPES)
+		return "?";
+	return flow_type_names[type];
+}
+
+/**
+ * flow_reset() - empty the table and the hash, zero the counters
+ */
+static void flow_reset(void)
+{
+	memset(flowtab, 0, sizeof(flowtab[0]) * (size_t)flow_hwm);
+	if (flow_stats.hashed)
+		memset(flow_hashtab, 0, sizeof(flow_hashtab));
+	memset(flow_used, 0, sizeof(flow_used));
+	memset(&flow_stats, 0, sizeof(flow_stats));
+	flow_hwm = 0;
+	flow_free_head = -1;
+}
+
+/**
+ * flow_init_seeded() - reset the flow table, with a given hash secret
+ * @key:	16 bytes of secret (tests pass fixed ones, to be reproducible)
+ */
+void flow_init_seeded(const uint8_t key[16])
+{
+	flow_reset();
+	siphash_key_from_bytes(&flow_hash_secret, key);
+}
+
+/**
+ * flow_init() - reset the flow table, with a random hash secret
+ *
+ * Return: 0 on success, negative error code if no randomness is available
+ */
+int flow_init(void)
+{
+	uint8_t key[SIPHASH_KEY_LEN];
+	size_t got = 0;
+
+	while (got < sizeof(key)) {
+		ssize_t n = getrandom(key + got, sizeof(key) - got, 0);
+
+		if (n < 0) {
+			int ret = -errno;
+
+			if (errno == EINTR)
+				continue;
+			log_err("getrandom() for flow hash secret: %s",
+				strerror(errno));
+			return ret;
+		}
+		got += (size_t)n;
+	}
+
+	flow_init_seeded(key);
+	memset(key, 0, sizeof(key));
+	return 0;
+}
+
+/**
+ * flow_is_live() - is a flow index valid and allocated
+ * @idx:	flow index
+ *
+ * Return: true if @idx is in range and holds a flow
+ */
+bool flow_is_live(int idx)
+{
+	if (idx < 0 || idx >= flow_hwm)
+		return false;
+	return flow_used[idx / 64] & (1ULL << (idx % 64));
+}
+
+/**
+ * flow_alloc() - allocate a flow table entry
+ * @type:	type of the new flow, not FLOW_NONE
+ *
+ * Return: index of the new entry, zeroed but for its type, -ENOSPC if the
+ *	   table is full, -EINVAL for a bad type
+ */
+int flow_alloc(enum flow_type type)
+{
+	int idx;
+
+	if (type <= FLOW_NONE || type >= FLOW_NUM_TYPES)
+		return -EINVAL;
+
+	if (flow_free_head >= 0) {
+		idx = flow_free_head;
+		flow_free_head = flowtab[idx].free.next;
+	} else if (flow_hwm < FLOW_MAX) {
+		idx = flow_hwm++;
+	} else {
+		flow_stats.alloc_fail++;
+		return -ENOSPC;
+	}
+
+	memset(&flowtab[idx], 0, sizeof(flowtab[idx]));
+	flowtab[idx].f.type = type;
+	flow_used[idx / 64] |= 1ULL << (idx % 64);
+
+	if (++flow_stats.in_use > flow_stats.max_in_use)
+		flow_stats.max_in_use = flow_stats.in_use;
+
+	return idx;
+}
+
+/**
+ * flow_free() - release a flow table entry, taking its sides out of the hash
+ * @idx:	flow index; freeing a free entry is logged and ignored
+ */
+void flow_free(int idx)
+{
+	if (!flow_is_live(idx)) {
+		log_err("flow: freeing free or invalid flow %d", idx);
+		return;
+	}
+
+	flow_hash_remove(idx, FLOW_SIDE_GUEST);
+	flow_hash_remove(idx, FLOW_SIDE_HOST);
+
+	flow_used[idx / 64] &= ~(1ULL << (idx % 64));
+	flowtab[idx].free.type = FLOW_NONE;
+	flowtab[idx].free.next = flow_free_head;
+	flow_free_head = idx;
+	flow_stats.in_use--;
+}
+
+/**
+ * flow_next() - find the first live flow at or after an index
+ * @idx:	index to start from
+ *
+ * Return: index of a live flow, -1 if there are none from @idx on
+ */
+int flow_next(int idx)
+{
+	int w;
+	uint64_t bits;
+
+	if (idx < 0)
+		idx = 0;
+	if (idx >= flow_hwm)
+		return -1;
+
+	w = idx / 64;
+	bits = flow_used[w] & (~0ULL << (idx % 64));
+	for (;;) {
+		if (bits) {
+			idx = w * 64 + __builtin_ctzll(bits);
+			return idx < flow_hwm ? idx : -1;
+		}
+		if (++w * 64 >= flow_hwm)
+			return -1;
+		bits = flow_used[w];
+	}
+}
+
+/**
+ * flow_hash() - hash a lookup key
+ * @type:	flow type
+ * @side:	side index
+ * @fs:		addresses and ports of that side
+ *
+ * Return: 64-bit SipHash-2-4 of the key, with the table secret
+ */
+static uint64_t flow_hash(uint8_t type, int side, const struct flowside *fs)
+{
+	uint8_t b[38];
+
+	memcpy(b, fs->eaddr.u8, 16);
+	memcpy(b + 16, fs->oaddr.u8, 16);
+	b[32] = fs->eport >> 8;
+	b[33] = fs->eport & 0xff;
+	b[34] = fs->oport >> 8;
+	b[35] = fs->oport & 0xff;
+	b[36] = type;
+	b[37] = (uint8_t)side;
+
+	return siphash_2_4(&flow_hash_secret, b, sizeof(b));
+}
+
+/**
+ * hash_slot() - slot value for an entry
+ * @h:		hash of the key
+ * @sidx:	flow and side
+ *
+ * Return: value to store in the hash table
+ */
+static inline uint32_t hash_slot(uint64_t h, unsigned int sidx)
+{
+	return SLOT_VALID |
+	       ((uint32_t)(h >> 49) & SLOT_TAG_MASK) << SLOT_TAG_SHIFT | sidx;
+}
+
+/**
+ * slot_matches() - does a slot hold the given key
+ * @slot:	slot value, not empty
+ * @h:		hash of the key
+ * @type:	flow type
+ * @side:	side index
+ * @fs:		addresses and ports
+ *
+ * Return: true if the tag and the key stored in the flow entry match
+ */
+static bool slot_matches(uint32_t slot, uint64_t h, uint8_t type, int side,
+			 const struct flowside *fs)
+{
+	unsigned int sidx = slot & SLOT_SIDX_MASK;
+	const struct flow_common *f = &flowtab[FLOW_SIDX_IDX(sidx)].f;
+
+	if ((slot ^ hash_slot(h, 0)) & ~SLOT_SIDX_MASK)
+		return false;
+
+	return (int)FLOW_SIDX_SIDE(sidx) == side && f->type == type &&
+	       flowside_eq(&f->side[side], fs);
+}
+
+/**
+ * slot_home() - home slot of the entry stored in a slot
+ * @slot:	slot value, not empty
+ *
+ * Return: index of the slot its hash points to
+ */
+static unsigned int slot_home(uint32_t slot)
+{
+	unsigned int sidx = slot & SLOT_SIDX_MASK;
+	int side = FLOW_SIDX_SIDE(sidx);
+	const struct flow_common *f = &flowtab[FLOW_SIDX_IDX(sidx)].f;
+
+	return flow_hash(f->type, side, &f->side[side]) & FLOW_HASH_MASK;
+}
+
+/**
+ * flow_hash_insert() - put one side of a flow in the hash table
+ * @idx:	flow index, of a live flow with its type and side set
+ * @side:	FLOW_SIDE_GUEST or FLOW_SIDE_HOST
+ *
+ * Until flow_hash_remove() (or flow_free()), the type and the flowside of
+ * @side must not change.
+ *
+ * Return: 0 on success, -EINVAL for a bad flow or side, -EALREADY if that
+ *	   side is already in the table, -EEXIST if another flow has the same
+ *	   key (type, side and flowside)
+ */
+int flow_hash_insert(int idx, int side)
+{
+	const struct flow_common *f;
+	unsigned int b;
+	uint64_t h;
+
+	if (!flow_is_live(idx) || (side != 0 && side != 1))
+		return -EINVAL;
+
+	f = &flowtab[idx].f;
+	if (f->hashed & (1U << side))
+		return -EALREADY;
+
+	h = flow_hash(f->type, side, &f->side[side]);
+	for (b = h & FLOW_HASH_MASK; flow_hashtab[b];
+	     b = (b + 1) & FLOW_HASH_MASK) {
+		if (slot_matches(flow_hashtab[b], h, f->type, side,
+				 &f->side[side]))
+			return -EEXIST;
+	}
+
+	flow_hashtab[b] = hash_slot(h, FLOW_SIDX(idx, side));
+	flowtab[idx].f.hashed |= 1U << side;
+	flow_stats.hashed++;
+	return 0;
+}
+
+/**
+ * flow_hash_remove() - take one side of a flow out of the hash table
+ * @idx:	flow index
+ * @side:	FLOW_SIDE_GUEST or FLOW_SIDE_HOST; no-op if it's not hashed
+ */
+void flow_hash_remove(int idx, int side)
+{
+	unsigned int sidx, i, j;
+	struct flow_common *f;
+	uint32_t slot;
+
+	if (!flow_is_live(idx) || (side != 0 && side != 1))
+		return;
+
+	f = &flowtab[idx].f;
+	if (!(f->hashed & (1U << side)))
+		return;
+
+	sidx = FLOW_SIDX(idx, side);
+	i = flow_hash(f->type, side, &f->side[side]) & FLOW_HASH_MASK;
+	for (; (slot = flow_hashtab[i]); i = (i + 1) & FLOW_HASH_MASK) {
+		if ((slot & SLOT_SIDX_MASK) == sidx)
+			break;
+	}
+
+	f->hashed &= ~(1U << side);
+	if (!slot) {
+		log_err("flow: %d side %d missing from hash table", idx, side);
+		return;
+	}
+	flow_stats.hashed--;
+
+	/* Backward shift: i is the hole. An entry at j, with home slot h,
+	 * may move into the hole if the hole is cyclically within [h, j),
+	 * that is, if j is at least as far from h as from the hole.
+	 */
+	for (j = (i + 1) & FLOW_HASH_MASK; (slot = flow_hashtab[j]);
+	     j = (j + 1) & FLOW_HASH_MASK) {
+		unsigned int home = slot_home(slot);
+		unsigned int from_home = (j - home) & FLOW_HASH_MASK;
+
+		if (from_home >= ((j - i) & FLOW_HASH_MASK)) {
+			flow_hashtab[i] = slot;
+			i = j;
+		}
+	}
+	flow_hashtab[i] = 0;
+}
+
+/**
+ * flow_lookup() - find a flow by one of its sides
+ * @type:	flow type
+ * @side:	side index the addresses refer to
+ * @fs:		addresses and ports, as stored in that side
+ *
+ * Return: sidx (see FLOW_SIDX()) of the matching flow side, -1 if none
+ */
+int flow_lookup(enum flow_type type, int side, const struct flowside *fs)
+{
+	unsigned int b;
+	uint32_t slot;
+	uint64_t h;
+
+	if (side != 0 && side != 1)
+		return -1;
+
+	h = flow_hash(type, side, fs);
+	for (b = h & FLOW_HASH_MASK; (slot = flow_hashtab[b]);
+	     b = (b + 1) & FLOW_HASH_MASK) {
+		if (slot_matches(slot, h, type, side, fs))
+			return slot & SLOT_SIDX_MASK;
+	}
+
+	return -1;
+}
+
+/**
+ * flow_get_stats() - counters of the flow table
+ *
+ * Return: pointer to the counters, updated as flows come and go
+ */
+const struct flow_stats *flow_get_stats(void)
+{
+	return &flow_stats;
+}
+
+/**
+ * flow_dump() - log counters and every live flow
+ * @level:	log level, LOG_DEBUG for example
+ */
+void flow_dump(int level)
+{
+	char ea[2][INANY_ADDRSTRLEN], oa[2][INANY_ADDRSTRLEN];
+	const struct flow_common *f;
+	int idx, s;
+
+	log_msg(level, "flows: %u in use, %u max, %lu refused, %u hashed",
+		flow_stats.in_use, flow_stats.max_in_use,
+		flow_stats.alloc_fail, flow_stats.hashed);
+
+	flow_foreach(idx) {
+		f = &flowtab[idx].f;
+		for (s = 0; s < 2; s++) {
+			inany_ntop(&f->side[s].eaddr, ea[s], sizeof(ea[s]));
+			inany_ntop(&f->side[s].oaddr, oa[s], sizeof(oa[s]));
+		}
+		log_msg(level,
+			"flow %d %s state %u: guest%s [%s]:%u -> [%s]:%u, "
+			"host%s [%s]:%u -> [%s]:%u",
+			idx, flow_type_str(f->type), f->state,
+			(f->hashed & 1) ? "*" : "",
+			ea[0], f->side[0].eport, oa[0], f->side[0].oport,
+			(f->hashed & 2) ? "*" : "",
+			oa[1], f->side[1].oport, ea[1], f->side[1].eport);
+	}
+}
+
+/**
+ * flow_hash_verify() - check the hash table invariants, for tests and debug
+ *
+ * Every entry must point to a live flow that has that side hashed, carry the
+ * right tag, be reachable from its home slot without an empty slot in
+ * between, and be the only one with its key; the number of entries must
+ * match the counter and the hashed bits of the flows.
+ *
+ * Return: 0 if consistent, -1 (after logging the first problem) otherwise
+ */
+int flow_hash_verify(void)
+{
+	unsigned int b, i, n = 0, bits = 0;
+	int idx;
+
+	for (b = 0; b < FLOW_HASH_SIZE; b++) {
+		uint32_t slot = flow_hashtab[b];
+		unsigned int sidx = slot & SLOT_SIDX_MASK, home;
+		int side = FLOW_SIDX_SIDE(sidx);
+		const struct flow_common *f;
+		uint64_t h;
+
+		if (!slot)
+			continue;
+		n++;
+
+		idx = FLOW_SIDX_IDX(sidx);
+		f = &flowtab[idx].f;
+		if (!flow_is_live(idx) || !(f->hashed & (1U << side))) {
+			log_err("flow hash: slot %u: flow %d side %d unhashed",
+				b, idx, side);
+			return -1;
+		}
+
+		h = flow_hash(f->type, side, &f->side[side]);
+		if (hash_slot(h, sidx) != slot) {
+			log_err("flow hash: slot %u: bad tag", b);
+			return -1;
+		}
+
+		home = h & FLOW_HASH_MASK;
+		for (i = home; i != b; i = (i + 1) & FLOW_HASH_MASK) {
+			if (!flow_hashtab[i]) {
+				log_err("flow hash: slot %u unreachable", b);
+				return -1;
+			}
+			if (slot_matches(flow_hashtab[i], h, f->type, side,
+					 &f->side[side])) {
+				log_err("flow hash: slot %u duplicate", b);
+				return -1;
+			}
+		}
+	}
+
+	flow_foreach(idx)
+		bits += __builtin_popcount(flowtab[idx].f.hashed);
+
+	if (n != flow_stats.hashed || n != bits) {
+		log_err("flow hash: %u entries, counter %u, flows %u",
+			n, flow_stats.hashed, bits);
+		return -1;
+	}
+
+	return 0;
+}

@@ -1,0 +1,1071 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * tcp.c - TCP translation between the guest and host sockets
+ *
+ * Theory of operation
+ *
+ * We don't run a TCP stack of our own: each connection of the guest is
+ * mirrored by an ordinary, non-blocking socket on the host, and the kernel
+ * socket buffers are the only data buffers. The guest-facing side is a thin
+ * segment translator that reflects the state of the host socket:
+ *
+ * Host to guest: data the host peer sent sits in the socket's receive queue
+ * until the guest acknowledges it. We read it with MSG_PEEK straight into the
+ * payload areas of prepared frames (SO_PEEK_OFF makes each peek continue
+ * where the previous one stopped), build the headers around it, and send up
+ * to a batch of frames with a single write to the frontend, within the
+ * window the guest advertised. An acknowledgement from the guest discards
+ * that many bytes from the queue (recv() with MSG_TRUNC, no copy). A
+ * retransmission rewinds the peek offset to the last acknowledged byte and
+ * peeks the same data again. The host peer's FIN shows as end of file once
+ * everything before it was peeked, and becomes our FIN to the guest.
+ *
+ * Guest to host: segments arriving in order are written to the socket, and
+ * we acknowledge only what the kernel took. The window we advertise is the
+ * free space of the socket's send buffer, so a guest can't outrun a slow
+ * host peer: when the buffer fills, the window closes, and we ask epoll to
+ * tell us when there's room again, then update the window. Out of order
+ * segments are dropped: the guest retransmits them, and the duplicate
+ * acknowledgements we send make that quick. A FIN from the guest becomes
+ * shutdown(SHUT_WR) once all data before it is written.
+ *
+ * Handshakes: for a SYN from the guest, we connect() the socket and answer
+ * SYN-ACK only once the connection to the host peer is up; a refusal
+ * becomes an RST. For connections accepted on forwarded ports (-t), we send
+ * a SYN to the guest and complete the handshake when it answers.
+ *
+ * Acknowledgements to the guest are coalesced: frames from the guest are
+ * processed as a batch, connections that owe an ACK are flagged, and
+ * tcp_flush() sends one ACK per connection at the end of the batch.
+ *
+ * Timers are coarse: a periodic tick checks connections whose deadline
+ * passed, for handshake timeouts, retransmissions to the guest (with
+ * exponential back-off and a retry limit) and idle connections.
+ *
+ * Limitations: no selective acknowledgements, timestamps or urgent data
+ * towards the guest; out of order data from the guest is dropped; TCP
+ * checksums of guest segments are not verified (a corrupted segment only
+ * harms the guest's own connection).
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <linux/sockios.h>
+
+#include "conf/ctx.h"
+#include "flow/flow.h"
+#include "flow/tcp.h"
+#include "frontend/tap.h"
+#include "util/epoll_ref.h"
+#include "util/log.h"
+#include "util/util.h"
+#include "wire/checksum.h"
+#include "wire/pkt.h"
+
+#define TCP_FRAMES		128	/* frames to the guest per batch */
+#define TCP_PAYLOAD_OFF		(ETH_HLEN + IP6_HLEN + TCP_HLEN)
+#define TCP_PAYLOAD_MAX		(65535 - IP4_HLEN - TCP_HLEN)
+#define TCP_FRAME_SIZE		(TCP_PAYLOAD_OFF + TCP_PAYLOAD_MAX)
+#define TCP_OPTS_MAX		40
+
+#define TCP_WS_TO_GUEST		8	/* our window scale, if the guest
+					 * scales at all
+					 */
+#define TCP_MSS_DEFAULT4	536
+#define TCP_MSS_DEFAULT6	1220
+
+#define TCP_TICK_MS		50
+#define TCP_HANDSHAKE_MS	10000
+#define TCP_RTO_MIN_MS		200
+#define TCP_RETRIES_MAX		8
+#define TCP_IDLE_MS		(2ULL * 3600 * 1000)
+
+#define TCP_PENDING_MAX		256	/* connections owing an ACK */
+
+/* Connection state flags */
+#define TCPF_CONNECTING		(1U << 0)  /* connect() to host in progress */
+#define TCPF_SYNACK_SENT	(1U << 1)  /* SYN-ACK to guest, await ACK */
+#define TCPF_SYN_SENT		(1U << 2)  /* SYN to guest, await SYN-ACK */
+#define TCPF_ESTABLISHED	(1U << 3)
+#define TCPF_SOCK_EOF		(1U << 4)  /* host peer's FIN */
+#define TCPF_FIN_SENT		(1U << 5)  /* our FIN is in seq_to_guest */
+#define TCPF_FIN_ACKED		(1U << 6)
+#define TCPF_GUEST_FIN		(1U << 7)  /* guest FIN, SHUT_WR done */
+#define TCPF_ACK_PENDING	(1U << 8)
+#define TCPF_SOCK_FULL		(1U << 9)  /* await EPOLLOUT */
+#define TCPF_DROPPED		(1U << 10) /* guest data the socket refused */
+
+/**
+ * struct tcp_conn - one TCP connection, an entry of the flow table
+ * @f:			common flow header: type, sides
+ * @sock:		host socket
+ * @flags:		TCPF_* state flags
+ * @mss:		largest payload we send the guest in one segment
+ * @ws_from_guest:	window scale the guest uses for its windows
+ * @ws_to_guest:	window scale we use for ours
+ * @retries:		retransmissions without progress
+ * @dup_acks:		duplicate ACKs in a row from the guest
+ * @seq_to_guest:	next sequence number we send
+ * @seq_ack_from_guest:	highest sequence number the guest acknowledged
+ * @seq_from_guest:	next sequence number we expect from the guest
+ * @seq_ack_to_guest:	last acknowledgement we sent
+ * @wnd_from_guest:	window the guest advertised, in bytes
+ * @wnd_to_guest:	window we advertise, in bytes
+ * @deadline:		time of the next timer action, ms, 0 for none
+ * @last_active:	time of the last segment in either direction, ms
+ */
+struct tcp_conn {
+	struct flow_common f;
+	int sock;
+	uint32_t flags;
+	uint16_t mss;
+	uint8_t ws_from_guest;
+	uint8_t ws_to_guest;
+	uint8_t retries;
+	uint8_t dup_acks;
+	uint32_t seq_to_guest;
+	uint32_t seq_ack_from_guest;
+	uint32_t seq_from_guest;
+	uint32_t seq_ack_to_guest;
+	uint32_t wnd_from_guest;
+	uint32_t wnd_to_guest;
+	uint64_t deadline;
+	uint64_t last_active;
+};
+
+FLOW_TYPE_CHECK(struct tcp_conn);
+
+static uint8_t tcp_frames[TCP_FRAMES][TCP_FRAME_SIZE];
+static uint8_t tcp_ctl_frame[TCP_PAYLOAD_OFF + TCP_OPTS_MAX];
+static uint32_t tcp_pending[TCP_PENDING_MAX];
+static int tcp_pending_count;
+static uint64_t tcp_now;
+static int tcp_timer_fd = -1;
+
+/* Sequence number comparisons, modulo 2^32 */
+#define SEQ_LT(a, b)		((int32_t)((a) - (b)) < 0)
+#define SEQ_LE(a, b)		((int32_t)((a) - (b)) <= 0)
+#define SEQ_GT(a, b)		((int32_t)((a) - (b)) > 0)
+
+/**
+ * conn_at() - connection for a flow table index
+ * @idx:	flow index
+ *
+ * Return: pointer to the connection
+ */
+static struct tcp_conn *conn_at(unsigned int idx)
+{
+	return (struct tcp_conn *)&flowtab[idx];
+}
+
+/**
+ * conn_idx() - flow table index of a connection
+ * @conn:	connection
+ *
+ * Return: index
+ */
+static unsigned int conn_idx(const struct tcp_conn *conn)
+{
+	return (unsigned int)((const union flow *)conn - flowtab);
+}
+
+/**
+ * now_ms() - monotonic time in milliseconds
+ *
+ * Return: milliseconds
+ */
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/**
+ * tcp_isn() - a random initial sequence number
+ *
+ * Return: sequence number
+ */
+static uint32_t tcp_isn(void)
+{
+	uint32_t isn;
+
+	if (getrandom(&isn, sizeof(isn), GRND_NONBLOCK) != sizeof(isn))
+		isn = (uint32_t)now_ms() * 2654435761U;
+	return isn;
+}
+
+/**
+ * tcp_epoll_set() - register or update the socket's epoll events
+ * @c:		execution context
+ * @conn:	connection
+ * @op:		EPOLL_CTL_ADD or EPOLL_CTL_MOD
+ *
+ * Return: 0 on success, -1 on failure
+ */
+static int tcp_epoll_set(const struct ctx *c, struct tcp_conn *conn, int op)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_TCP, .fd = conn->sock,
+				.index = conn_idx(conn) };
+	struct epoll_event ev = { .data.u64 = ref.u64 };
+
+	if (conn->flags & TCPF_CONNECTING)
+		ev.events = EPOLLOUT | EPOLLET;
+	else
+		ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
+	if (conn->flags & TCPF_SOCK_FULL)
+		ev.events |= EPOLLOUT;
+
+	return epoll_ctl(c->epollfd, op, conn->sock, &ev);
+}
+
+/**
+ * tcp_wnd_update() - compute the window we advertise from the socket state
+ * @c:		execution context
+ * @conn:	connection, @wnd_to_guest updated
+ */
+static void tcp_wnd_update(const struct ctx *c, struct tcp_conn *conn)
+{
+	int sndbuf = 0, outq = 0;
+	socklen_t sl = sizeof(sndbuf);
+	uint32_t wnd, max = 65535U << conn->ws_to_guest;
+
+	if (getsockopt(conn->sock, SOL_SOCKET, SO_SNDBUF, &sndbuf, &sl) ||
+	    ioctl(conn->sock, SIOCOUTQ, &outq))
+		return;
+
+	/* The kernel doubles SO_SNDBUF to leave room for its overhead: about
+	 * half of it is payload
+	 */
+	sndbuf /= 2;
+	wnd = sndbuf > outq ? (uint32_t)(sndbuf - outq) : 0;
+	conn->wnd_to_guest = MIN(wnd, max);
+
+	/* Ask for a wake-up once the send buffer drains */
+	if (conn->wnd_to_guest < conn->mss && !(conn->flags & TCPF_SOCK_FULL)) {
+		conn->flags |= TCPF_SOCK_FULL;
+		tcp_epoll_set(c, conn, EPOLL_CTL_MOD);
+	}
+}
+
+/**
+ * tcp_fill_headers() - write Ethernet, IP and TCP headers before a payload
+ * @c:		execution context
+ * @conn:	connection
+ * @payload:	start of the payload; headers go right before it
+ * @len:	payload length
+ * @flags:	TCP flags
+ * @seq:	sequence number
+ * @opts:	TCP options, or NULL
+ * @opts_len:	length of @opts, a multiple of 4
+ *
+ * Return: pointer to the start of the frame; the frame length is the header
+ *	   length (tcp_hdr_len()) plus @opts_len plus @len
+ */
+static uint8_t *tcp_fill_headers(const struct ctx *c,
+				 const struct tcp_conn *conn, uint8_t *payload,
+				 size_t len, uint8_t flags, uint32_t seq,
+				 const uint8_t *opts, size_t opts_len)
+{
+	const struct flowside *g = &conn->f.side[FLOW_SIDE_GUEST];
+	const struct in_addr *src4 = inany_v4(&g->oaddr);
+	size_t l4_len = TCP_HLEN + opts_len + len;
+	uint8_t *tcp = payload - opts_len - TCP_HLEN;
+	struct tcp_hdr th;
+	uint32_t sum, wnd;
+	uint8_t *ip, *frame;
+
+	wnd = conn->wnd_to_guest >> conn->ws_to_guest;
+	if (flags & TCP_SYN)
+		wnd = MIN(conn->wnd_to_guest, 65535U);
+
+	th.sport = htons(g->oport);
+	th.dport = htons(g->eport);
+	th.seq = htonl(seq);
+	th.ack = htonl(conn->seq_from_guest);
+	th.doff = (uint8_t)(((TCP_HLEN + opts_len) / 4) << 4);
+	th.flags = flags;
+	th.window = htons((uint16_t)MIN(wnd, 65535U));
+	th.check = 0;
+	th.urg_ptr = 0;
+	memcpy(tcp, &th, sizeof(th));
+	if (opts_len)
+		memcpy(tcp + TCP_HLEN, opts, opts_len);
+
+	if (src4) {
+		const struct in_addr *dst4 = inany_v4(&g->eaddr);
+
+		ip = tcp - IP4_HLEN;
+		ip4_build(ip, IP4_HLEN, IPPROTO_TCP, src4, dst4, l4_len,
+			  IP4_DEFAULT_TTL);
+		sum = csum_ip4_pseudo(src4, dst4, IPPROTO_TCP, l4_len);
+		frame = ip - ETH_HLEN;
+		eth_build(frame, ETH_HLEN, c->seen.mac, c->our_mac,
+			  ETHERTYPE_IP);
+	} else {
+		ip = tcp - IP6_HLEN;
+		ip6_build(ip, IP6_HLEN, IPPROTO_TCP, &g->oaddr.a6,
+			  &g->eaddr.a6, l4_len, 64);
+		sum = csum_ip6_pseudo(&g->oaddr.a6, &g->eaddr.a6,
+				      IPPROTO_TCP, l4_len);
+		frame = ip - ETH_HLEN;
+		eth_build(frame, ETH_HLEN, c->seen.mac, c->our_mac,
+			  ETHERTYPE_IPV6);
+	}
+
+	th.check = csum(tcp, l4_len, sum);
+	memcpy(tcp + offsetof(struct tcp_hdr, check), &th.check,
+	       sizeof(th.check));
+	return frame;
+}
+
+/**
+ * tcp_send_ctl() - send a segment without data: SYN, ACK, FIN or RST
+ * @c:		execution context
+ * @conn:	connection
+ * @flags:	TCP flags
+ * @seq:	sequence number
+ */
+static void tcp_send_ctl(struct ctx *c, struct tcp_conn *conn, uint8_t flags,
+			 uint32_t seq)
+{
+	uint8_t opts[TCP_OPTS_MAX], *payload = tcp_ctl_frame + TCP_PAYLOAD_OFF;
+	size_t opts_len = 0;
+	uint8_t *frame;
+
+	if (flags & TCP_SYN) {
+		uint16_t mss = htons(conn->mss);
+
+		opts[0] = 2;		/* MSS */
+		opts[1] = 4;
+		memcpy(opts + 2, &mss, 2);
+		opts_len = 4;
+		if (conn->ws_to_guest) {
+			opts[4] = 1;	/* NOP */
+			opts[5] = 3;	/* window scale */
+			opts[6] = 3;
+			opts[7] = conn->ws_to_guest;
+			opts_len = 8;
+		}
+	}
+
+	frame = tcp_fill_headers(c, conn, payload, 0, flags, seq,
+				 opts_len ? opts : NULL, opts_len);
+	tap_send(c, frame, payload - frame);
+	conn->seq_ack_to_guest = conn->seq_from_guest;
+	conn->flags &= ~TCPF_ACK_PENDING;
+}
+
+/**
+ * tcp_ack_later() - flag a connection as owing the guest an ACK
+ * @c:		execution context
+ * @conn:	connection
+ */
+static void tcp_ack_later(struct ctx *c, struct tcp_conn *conn)
+{
+	if (conn->flags & TCPF_ACK_PENDING)
+		return;
+	if (tcp_pending_count >= TCP_PENDING_MAX)
+		tcp_flush(c);
+	conn->flags |= TCPF_ACK_PENDING;
+	tcp_pending[tcp_pending_count++] = conn_idx(conn);
+}
+
+/**
+ * tcp_conn_close() - close the socket and free the flow
+ * @c:		execution context
+ * @conn:	connection
+ * @rst:	make the host peer see a reset, not an orderly close
+ */
+static void tcp_conn_close(struct ctx *c, struct tcp_conn *conn, bool rst)
+{
+	unsigned int idx = conn_idx(conn);
+
+	if (conn->sock >= 0) {
+		if (rst) {
+			struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+			setsockopt(conn->sock, SOL_SOCKET, SO_LINGER, &l,
+				   sizeof(l));
+		}
+		epoll_ctl(c->epollfd, EPOLL_CTL_DEL, conn->sock, NULL);
+		close(conn->sock);
+		conn->sock = -1;
+	}
+	conn->flags = 0;
+	flow_free(idx);
+}
+
+/**
+ * tcp_conn_reset() - reset both sides of a connection
+ * @c:		execution context
+ * @conn:	connection
+ */
+static void tcp_conn_reset(struct ctx *c, struct tcp_conn *conn)
+{
+	tcp_send_ctl(c, conn, TCP_RST | TCP_ACK, conn->seq_to_guest);
+	tcp_conn_close(c, conn, true);
+}
+
+/**
+ * tcp_rst_reply() - answer a segment without connection with an RST
+ * @c:		execution context
+ * @p:		frame from the guest
+ * @v:		its TCP view
+ */
+static void tcp_rst_reply(struct ctx *c, const struct pkt *p,
+			  const struct tcp_view *v)
+{
+	struct tcp_conn tmp;
+
+	memset(&tmp, 0, sizeof(tmp));
+	if (p->af == AF_INET) {
+		inany_from_v4(&tmp.f.side[FLOW_SIDE_GUEST].eaddr, p->src4);
+		inany_from_v4(&tmp.f.side[FLOW_SIDE_GUEST].oaddr, p->dst4);
+	} else {
+		tmp.f.side[FLOW_SIDE_GUEST].eaddr.a6 = p->src6;
+		tmp.f.side[FLOW_SIDE_GUEST].oaddr.a6 = p->dst6;
+	}
+	tmp.f.side[FLOW_SIDE_GUEST].eport = v->sport;
+	tmp.f.side[FLOW_SIDE_GUEST].oport = v->dport;
+
+	if (v->flags & TCP_ACK) {
+		tmp.seq_from_guest = 0;
+		tcp_send_ctl(c, &tmp, TCP_RST, v->ack);
+	} else {
+		tmp.seq_from_guest = v->seq + (uint32_t)v->payload_len +
+				     !!(v->flags & TCP_SYN) +
+				     !!(v->flags & TCP_FIN);
+		tcp_send_ctl(c, &tmp, TCP_RST | TCP_ACK, 0);
+	}
+}
+
+/**
+ * tcp_data_to_guest() - peek data from the socket, send it to the guest
+ * @c:		execution context
+ * @conn:	connection
+ */
+static void tcp_data_to_guest(struct ctx *c, struct tcp_conn *conn)
+{
+	static struct iovec iov[TCP_FRAMES], out[TCP_FRAMES];
+	uint32_t inflight, room, seq;
+	struct msghdr mh = { .msg_iov = iov };
+	int i, nframes;
+	ssize_t n;
+
+	if (!(conn->flags & TCPF_ESTABLISHED) ||
+	    (conn->flags & (TCPF_FIN_SENT | TCPF_SOCK_EOF)) ||
+	    !c->seen.mac_known)
+		return;
+
+	inflight = conn->seq_to_guest - conn->seq_ack_from_guest;
+	room = conn->wnd_from_guest > inflight ?
+	       conn->wnd_from_guest - inflight : 0;
+	if (!room) {
+		/* Zero window: the timer probes it */
+		if (!conn->deadline)
+			conn->deadline = tcp_now + TCP_RTO_MIN_MS;
+		return;
+	}
+
+	nframes = (int)MIN((room + conn->mss - 1) / conn->mss,
+			   (uint32_t)TCP_FRAMES);
+	for (i = 0; i < nframes; i++) {
+		iov[i].iov_base = tcp_frames[i] + TCP_PAYLOAD_OFF;
+		iov[i].iov_len = MIN(conn->mss, room - i * conn->mss);
+	}
+	mh.msg_iovlen = nframes;
+
+	n = recvmsg(conn->sock, &mh, MSG_PEEK | MSG_DONTWAIT);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return;
+		tcp_conn_reset(c, conn);
+		return;
+	}
+
+	if (n == 0) {
+		/* End of file: everything before it was sent already */
+		conn->flags |= TCPF_SOCK_EOF | TCPF_FIN_SENT;
+		tcp_send_ctl(c, conn, TCP_FIN | TCP_ACK, conn->seq_to_guest);
+		conn->seq_to_guest++;
+		if (!conn->deadline)
+			conn->deadline = tcp_now + TCP_RTO_MIN_MS;
+		return;
+	}
+
+	seq = conn->seq_to_guest;
+	for (i = 0; n > 0; i++) {
+		size_t len = MIN((size_t)n, conn->mss);
+		uint8_t *payload = tcp_frames[i] + TCP_PAYLOAD_OFF;
+		uint8_t *frame;
+
+		frame = tcp_fill_headers(c, conn, payload, len,
+					 TCP_ACK | (len < conn->mss ?
+						    TCP_PSH : 0), seq, NULL, 0);
+		out[i].iov_base = frame;
+		out[i].iov_len = payload + len - frame;
+		seq += (uint32_t)len;
+		n -= (ssize_t)len;
+	}
+	tap_send_frames(c, out, i);
+
+	conn->seq_to_guest = seq;
+	conn->seq_ack_to_guest = conn->seq_from_guest;
+	conn->last_active = tcp_now;
+	if (!conn->deadline)
+		conn->deadline = tcp_now + (TCP_RTO_MIN_MS << conn->retries);
+}
+
+/**
+ * tcp_rewind() - retransmit: go back to the last byte the guest acknowledged
+ * @c:		execution context
+ * @conn:	connection
+ */
+static void tcp_rewind(struct ctx *c, struct tcp_conn *conn)
+{
+	int off = 0;
+
+	if ((conn->flags & TCPF_FIN_SENT) && !(conn->flags & TCPF_FIN_ACKED))
+		conn->flags &= ~(TCPF_FIN_SENT | TCPF_SOCK_EOF);
+	conn->seq_to_guest = conn->seq_ack_from_guest;
+	setsockopt(conn->sock, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof(off));
+	conn->deadline = 0;
+	tcp_data_to_guest(c, conn);
+}
+
+/**
+ * tcp_guest_ack() - process the acknowledgement in a segment from the guest
+ * @c:		execution context
+ * @conn:	connection
+ * @v:		TCP view of the segment
+ */
+static void tcp_guest_ack(struct ctx *c, struct tcp_conn *conn,
+			  const struct tcp_view *v)
+{
+	uint32_t acked, data;
+
+	if (!(v->flags & TCP_ACK))
+		return;
+
+	if (SEQ_GT(v->ack, conn->seq_to_guest) ||
+	    SEQ_LT(v->ack, conn->seq_ack_from_guest))
+		return;		/* old, or for data we never sent */
+
+	acked = v->ack - conn->seq_ack_from_guest;
+	if (!acked) {
+		if (!v->payload_len && conn->seq_to_guest != v->ack &&
+		    ++conn->dup_acks == 3) {
+			conn->dup_acks = 0;
+			tcp_rewind(c, conn);
+		}
+		return;
+	}
+
+	data = acked;
+	if ((conn->flags & TCPF_FIN_SENT) && v->ack == conn->seq_to_guest) {
+		conn->flags |= TCPF_FIN_ACKED;
+		data--;
+	}
+	if (data && recv(conn->sock, NULL, data, MSG_TRUNC | MSG_DONTWAIT) < 0)
+		log_debug("TCP: discarding acknowledged data failed: %s",
+			  strerror(errno));
+
+	conn->seq_ack_from_guest = v->ack;
+	conn->dup_acks = 0;
+	conn->retries = 0;
+	conn->deadline = conn->seq_to_guest == v->ack ? 0 :
+			 tcp_now + TCP_RTO_MIN_MS;
+}
+
+/**
+ * tcp_guest_data() - write the data of a segment from the guest to the socket
+ * @c:		execution context
+ * @conn:	connection
+ * @v:		TCP view of the segment
+ */
+static void tcp_guest_data(struct ctx *c, struct tcp_conn *conn,
+			   const struct tcp_view *v)
+{
+	const uint8_t *data = v->payload;
+	size_t len = v->payload_len;
+	uint32_t seq = v->seq;
+	bool fin = v->flags & TCP_FIN;
+	ssize_t n;
+
+	if (conn->flags & TCPF_GUEST_FIN)
+		goto ack;
+
+	if (SEQ_LT(seq, conn->seq_from_guest)) {
+		uint32_t skip = conn->seq_from_guest - seq;
+
+		if (skip > len) {
+			if (len || fin)
+				tcp_ack_later(c, conn);
+			return;
+		}
+		data += skip;
+		len -= skip;
+		seq += skip;
+	}
+	if (seq != conn->seq_from_guest) {
+		/* Out of order: drop, the duplicate ACK asks for the gap */
+		tcp_ack_later(c, conn);
+		return;
+	}
+
+	if (len) {
+		n = send(conn->sock, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK) {
+				tcp_conn_reset(c, conn);
+				return;
+			}
+			n = 0;
+		}
+		conn->seq_from_guest += (uint32_t)n;
+		if ((size_t)n < len) {
+			fin = false;	/* not all data before it went out */
+			conn->flags |= TCPF_DROPPED;
+			if (!(conn->flags & TCPF_SOCK_FULL)) {
+				conn->flags |= TCPF_SOCK_FULL;
+				tcp_epoll_set(c, conn, EPOLL_CTL_MOD);
+			}
+		}
+	}
+
+	if (fin) {
+		conn->seq_from_guest++;
+		conn->flags |= TCPF_GUEST_FIN;
+		shutdown(conn->sock, SHUT_WR);
+	}
+
+ack:
+	if (len || fin)
+		tcp_ack_later(c, conn);
+}
+
+/**
+ * tcp_conn_from_guest() - open a connection for a SYN from the guest
+ * @c:		execution context
+ * @p:		frame holding the SYN
+ * @v:		its TCP view
+ * @key:	guest side of the new flow
+ */
+static void tcp_conn_from_guest(struct ctx *c, const struct pkt *p,
+				const struct tcp_view *v,
+				const struct flowside *key)
+{
+	struct sockaddr_storage sa;
+	socklen_t sl;
+	struct tcp_conn *conn;
+	int idx, s, one = 1, zero = 0;
+	uint8_t ws;
+	uint16_t mss;
+
+	idx = flow_alloc(FLOW_TCP);
+	if (idx < 0) {
+		log_debug("TCP: flow table full, refusing connection");
+		tcp_rst_reply(c, p, v);
+		return;
+	}
+
+	conn = conn_at(idx);
+	memset(conn, 0, sizeof(*conn));
+	conn->f.type = FLOW_TCP;
+	conn->f.side[FLOW_SIDE_GUEST] = *key;
+	conn->f.side[FLOW_SIDE_HOST].eaddr = key->oaddr;
+	conn->f.side[FLOW_SIDE_HOST].eport = key->oport;
+	conn->sock = -1;
+
+	/* Options of the guest: MSS and window scale */
+	conn->mss = p->af == AF_INET ? TCP_MSS_DEFAULT4 : TCP_MSS_DEFAULT6;
+	if (tcp_opt_find(v, 2, (uint8_t *)&mss, sizeof(mss)) == 2 &&
+	    ntohs(mss) >= 64)
+		conn->mss = ntohs(mss);
+	if (c->mtu) {
+		int max = c->mtu - (p->af == AF_INET ? IP4_HLEN : IP6_HLEN) -
+			  TCP_HLEN;
+
+		if (max > 0 && conn->mss > max)
+			conn->mss = (uint16_t)max;
+	}
+	if (tcp_opt_find(v, 3, &ws, 1) == 1) {
+		conn->ws_from_guest = MIN(ws, 14);
+		conn->ws_to_guest = TCP_WS_TO_GUEST;
+	}
+
+	conn->seq_from_guest = v->seq + 1;
+	conn->seq_to_guest = tcp_isn();
+	conn->seq_ack_from_guest = conn->seq_to_guest;
+	conn->wnd_from_guest = v->window;
+	conn->last_active = tcp_now;
+
+	s = socket(p->af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		   IPPROTO_TCP);
+	if (s < 0) {
+		log_debug("TCP: socket: %s", strerror(errno));
+		goto refuse;
+	}
+	conn->sock = s;
+	setsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero));
+	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+
+	memset(&sa, 0, sizeof(sa));
+	if (p->af == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&sa;
+
+		sin->sin_family = AF_INET;
+		sin->sin_addr = *inany_v4(&key->oaddr);
+		sin->sin_port = htons(key->oport);
+		sl = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&sa;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = key->oaddr.a6;
+		sin6->sin6_port = htons(key->oport);
+		if (IN6_IS_ADDR_LINKLOCAL(&key->oaddr.a6))
+			sin6->sin6_scope_id = c->ifi6;
+		sl = sizeof(*sin6);
+	}
+
+	if (connect(s, (struct sockaddr *)&sa, sl) && errno != EINPROGRESS) {
+		log_debug("TCP: connect: %s", strerror(errno));
+		goto refuse;
+	}
+
+	conn->flags = TCPF_CONNECTING;
+	conn->deadline = tcp_now + TCP_HANDSHAKE_MS;
+	if (tcp_epoll_set(c, conn, EPOLL_CTL_ADD))
+		goto refuse;
+	flow_hash_insert(idx, FLOW_SIDE_GUEST);
+	return;
+
+refuse:
+	tcp_rst_reply(c, p, v);
+	if (conn->sock >= 0)
+		close(conn->sock);
+	conn->sock = -1;
+	conn->flags = 0;
+	flow_free(idx);
+}
+
+/**
+ * tcp_tap_handler() - handle a TCP segment from the guest
+ * @c:		execution context
+ * @p:		validated frame
+ */
+void tcp_tap_handler(struct ctx *c, const struct pkt *p)
+{
+	struct flowside key;
+	struct tcp_conn *conn;
+	struct tcp_view v;
+	int sidx;
+
+	if (c->no_tcp)
+		return;
+	if (tcp_parse(p->l4, p->l4_len, &v) != PARSE_OK) {
+		c->stats.malformed++;
+		return;
+	}
+	tcp_now = now_ms();
+
+	memset(&key, 0, sizeof(key));
+	if (p->af == AF_INET) {
+		if (!ip4_is_unicast(p->dst4) || !ip4_is_unicast(p->src4))
+			return;
+		inany_from_v4(&key.eaddr, p->src4);
+		inany_from_v4(&key.oaddr, p->dst4);
+	} else {
+		if (IN6_IS_ADDR_MULTICAST(&p->dst6) ||
+		    IN6_IS_ADDR_UNSPECIFIED(&p->dst6))
+			return;
+		key.eaddr.a6 = p->src6;
+		key.oaddr.a6 = p->dst6;
+	}
+	key.eport = v.sport;
+	key.oport = v.dport;
+
+	sidx = flow_lookup(FLOW_TCP, FLOW_SIDE_GUEST, &key);
+	if (sidx < 0) {
+		if (v.flags & TCP_RST)
+			return;
+		if ((v.flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
+			tcp_conn_from_guest(c, p, &v, &key);
+		else
+			tcp_rst_reply(c, p, &v);
+		return;
+	}
+	conn = conn_at(FLOW_SIDX_IDX(sidx));
+	conn->last_active = tcp_now;
+
+	if (v.flags & TCP_RST) {
+		tcp_conn_close(c, conn, true);
+		return;
+	}
+
+	if (conn->flags & TCPF_CONNECTING)
+		return;		/* SYN retransmitted while we connect */
+
+	if (conn->flags & TCPF_SYN_SENT) {
+		/* Connection from the host: expect the guest's SYN-ACK */
+		uint8_t ws;
+		uint16_t mss;
+
+		if ((v.flags & (TCP_SYN | TCP_ACK)) != (TCP_SYN | TCP_ACK) ||
+		    v.ack != conn->seq_to_guest) {
+			tcp_rst_reply(c, p, &v);
+			return;
+		}
+		if (tcp_opt_find(&v, 2, (uint8_t *)&mss, sizeof(mss)) == 2 &&
+		    ntohs(mss) >= 64 && ntohs(mss) < conn->mss)
+			conn->mss = ntohs(mss);
+		if (tcp_opt_find(&v, 3, &ws, 1) == 1)
+			conn->ws_from_guest = MIN(ws, 14);
+		else
+			conn->ws_to_guest = 0;
+		conn->seq_from_guest = v.seq + 1;
+		conn->seq_ack_from_guest = v.ack;
+		conn->wnd_from_guest = v.window;
+		conn->flags = TCPF_ESTABLISHED;
+		conn->deadline = 0;
+		conn->retries = 0;
+		tcp_wnd_update(c, conn);
+		tcp_send_ctl(c, conn, TCP_ACK, conn->seq_to_guest);
+		tcp_epoll_set(c, conn, EPOLL_CTL_MOD);
+		tcp_data_to_guest(c, conn);
+		return;
+	}
+
+	if (v.flags & TCP_SYN)
+		return;		/* duplicate SYN: our SYN-ACK is on its way */
+
+	if (conn->flags & TCPF_SYNACK_SENT) {
+		if (!(v.flags & TCP_ACK) || v.ack != conn->seq_to_guest)
+			return;
+		conn->flags &= ~TCPF_SYNACK_SENT;
+		conn->flags |= TCPF_ESTABLISHED;
+		conn->deadline = 0;
+		conn->retries = 0;
+	}
+
+	conn->wnd_from_guest = (uint32_t)v.window << conn->ws_from_guest;
+	tcp_guest_ack(c, conn, &v);
+	if (conn->sock < 0)
+		return;
+	tcp_guest_data(c, conn, &v);
+	if (conn->sock < 0)
+		return;
+
+	if ((conn->flags & TCPF_GUEST_FIN) && (conn->flags & TCPF_FIN_ACKED)) {
+		if (conn->flags & TCPF_ACK_PENDING)
+			tcp_send_ctl(c, conn, TCP_ACK, conn->seq_to_guest);
+		tcp_conn_close(c, conn, false);
+		return;
+	}
+
+	tcp_data_to_guest(c, conn);
+}
+
+/**
+ * tcp_connected() - the host connect() finished: SYN-ACK or RST to guest
+ * @c:		execution context
+ * @conn:	connection
+ */
+static void tcp_connected(struct ctx *c, struct tcp_conn *conn)
+{
+	int err = 0;
+	socklen_t sl = sizeof(err);
+
+	if (getsockopt(conn->sock, SOL_SOCKET, SO_ERROR, &err, &sl) || err) {
+		log_debug("TCP: connection failed: %s", strerror(err));
+		conn->seq_ack_from_guest = conn->seq_to_guest;
+		tcp_send_ctl(c, conn, TCP_RST | TCP_ACK, 0);
+		tcp_conn_close(c, conn, false);
+		return;
+	}
+
+	conn->flags = TCPF_SYNACK_SENT;
+	tcp_epoll_set(c, conn, EPOLL_CTL_MOD);
+	tcp_wnd_update(c, conn);
+	tcp_send_ctl(c, conn, TCP_SYN | TCP_ACK, conn->seq_to_guest);
+	conn->seq_to_guest++;
+	conn->seq_ack_from_guest = conn->seq_to_guest;
+	conn->deadline = tcp_now + TCP_RTO_MIN_MS;
+}
+
+/**
+ * tcp_sock_handler() - handle events on a connection's host socket
+ * @c:		execution context
+ * @ref:	epoll reference: flow index and socket
+ * @events:	epoll events
+ */
+void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
+{
+	struct tcp_conn *conn = conn_at(ref.index);
+
+	if (conn->f.type != FLOW_TCP || conn->sock != ref.fd)
+		return;		/* stale event for a closed connection */
+	tcp_now = now_ms();
+
+	if (conn->flags & TCPF_CONNECTING) {
+		tcp_connected(c, conn);
+		return;
+	}
+
+	if (events & EPOLLERR) {
+		tcp_conn_reset(c, conn);
+		return;
+	}
+
+	if ((events & EPOLLOUT) && (conn->flags & TCPF_SOCK_FULL)) {
+		int i;
+
+		conn->flags &= ~TCPF_SOCK_FULL;
+		tcp_epoll_set(c, conn, EPOLL_CTL_MOD);
+		tcp_wnd_update(c, conn);
+		/* A window update, and if we dropped data the socket couldn't
+		 * take, two duplicates: the guest retransmits at once instead
+		 * of waiting for its timeout
+		 */
+		for (i = 0; i < ((conn->flags & TCPF_DROPPED) ? 3 : 1); i++)
+			tcp_send_ctl(c, conn, TCP_ACK, conn->seq_to_guest);
+		conn->flags &= ~TCPF_DROPPED;
+	}
+
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
+		tcp_data_to_guest(c, conn);
+}
+
+/**
+ * tcp_flush() - send the ACKs owed at the end of a batch of guest frames
+ * @c:		execution context
+ */
+void tcp_flush(struct ctx *c)
+{
+	int i;
+
+	for (i = 0; i < tcp_pending_count; i++) {
+		struct tcp_conn *conn = conn_at(tcp_pending[i]);
+
+		if (conn->f.type != FLOW_TCP ||
+		    !(conn->flags & TCPF_ACK_PENDING))
+			continue;
+		tcp_wnd_update(c, conn);
+		tcp_send_ctl(c, conn, TCP_ACK, conn->seq_to_guest);
+	}
+	tcp_pending_count = 0;
+}
+
+/**
+ * tcp_timer_conn() - timer actions for one connection whose deadline passed
+ * @c:		execution context
+ * @conn:	connection
+ */
+static void tcp_timer_conn(struct ctx *c, struct tcp_conn *conn)
+{
+	if (conn->flags & TCPF_CONNECTING) {
+		log_debug("TCP: connect timed out");
+		tcp_send_ctl(c, conn, TCP_RST | TCP_ACK, conn->seq_to_guest);
+		tcp_conn_close(c, conn, false);
+		return;
+	}
+
+	if (++conn->retries > TCP_RETRIES_MAX) {
+		log_debug("TCP: guest doesn't answer, resetting");
+		tcp_conn_reset(c, conn);
+		return;
+	}
+
+	if (conn->flags & TCPF_SYNACK_SENT) {
+		tcp_send_ctl(c, conn, TCP_SYN | TCP_ACK,
+			     conn->seq_to_guest - 1);
+	} else if (conn->flags & TCPF_SYN_SENT) {
+		tcp_send_ctl(c, conn, TCP_SYN, conn->seq_to_guest - 1);
+	} else if (conn->seq_to_guest != conn->seq_ack_from_guest) {
+		tcp_rewind(c, conn);
+	} else if (!conn->wnd_from_guest) {
+		/* Window probe: an ACK makes the guest tell its window */
+		tcp_send_ctl(c, conn, TCP_ACK, conn->seq_to_guest - 1);
+	} else {
+		conn->retries = 0;
+		conn->deadline = 0;
+		return;
+	}
+	conn->deadline = tcp_now + ((uint64_t)TCP_RTO_MIN_MS << conn->retries);
+}
+
+/**
+ * tcp_timer() - periodic tick: handshake, retransmission and idle timers
+ * @c:		execution context
+ * @now:	monotonic time, ms
+ */
+void tcp_timer(struct ctx *c, uint64_t now)
+{
+	int i;
+
+	tcp_now = now;
+	flow_foreach(i) {
+		struct tcp_conn *conn = conn_at(i);
+
+		if (conn->f.type != FLOW_TCP)
+			continue;
+
+		if (now - conn->last_active > TCP_IDLE_MS) {
+			tcp_conn_reset(c, conn);
+			continue;
+		}
+		if (conn->deadline && now >= conn->deadline)
+			tcp_timer_conn(c, conn);
+	}
+}
+
+/**
+ * tcp_timer_handler() - read the tick timer and run the timers
+ * @c:		execution context
+ */
+void tcp_timer_handler(struct ctx *c)
+{
+	uint64_t expirations;
+
+	if (read(tcp_timer_fd, &expirations, sizeof(expirations)) < 0)
+		return;
+	tcp_timer(c, now_ms());
+}
+
+/**
+ * tcp_init() - set up the tick timer
+ * @c:		execution context
+ *
+ * Return: 0 on success, -errno on failure
+ */
+int tcp_init(struct ctx *c)
+{
+	struct itimerspec its = {
+		.it_interval = { 0, TCP_TICK_MS * 1000000L },
+		.it_value = { 0, TCP_TICK_MS * 1000000L },
+	};
+
+	tcp_timer_fd = timerfd_create(CLOCK_MONOTONIC,
+				      TFD_NONBLOCK | TFD_CLOEXEC);
+	if (tcp_timer_fd < 0)
+		return -errno;
+	if (timerfd_settime(tcp_timer_fd, 0, &its, NULL))
+		return -errno;
+	if (epoll_add_ref(c->epollfd, EPOLL_TYPE_TIMER, tcp_timer_fd,
+			  EPOLLIN))
+		return -errno;
+	return 0;
+}

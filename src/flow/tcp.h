@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * tcp.h - TCP translation between the guest and host sockets
+ */
+#ifndef FLOW_TCP_H
+#define FLOW_TCP_H
+
+#include <stdint.h>
+
+#include "util/epoll_ref.h"
+
+struct ctx;
+struct pkt;
+
+int tcp_init(struct ctx *c);
+void tcp_tap_handler(struct ctx *c, const struct pkt *p);
+void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
+void tcp_listen_handler(struct ctx *c, union epoll_ref ref);
+void tcp_flush(struct ctx *c);
+void tcp_timer(struct ctx *c, uint64_t now_ms);
+void tcp_timer_handler(struct ctx *c);
+
+#endif /* FLOW_TCP_H */
