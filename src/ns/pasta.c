@@ -463,6 +463,28 @@ int pasta_start(struct ctx *c)
 }
 
 /**
+ * pasta_proc_pid() - the process of a namespace path under /proc/PID/
+ * @path:	namespace path
+ *
+ * A namespace file in /proc goes away with its process, and inotify doesn't
+ * work on /proc: we watch the process instead.
+ *
+ * Return: PID, or 0 if @path isn't of that form
+ */
+static int pasta_proc_pid(const char *path)
+{
+	char *end;
+	long pid;
+
+	if (strncmp(path, "/proc/", 6))
+		return 0;
+	pid = strtol(path + 6, &end, 10);
+	if (end == path + 6 || *end != '/' || pid <= 0 || pid > INT_MAX)
+		return 0;
+	return (int)pid;
+}
+
+/**
  * pasta_watch_ns() - arrange to quit when the namespace goes away
  * @c:		execution context
  *
@@ -472,6 +494,9 @@ int pasta_watch_ns(struct ctx *c)
 {
 	if (pasta_child_pid)
 		return 0;	/* SIGCHLD tells us */
+
+	if (!c->pasta_pid && !c->no_netns_quit)
+		c->pasta_pid = pasta_proc_pid(c->netns_path);
 
 	if (c->pasta_pid) {
 		int fd = (int)syscall(SYS_pidfd_open, c->pasta_pid, 0);

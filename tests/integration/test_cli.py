@@ -1,0 +1,148 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Command line: --version, --help, unknown options, bad values. Both modes
+# (the mode follows the basename of argv[0]). Everything runs as nobody in
+# HOST, like every other invocation of our binaries.
+
+import os
+
+import pytest
+
+from conftest import (passt_argv, pasta_argv, require_binaries, run_in)
+
+MODES = {'passt': passt_argv, 'pasta': pasta_argv}
+
+
+def run_bin(topo, mode, *args, timeout=10):
+    require_binaries()
+    res = run_in(topo.host, MODES[mode](*args), user='nobody',
+                 timeout=timeout)
+    return res.returncode, res.stdout + res.stderr
+
+
+@pytest.mark.parametrize('mode', MODES)
+def test_version(topo, mode):
+    rc, out = run_bin(topo, mode, '--version')
+    assert rc == 0, out
+    assert out.strip(), 'no version printed'
+
+
+@pytest.mark.parametrize('mode', MODES)
+@pytest.mark.parametrize('opt', ['-h', '--help'])
+def test_help(topo, mode, opt):
+    rc, out = run_bin(topo, mode, opt)
+    assert rc == 0, out
+    assert 'usage' in out.lower(), out
+    # Usage lists the basic options
+    for o in ('--mtu', '--address', '--pcap'):
+        assert o in out, f'{o} missing from usage:\n{out}'
+
+
+@pytest.mark.parametrize('mode', MODES)
+def test_unknown_option(topo, mode):
+    rc, out = run_bin(topo, mode, '--x')
+    assert rc == 1, out
+    assert "unrecognized option '--x'" in out, out
+
+
+def _bad_args(mode, tmp):
+    """Extra arguments so that a wrongly accepted option doesn't run long"""
+    if mode == 'passt':
+        return ['-f', '-1', '-s', os.path.join(tmp, 'never.sock')]
+    return []
+
+
+def _cmd(mode):
+    return ['--', 'true'] if mode == 'pasta' else []
+
+
+BAD_VALUES = [
+    (['-m', '12'], '12'),
+    (['-m', '65521'], '65521'),
+    (['-m', 'abc'], 'abc'),
+    (['-a', 'notanaddress'], 'notanaddress'),
+    (['-n', '33'], '33'),
+    (['-n', '255.0.255.0'], '255.0.255.0'),
+    (['-g', 'notanaddress'], 'notanaddress'),
+    (['-M', 'zz:zz'], 'zz:zz'),
+    (['-M', '02:00:00:00:00'], '02:00:00:00:00'),
+    (['-D', 'notanaddress'], 'notanaddress'),
+    (['-p', '/nonexistent/dir/file.pcap'], '/nonexistent/dir/file.pcap'),
+]
+
+
+@pytest.mark.parametrize('mode', MODES)
+@pytest.mark.parametrize('args,shown', BAD_VALUES,
+                         ids=[' '.join(a) for a, _ in BAD_VALUES])
+def test_bad_value(topo, tmp, mode, args, shown):
+    """Bad values: exit 1, and the message shows what was wrong"""
+    rc, out = run_bin(topo, mode, *_bad_args(mode, tmp), *args, *_cmd(mode))
+    assert rc == 1, out
+    assert shown in out, f'error message should mention {shown!r}:\n{out}'
+
+
+@pytest.mark.parametrize('mode', MODES)
+def test_ipv4_and_ipv6_only_exclusive(topo, tmp, mode):
+    rc, out = run_bin(topo, mode, *_bad_args(mode, tmp), '-4', '-6',
+                      *_cmd(mode))
+    assert rc == 1, out
+    assert out.strip()
+
+
+@pytest.mark.parametrize('args', [['-I', 'a' * 16],
+                                  ['--ns-mac-addr', 'zz:zz'],
+                                  ['--netns', '/nonexistent/netns'],
+                                  ['--userns', '/nonexistent/userns'],
+                                  ['999999999']],
+                         ids=['ifname-too-long', 'ns-mac-addr', 'netns',
+                              'userns', 'no-such-pid'])
+def test_pasta_bad_values(topo, args):
+    rc, out = run_bin(topo, 'pasta', *args)
+    assert rc == 1, out
+    assert out.strip()
+
+
+def test_pasta_netns_and_pid(topo):
+    """--netns and a PID can't be given together"""
+    rc, out = run_bin(topo, 'pasta', '--netns', '/proc/1/ns/net', '1')
+    assert rc == 1, out
+
+
+@pytest.mark.parametrize('args', [['-s', '/tmp/x.sock'], ['-1'],
+                                  ['-F', '5']],
+                         ids=['socket', 'one-off', 'fd'])
+def test_passt_only_options_in_pasta(topo, args):
+    rc, out = run_bin(topo, 'pasta', *args, '--', 'true')
+    assert rc == 1, out
+
+
+@pytest.mark.parametrize('args', [['-I', 'tap0'], ['--config-net'],
+                                  ['--ns-mac-addr', '02:00:00:00:00:01'],
+                                  ['--netns', '/proc/1/ns/net']],
+                         ids=['ns-ifname', 'config-net', 'ns-mac-addr',
+                              'netns'])
+def test_pasta_only_options_in_passt(topo, tmp, args):
+    rc, out = run_bin(topo, 'passt', *_bad_args('passt', tmp), *args)
+    assert rc == 1, out
+
+
+# Options of features that aren't built yet. They must fail cleanly for now
+# instead of being ignored. Remove entries as the features land (their own
+# tests take over then).
+NOT_YET_IMPLEMENTED = [
+    ['-t', '22'],
+    ['-u', '53'],
+    ['--dns-forward', '192.0.2.53'],
+    ['--runas', 'nobody'],
+]
+
+
+@pytest.mark.parametrize('mode', MODES)
+@pytest.mark.parametrize('args', NOT_YET_IMPLEMENTED,
+                         ids=[' '.join(a) for a in NOT_YET_IMPLEMENTED])
+def test_not_yet_implemented_options(topo, tmp, mode, args):
+    rc, out = run_bin(topo, mode, *_bad_args(mode, tmp), *args, *_cmd(mode))
+    assert rc == 1, out
+    name = args[0].lstrip('-')
+    mentioned = f"'{name}'" in out if len(name) == 1 else args[0] in out
+    assert mentioned, f'message should mention {args[0]}:\n{out}'
