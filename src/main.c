@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 
@@ -86,6 +87,23 @@ static void daemonise(int pid_fd)
 			close(null);
 	}
 	log_stderr_closed();
+}
+
+/**
+ * raise_fd_limit() - raise the soft limit on open files to the hard one
+ *
+ * Every TCP connection and forwarded port takes a descriptor.
+ */
+static void raise_fd_limit(void)
+{
+	struct rlimit lim;
+
+	if (getrlimit(RLIMIT_NOFILE, &lim))
+		return;
+	lim.rlim_cur = lim.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &lim))
+		log_debug("Can't raise the limit of open files: %s",
+			  strerror(errno));
 }
 
 /**
@@ -173,6 +191,9 @@ static void __attribute__((noreturn)) main_loop(struct ctx *c)
 			case EPOLL_TYPE_TCP:
 				tcp_sock_handler(c, ref, ev);
 				break;
+			case EPOLL_TYPE_TCP_LISTEN:
+				tcp_listen_handler(c, ref);
+				break;
 			default:
 				break;
 			}
@@ -258,6 +279,8 @@ int main(int argc, char **argv)
 		}
 	}
 
+	raise_fd_limit();
+
 	c->epollfd = epoll_create1(EPOLL_CLOEXEC);
 	if (c->epollfd < 0) {
 		log_perror("epoll_create1");
@@ -272,6 +295,13 @@ int main(int argc, char **argv)
 			exit(EXIT_FAILURE);
 	}
 
+	if (flow_init()) {
+		log_err("Can't initialise the flow table");
+		exit(EXIT_FAILURE);
+	}
+	if (tcp_listen_init(c))
+		exit(EXIT_FAILURE);
+
 	conf_print(c);
 
 	if (!c->foreground)
@@ -279,10 +309,6 @@ int main(int argc, char **argv)
 	else
 		write_pid_file(pid_fd, getpid());
 
-	if (flow_init()) {
-		log_err("Can't initialise the flow table");
-		exit(EXIT_FAILURE);
-	}
 	c->flows_on = true;
 
 	if (tap_register(c) || signals_init(c) || tcp_init(c) ||

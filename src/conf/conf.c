@@ -113,7 +113,14 @@ static void __attribute__((noreturn)) usage(const char *name, int status)
 "  --no-dhcpv6		Disable the DHCPv6 server\n"
 "  --no-ra		Disable router advertisements\n"
 "  -4, --ipv4-only	Enable IPv4 operation only\n"
-"  -6, --ipv6-only	Enable IPv6 operation only\n");
+"  -6, --ipv6-only	Enable IPv6 operation only\n"
+"  -t, --tcp-ports SPEC	TCP ports to forward to the guest, SPEC is:\n"
+"    none		don't forward any port\n"
+"    all		all non-ephemeral ports the host doesn't use\n"
+"    [ADDR[%%IF]/]PORTS	comma-separated ports or ranges, optionally\n"
+"			mapped with :, excluded with ~. Examples:\n"
+"			22  8080:80  1000-2000,~1500  192.0.2.1/22\n"
+"    default: none\n");
 
 	if (pasta) {
 		fprintf(f,
@@ -566,6 +573,7 @@ static const struct option options[] = {
 	{ "no-ra",		no_argument,		NULL, OPT_NO_RA },
 	{ "ipv4-only",		no_argument,		NULL, '4' },
 	{ "ipv6-only",		no_argument,		NULL, '6' },
+	{ "tcp-ports",		required_argument,	NULL, 't' },
 	/* passt */
 	{ "socket",		required_argument,	NULL, 's' },
 	{ "fd",			required_argument,	NULL, 'F' },
@@ -608,8 +616,8 @@ static void conf_mode_only(const struct ctx *c, enum run_mode mode,
 void conf_parse(struct ctx *c, int argc, char **argv)
 {
 	const char *optstring = c->mode == MODE_PASTA ?
-				"+dqfel:hp:P:m:a:n:M:g:i:D:S:46I:" :
-				"+dqfel:hp:P:m:a:n:M:g:i:D:S:46s:F:1";
+				"+dqfel:hp:P:m:a:n:M:g:i:D:S:46I:t:" :
+				"+dqfel:hp:P:m:a:n:M:g:i:D:S:46s:F:1t:";
 	bool v4_only = false, v6_only = false, addr4 = false, addr6 = false;
 	bool gw4 = false, gw6 = false, dns_given = false, search_given = false;
 	bool dhcp_dns = false, dhcp_search = false, trace = false;
@@ -804,6 +812,15 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 		case OPT_NO_RA:
 			c->no_ra = true;
 			break;
+		case 't': {
+			char err[PORT_SPEC_ERR_LEN];
+
+			if (port_spec_parse(&c->tcp_in, optarg, false,
+					    port_ephemeral_start(), err,
+					    sizeof(err)))
+				die("Invalid --tcp-ports: %s", err);
+			break;
+		}
 		case '4':
 			v4_only = true;
 			break;

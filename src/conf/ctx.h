@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "policy/portspec.h"
+
 #define MAX_DNS		4	/* resolvers per IP version we keep */
 #define MAX_SEARCH	8	/* entries of the DNS search list */
 #define DOMAIN_MAX	254	/* length of one domain name, with the dot */
@@ -146,6 +148,8 @@ struct ctx {
 	bool no_tcp;
 	bool no_udp;
 	bool no_icmp;
+
+	struct port_fwd tcp_in;		/* -t: host ports to the guest */
 
 	struct guest_seen seen;
 	struct frame_stats stats;

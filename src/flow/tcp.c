@@ -91,6 +91,7 @@
 #define TCP_IDLE_MS		(2ULL * 3600 * 1000)
 
 #define TCP_PENDING_MAX		256	/* connections owing an ACK */
+#define TCP_ACCEPT_BATCH	32	/* connections accepted per wake-up */
 
 /* Connection state flags */
 #define TCPF_CONNECTING		(1U << 0)  /* connect() to host in progress */
@@ -252,8 +253,9 @@ static void tcp_wnd_update(const struct ctx *c, struct tcp_conn *conn)
 	wnd = sndbuf > outq ? (uint32_t)(sndbuf - outq) : 0;
 	conn->wnd_to_guest = MIN(wnd, max);
 
-	/* Ask for a wake-up once the send buffer drains */
-	if (conn->wnd_to_guest < conn->mss && !(conn->flags & TCPF_SOCK_FULL)) {
+	/* Closed window: ask for a wake-up once the send buffer drains */
+	if (!conn->wnd_to_guest && (conn->flags & TCPF_ESTABLISHED) &&
+	    !(conn->flags & TCPF_SOCK_FULL)) {
 		conn->flags |= TCPF_SOCK_FULL;
 		tcp_epoll_set(c, conn, EPOLL_CTL_MOD);
 	}
@@ -880,6 +882,315 @@ void tcp_tap_handler(struct ctx *c, const struct pkt *p)
 }
 
 /**
+ * tcp_peer_is_local() - tell whether a host peer address is the host itself
+ * @c:		execution context
+ * @peer:	peer address
+ *
+ * Such peers can't appear as themselves in the guest: loopback addresses,
+ * the host's address (which the guest shares), the guest's own address.
+ *
+ * Return: true if the peer is local to the host
+ */
+static bool tcp_peer_is_local(const struct ctx *c,
+			      const union inany_addr *peer)
+{
+	const struct in_addr *a4 = inany_v4(peer);
+
+	if (inany_is_loopback(peer) || inany_is_unspecified(peer))
+		return true;
+	if (a4)
+		return a4->s_addr == c->ip4.host_addr.s_addr ||
+		       a4->s_addr == c->ip4.addr.s_addr ||
+		       a4->s_addr == c->seen.addr4.s_addr;
+	return IN6_ARE_ADDR_EQUAL(&peer->a6, &c->ip6.host_addr) ||
+	       IN6_ARE_ADDR_EQUAL(&peer->a6, &c->ip6.addr) ||
+	       IN6_ARE_ADDR_EQUAL(&peer->a6, &c->seen.addr6);
+}
+
+/**
+ * tcp_guest_side_inbound() - guest side of a connection from the host
+ * @c:		execution context
+ * @peer:	address of the host-side peer
+ * @peer_port:	its port
+ * @port:	target port in the guest
+ * @g:		guest side to fill
+ *
+ * The guest sees the connection coming from the peer's own address, unless
+ * that's local to the host (see the man page, NOTES): then from the gateway.
+ * A peer of an IP version the guest doesn't have also appears as the gateway.
+ *
+ * Return: 0 on success, -1 if the guest has no address to reach
+ */
+static int tcp_guest_side_inbound(const struct ctx *c,
+				  const union inany_addr *peer,
+				  uint16_t peer_port, uint16_t port,
+				  struct flowside *g)
+{
+	bool v4 = inany_v4(peer) != NULL, local;
+
+	if (v4 && !c->ip4.enabled)
+		v4 = false;
+	else if (!v4 && !c->ip6.enabled)
+		v4 = true;
+	local = tcp_peer_is_local(c, peer) ||
+		(inany_v4(peer) != NULL) != v4;
+
+	memset(g, 0, sizeof(*g));
+	g->eport = port;
+	g->oport = peer_port;
+
+	if (v4) {
+		struct in_addr gw = c->ip4.gw.s_addr ? c->ip4.gw :
+				    c->ip4.our_addr;
+
+		inany_from_v4(&g->eaddr, c->seen.addr4.s_addr ?
+			      c->seen.addr4 : c->ip4.addr);
+		if (local) {
+			if (!gw.s_addr)
+				return -1;
+			inany_from_v4(&g->oaddr, gw);
+		} else {
+			g->oaddr = *peer;
+		}
+	} else {
+		g->eaddr.a6 = IN6_IS_ADDR_UNSPECIFIED(&c->seen.addr6) ?
+			      c->ip6.addr : c->seen.addr6;
+		if (local)
+			g->oaddr.a6 = IN6_IS_ADDR_UNSPECIFIED(&c->ip6.gw) ?
+				      c->ip6.our_ll : c->ip6.gw;
+		else
+			g->oaddr = *peer;
+	}
+	return 0;
+}
+
+/**
+ * tcp_conn_from_sock() - start a connection to the guest for an accepted one
+ * @c:		execution context
+ * @s:		accepted socket
+ * @peer:	its peer address
+ * @port:	target port in the guest
+ */
+static void tcp_conn_from_sock(struct ctx *c, int s,
+			       const struct sockaddr_storage *peer,
+			       uint16_t port)
+{
+	struct tcp_conn *conn;
+	union inany_addr pa;
+	struct flowside g;
+	uint16_t pport;
+	int idx, zero = 0, one = 1, hdr;
+
+	if (peer->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const void *)peer;
+
+		inany_from_v4(&pa, sin->sin_addr);
+		pport = ntohs(sin->sin_port);
+	} else {
+		const struct sockaddr_in6 *sin6 = (const void *)peer;
+
+		pa.a6 = sin6->sin6_addr;
+		pport = ntohs(sin6->sin6_port);
+	}
+
+	if (!c->seen.mac_known || c->fd_tap < 0 ||
+	    tcp_guest_side_inbound(c, &pa, pport, port, &g)) {
+		log_debug("TCP: no guest to forward port %u to", port);
+		goto refuse;
+	}
+
+	idx = flow_alloc(FLOW_TCP);
+	if (idx < 0) {
+		log_debug("TCP: flow table full, refusing connection");
+		goto refuse;
+	}
+
+	conn = conn_at(idx);
+	memset(conn, 0, sizeof(*conn));
+	conn->f.type = FLOW_TCP;
+	conn->f.side[FLOW_SIDE_GUEST] = g;
+	conn->f.side[FLOW_SIDE_HOST].eaddr = pa;
+	conn->f.side[FLOW_SIDE_HOST].eport = pport;
+	conn->sock = s;
+
+	hdr = (inany_v4(&g.eaddr) ? IP4_HLEN : IP6_HLEN) + TCP_HLEN;
+	conn->mss = (uint16_t)MIN((c->mtu ? c->mtu : 65535) - hdr,
+				  TCP_PAYLOAD_MAX);
+	conn->ws_to_guest = TCP_WS_TO_GUEST;
+	conn->last_active = tcp_now;
+	setsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero));
+	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+
+	if (flow_hash_insert(idx, FLOW_SIDE_GUEST)) {
+		log_debug("TCP: duplicate connection to port %u", port);
+		conn->sock = -1;
+		conn->flags = 0;
+		flow_free(idx);
+		goto refuse;
+	}
+
+	conn->flags = TCPF_SYN_SENT;
+	if (tcp_epoll_set(c, conn, EPOLL_CTL_ADD)) {
+		tcp_conn_close(c, conn, true);
+		return;
+	}
+
+	tcp_wnd_update(c, conn);
+	conn->seq_to_guest = tcp_isn();
+	tcp_send_ctl(c, conn, TCP_SYN, conn->seq_to_guest);
+	conn->seq_to_guest++;
+	conn->seq_ack_from_guest = conn->seq_to_guest;
+	conn->deadline = tcp_now + TCP_RTO_MIN_MS;
+	return;
+
+refuse:
+	{
+		struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+		setsockopt(s, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+		close(s);
+	}
+}
+
+/**
+ * tcp_listen_handler() - accept connections on a forwarded port
+ * @c:		execution context
+ * @ref:	epoll reference: listening socket, rule and port in @index
+ */
+void tcp_listen_handler(struct ctx *c, union epoll_ref ref)
+{
+	const struct port_spec_rule *r = &c->tcp_in.rules[ref.index >> 16];
+	uint16_t port = ref.index & 0xffff;
+	int i;
+
+	tcp_now = now_ms();
+	for (i = 0; i < TCP_ACCEPT_BATCH; i++) {
+		struct sockaddr_storage peer;
+		socklen_t sl = sizeof(peer);
+		int s = accept4(ref.fd, (struct sockaddr *)&peer, &sl,
+				SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (s < 0)
+			break;
+		tcp_conn_from_sock(c, s, &peer, port_rule_target(r, port));
+	}
+}
+
+/**
+ * tcp_listen_one() - bind and listen on one forwarded port
+ * @c:		execution context
+ * @r:		forwarding rule
+ * @rule:	index of @r
+ * @af:		AF_INET or AF_INET6
+ * @port:	port
+ *
+ * Return: 0 on success, -errno on failure
+ */
+static int tcp_listen_one(struct ctx *c, const struct port_spec_rule *r,
+			  unsigned int rule, int af, uint16_t port)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_TCP_LISTEN,
+				.index = (rule << 16) | port };
+	struct sockaddr_storage sa;
+	struct epoll_event ev;
+	int s, one = 1, rc;
+	socklen_t sl;
+
+	memset(&sa, 0, sizeof(sa));
+	if (af == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&sa;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		if (r->af == AF_INET)
+			sin->sin_addr = r->addr.a4;
+		sl = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&sa;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		if (r->af == AF_INET6)
+			sin6->sin6_addr = r->addr.a6;
+		sl = sizeof(*sin6);
+	}
+
+	s = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		   IPPROTO_TCP);
+	if (s < 0)
+		return -errno;
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (af == AF_INET6)
+		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (*r->ifname &&
+	    setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, r->ifname,
+		       strlen(r->ifname)))
+		goto fail;
+	if (bind(s, (struct sockaddr *)&sa, sl) || listen(s, 128))
+		goto fail;
+
+	ref.fd = s;
+	ev.events = EPOLLIN;
+	ev.data.u64 = ref.u64;
+	if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, s, &ev))
+		goto fail;
+	return 0;
+
+fail:
+	rc = -errno;
+	close(s);
+	return rc;
+}
+
+/**
+ * tcp_listen_init() - bind the host ports forwarded to the guest (-t)
+ * @c:		execution context
+ *
+ * Ports given explicitly must be bound, or we fail naming the port; ports
+ * from "all" or from exclusion-only lists are skipped if they're taken.
+ *
+ * Return: 0 on success, -errno on failure (logged)
+ */
+int tcp_listen_init(struct ctx *c)
+{
+	const struct port_spec_rule *r;
+	unsigned int rule = 0;
+
+	port_fwd_foreach(r, &c->tcp_in) {
+		unsigned int port;
+
+		for (port = r->first; port <= r->last; port++) {
+			bool want4 = r->af != AF_INET6 && c->ip4.enabled;
+			bool want6 = r->af != AF_INET && c->ip6.enabled;
+			int rc4 = 0, rc6 = 0;
+
+			if (r->af == AF_INET)
+				want4 = true;
+			if (r->af == AF_INET6)
+				want6 = true;
+			if (want4)
+				rc4 = tcp_listen_one(c, r, rule, AF_INET,
+						     (uint16_t)port);
+			if (want6)
+				rc6 = tcp_listen_one(c, r, rule, AF_INET6,
+						     (uint16_t)port);
+
+			/* Without an address, one IP version is enough */
+			if (r->af == AF_UNSPEC && want4 && want6 &&
+			    (!rc4 || !rc6))
+				rc4 = rc6 = 0;
+			if ((rc4 || rc6) && !r->weak) {
+				log_err("Can't bind TCP port %u: %s", port,
+					strerror(-(rc4 ? rc4 : rc6)));
+				return rc4 ? rc4 : rc6;
+			}
+		}
+		rule++;
+	}
+	return 0;
+}
+
+/**
  * tcp_connected() - the host connect() finished: SYN-ACK or RST to guest
  * @c:		execution context
  * @conn:	connection
@@ -930,7 +1241,8 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 		return;
 	}
 
-	if ((events & EPOLLOUT) && (conn->flags & TCPF_SOCK_FULL)) {
+	if ((events & EPOLLOUT) && (conn->flags & TCPF_SOCK_FULL) &&
+	    (conn->flags & TCPF_ESTABLISHED)) {
 		int i;
 
 		conn->flags &= ~TCPF_SOCK_FULL;

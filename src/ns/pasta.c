@@ -359,7 +359,7 @@ static int pasta_config_family(struct ctx *c, int nl, int af)
  */
 static int pasta_config_net(struct ctx *c)
 {
-	int nl, rc = 0;
+	int nl, rc = 0, mtu;
 
 	if (c->ns_mac_set) {
 		rc = nl_link_set_mac(pasta_nl_ns, pasta_ns_ifi, c->ns_mac);
@@ -369,6 +369,12 @@ static int pasta_config_net(struct ctx *c)
 			return rc;
 		}
 	}
+
+	/* Frames to the namespace go to the tap's MAC address, even before
+	 * the namespace sent anything
+	 */
+	if (!nl_link_get(pasta_nl_ns, pasta_ns_ifi, c->seen.mac, &mtu))
+		c->seen.mac_known = true;
 
 	if (!c->config_net)
 		return 0;
