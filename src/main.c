@@ -119,6 +119,7 @@ static int signals_init(struct ctx *c)
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
 		return -errno;
 	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -130,16 +131,40 @@ static int signals_init(struct ctx *c)
 }
 
 /**
+ * stats_log() - log flow and frame counters, on SIGUSR1
+ * @c:		execution context
+ */
+static void stats_log(const struct ctx *c)
+{
+	const struct flow_stats *fs = flow_get_stats();
+	const struct frame_stats *st = &c->stats;
+
+	log_msg(LOG_NOTICE, "flows: %u in use, max %u, refused %llu",
+		(unsigned int)fs->in_use, (unsigned int)fs->max_in_use,
+		(unsigned long long)fs->alloc_fail);
+	log_msg(LOG_NOTICE, "frames: %llu in, %llu out, %llu dropped out, "
+		"%llu malformed, %llu unhandled",
+		(unsigned long long)st->frames_in,
+		(unsigned long long)st->frames_out,
+		(unsigned long long)st->frames_dropped_out,
+		(unsigned long long)st->malformed,
+		(unsigned long long)st->unhandled);
+}
+
+/**
  * signal_handler() - read pending signals from the signalfd
+ * @c:		execution context
  * @fd:		signalfd
  */
-static void signal_handler(int fd)
+static void signal_handler(const struct ctx *c, int fd)
 {
 	struct signalfd_siginfo si;
 
 	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGCHLD)
 			pasta_child_exited();
+		else if (si.ssi_signo == SIGUSR1)
+			stats_log(c);
 	}
 }
 
@@ -177,7 +202,7 @@ static void __attribute__((noreturn)) main_loop(struct ctx *c)
 				tap_dev_handler(c, ev);
 				break;
 			case EPOLL_TYPE_SIGNAL:
-				signal_handler(ref.fd);
+				signal_handler(c, ref.fd);
 				break;
 			case EPOLL_TYPE_NS_PIDFD:
 				log_info("Namespace process exited, exiting");

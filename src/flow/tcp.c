@@ -98,7 +98,9 @@
 #define TCPF_SYNACK_SENT	(1U << 1)  /* SYN-ACK to guest, await ACK */
 #define TCPF_SYN_SENT		(1U << 2)  /* SYN to guest, await SYN-ACK */
 #define TCPF_ESTABLISHED	(1U << 3)
-#define TCPF_SOCK_EOF		(1U << 4)  /* host peer's FIN */
+#define TCPF_SOCK_EOF		(1U << 4)  /* host peer's FIN, sent at
+					    * seq_max - 1
+					    */
 #define TCPF_FIN_SENT		(1U << 5)  /* our FIN is in seq_to_guest */
 #define TCPF_FIN_ACKED		(1U << 6)
 #define TCPF_GUEST_FIN		(1U << 7)  /* guest FIN, SHUT_WR done */
@@ -117,6 +119,9 @@
  * @retries:		retransmissions without progress
  * @dup_acks:		duplicate ACKs in a row from the guest
  * @seq_to_guest:	next sequence number we send
+ * @seq_max:		highest sequence number we ever sent, plus one: after a
+ *			retransmission rewinds @seq_to_guest, the guest may
+ *			acknowledge up to here
  * @seq_ack_from_guest:	highest sequence number the guest acknowledged
  * @seq_from_guest:	next sequence number we expect from the guest
  * @seq_ack_to_guest:	last acknowledgement we sent
@@ -135,6 +140,7 @@ struct tcp_conn {
 	uint8_t retries;
 	uint8_t dup_acks;
 	uint32_t seq_to_guest;
+	uint32_t seq_max;
 	uint32_t seq_ack_from_guest;
 	uint32_t seq_from_guest;
 	uint32_t seq_ack_to_guest;
@@ -246,12 +252,15 @@ static void tcp_wnd_update(const struct ctx *c, struct tcp_conn *conn)
 	    ioctl(conn->sock, SIOCOUTQ, &outq))
 		return;
 
-	/* The kernel doubles SO_SNDBUF to leave room for its overhead: about
-	 * half of it is payload
+	/* The kernel takes writes while its queue is below SO_SNDBUF, so the
+	 * free space is about that minus what's queued. When we're slightly
+	 * optimistic, a write comes up short: the socket is then flagged as
+	 * out of space, which is what makes the kernel grow its send buffer.
 	 */
-	sndbuf /= 2;
 	wnd = sndbuf > outq ? (uint32_t)(sndbuf - outq) : 0;
 	conn->wnd_to_guest = MIN(wnd, max);
+	log_trace("TCP: window %u (sndbuf %i, queued %i)", conn->wnd_to_guest,
+		  sndbuf, outq);
 
 	/* Closed window: ask for a wake-up once the send buffer drains */
 	if (!conn->wnd_to_guest && (conn->flags & TCPF_ESTABLISHED) &&
@@ -464,10 +473,11 @@ static void tcp_data_to_guest(struct ctx *c, struct tcp_conn *conn)
 	uint32_t inflight, room, seq;
 	struct msghdr mh = { .msg_iov = iov };
 	int i, nframes;
+	size_t sent;
 	ssize_t n;
 
 	if (!(conn->flags & TCPF_ESTABLISHED) ||
-	    (conn->flags & (TCPF_FIN_SENT | TCPF_SOCK_EOF)) ||
+	    (conn->flags & (TCPF_FIN_SENT | TCPF_FIN_ACKED)) ||
 	    !c->seen.mac_known)
 		return;
 
@@ -502,6 +512,8 @@ static void tcp_data_to_guest(struct ctx *c, struct tcp_conn *conn)
 		conn->flags |= TCPF_SOCK_EOF | TCPF_FIN_SENT;
 		tcp_send_ctl(c, conn, TCP_FIN | TCP_ACK, conn->seq_to_guest);
 		conn->seq_to_guest++;
+		if (SEQ_GT(conn->seq_to_guest, conn->seq_max))
+			conn->seq_max = conn->seq_to_guest;
 		if (!conn->deadline)
 			conn->deadline = tcp_now + TCP_RTO_MIN_MS;
 		return;
@@ -521,9 +533,14 @@ static void tcp_data_to_guest(struct ctx *c, struct tcp_conn *conn)
 		seq += (uint32_t)len;
 		n -= (ssize_t)len;
 	}
-	tap_send_frames(c, out, i);
+	sent = tap_send_frames(c, out, i);
+	log_trace("TCP: to guest %u+%u in %i frames (%zu sent), wnd %u, "
+		  "inflight %u", conn->seq_to_guest, seq - conn->seq_to_guest,
+		  i, sent, conn->wnd_from_guest, inflight);
 
 	conn->seq_to_guest = seq;
+	if (SEQ_GT(seq, conn->seq_max))
+		conn->seq_max = seq;
 	conn->seq_ack_to_guest = conn->seq_from_guest;
 	conn->last_active = tcp_now;
 	if (!conn->deadline)
@@ -539,8 +556,9 @@ static void tcp_rewind(struct ctx *c, struct tcp_conn *conn)
 {
 	int off = 0;
 
-	if ((conn->flags & TCPF_FIN_SENT) && !(conn->flags & TCPF_FIN_ACKED))
-		conn->flags &= ~(TCPF_FIN_SENT | TCPF_SOCK_EOF);
+	log_trace("TCP: retransmitting from %u", conn->seq_ack_from_guest);
+	if (!(conn->flags & TCPF_FIN_ACKED))
+		conn->flags &= ~TCPF_FIN_SENT;
 	conn->seq_to_guest = conn->seq_ack_from_guest;
 	setsockopt(conn->sock, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof(off));
 	conn->deadline = 0;
@@ -554,21 +572,25 @@ static void tcp_rewind(struct ctx *c, struct tcp_conn *conn)
  * @v:		TCP view of the segment
  */
 static void tcp_guest_ack(struct ctx *c, struct tcp_conn *conn,
-			  const struct tcp_view *v)
+			  const struct tcp_view *v, uint32_t old_wnd)
 {
 	uint32_t acked, data;
 
 	if (!(v->flags & TCP_ACK))
 		return;
 
-	if (SEQ_GT(v->ack, conn->seq_to_guest) ||
+	if (SEQ_GT(v->ack, conn->seq_max) ||
 	    SEQ_LT(v->ack, conn->seq_ack_from_guest))
 		return;		/* old, or for data we never sent */
 
 	acked = v->ack - conn->seq_ack_from_guest;
+	log_trace("TCP: guest acks %u (+%u), window %u", v->ack, acked,
+		  conn->wnd_from_guest);
 	if (!acked) {
-		if (!v->payload_len && conn->seq_to_guest != v->ack &&
-		    ++conn->dup_acks == 3) {
+		/* A duplicate ACK carries no data and no window change */
+		if (!v->payload_len && !(v->flags & (TCP_SYN | TCP_FIN)) &&
+		    conn->wnd_from_guest == old_wnd &&
+		    conn->seq_to_guest != v->ack && ++conn->dup_acks == 3) {
 			conn->dup_acks = 0;
 			tcp_rewind(c, conn);
 		}
@@ -576,10 +598,17 @@ static void tcp_guest_ack(struct ctx *c, struct tcp_conn *conn,
 	}
 
 	data = acked;
-	if ((conn->flags & TCPF_FIN_SENT) && v->ack == conn->seq_to_guest) {
+	if ((conn->flags & TCPF_SOCK_EOF) && v->ack == conn->seq_max) {
 		conn->flags |= TCPF_FIN_ACKED;
 		data--;
 	}
+
+	/* After a rewind, the guest may have had more than we sent again:
+	 * carry on from what it acknowledged. Discarding the data below
+	 * brings the peek offset back to zero, which is where we resume.
+	 */
+	if (SEQ_GT(v->ack, conn->seq_to_guest))
+		conn->seq_to_guest = v->ack;
 	if (data && recv(conn->sock, NULL, data, MSG_TRUNC | MSG_DONTWAIT) < 0)
 		log_debug("TCP: discarding acknowledged data failed: %s",
 			  strerror(errno));
@@ -587,7 +616,7 @@ static void tcp_guest_ack(struct ctx *c, struct tcp_conn *conn,
 	conn->seq_ack_from_guest = v->ack;
 	conn->dup_acks = 0;
 	conn->retries = 0;
-	conn->deadline = conn->seq_to_guest == v->ack ? 0 :
+	conn->deadline = conn->seq_max == v->ack ? 0 :
 			 tcp_now + TCP_RTO_MIN_MS;
 }
 
@@ -722,7 +751,7 @@ static void tcp_conn_from_guest(struct ctx *c, const struct pkt *p,
 	}
 	conn->sock = s;
 	setsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero));
-	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	(void)one;
 
 	memset(&sa, 0, sizeof(sa));
 	if (p->af == AF_INET) {
@@ -773,6 +802,7 @@ void tcp_tap_handler(struct ctx *c, const struct pkt *p)
 {
 	struct flowside key;
 	struct tcp_conn *conn;
+	uint32_t old_wnd;
 	struct tcp_view v;
 	int sidx;
 
@@ -863,8 +893,9 @@ void tcp_tap_handler(struct ctx *c, const struct pkt *p)
 		conn->retries = 0;
 	}
 
+	old_wnd = conn->wnd_from_guest;
 	conn->wnd_from_guest = (uint32_t)v.window << conn->ws_from_guest;
-	tcp_guest_ack(c, conn, &v);
+	tcp_guest_ack(c, conn, &v, old_wnd);
 	if (conn->sock < 0)
 		return;
 	tcp_guest_data(c, conn, &v);
@@ -1019,7 +1050,7 @@ static void tcp_conn_from_sock(struct ctx *c, int s,
 	conn->ws_to_guest = TCP_WS_TO_GUEST;
 	conn->last_active = tcp_now;
 	setsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero));
-	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	(void)one;
 
 	if (flow_hash_insert(idx, FLOW_SIDE_GUEST)) {
 		log_debug("TCP: duplicate connection to port %u", port);
@@ -1039,7 +1070,7 @@ static void tcp_conn_from_sock(struct ctx *c, int s,
 	conn->seq_to_guest = tcp_isn();
 	tcp_send_ctl(c, conn, TCP_SYN, conn->seq_to_guest);
 	conn->seq_to_guest++;
-	conn->seq_ack_from_guest = conn->seq_to_guest;
+	conn->seq_max = conn->seq_ack_from_guest = conn->seq_to_guest;
 	conn->deadline = tcp_now + TCP_RTO_MIN_MS;
 	return;
 
@@ -1213,7 +1244,7 @@ static void tcp_connected(struct ctx *c, struct tcp_conn *conn)
 	tcp_wnd_update(c, conn);
 	tcp_send_ctl(c, conn, TCP_SYN | TCP_ACK, conn->seq_to_guest);
 	conn->seq_to_guest++;
-	conn->seq_ack_from_guest = conn->seq_to_guest;
+	conn->seq_max = conn->seq_ack_from_guest = conn->seq_to_guest;
 	conn->deadline = tcp_now + TCP_RTO_MIN_MS;
 }
 
@@ -1230,6 +1261,7 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 	if (conn->f.type != FLOW_TCP || conn->sock != ref.fd)
 		return;		/* stale event for a closed connection */
 	tcp_now = now_ms();
+	log_trace("TCP: socket events 0x%x, flags 0x%x", events, conn->flags);
 
 	if (conn->flags & TCPF_CONNECTING) {
 		tcp_connected(c, conn);
@@ -1306,7 +1338,7 @@ static void tcp_timer_conn(struct ctx *c, struct tcp_conn *conn)
 			     conn->seq_to_guest - 1);
 	} else if (conn->flags & TCPF_SYN_SENT) {
 		tcp_send_ctl(c, conn, TCP_SYN, conn->seq_to_guest - 1);
-	} else if (conn->seq_to_guest != conn->seq_ack_from_guest) {
+	} else if (conn->seq_max != conn->seq_ack_from_guest) {
 		tcp_rewind(c, conn);
 	} else if (!conn->wnd_from_guest) {
 		/* Window probe: an ACK makes the guest tell its window */

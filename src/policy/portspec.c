@@ -271,7 +271,7 @@ static int parse_ifname(struct port_parse *pp, const char *s, size_t len)
 	/* Same rules as the kernel's dev_valid_name() */
 	for (i = 0; i < len; i++) {
 		if (s[i] == '/' || s[i] == ':' || s[i] == '%' ||
-		    isspace((unsigned char)s[i]) || !s[i])
+		    isspace((unsigned char)s[i]))
 			goto bad;
 	}
 	if ((len == 1 && s[0] == '.') || (len == 2 && !memcmp(s, "..", 2)))

@@ -1050,6 +1050,9 @@ TEST(random_vs_reference)
 	for (iter = 0; iter < RANDOM_ITERS; iter++) {
 		unsigned int eph = ephs[rnd(5)];
 		int nocc = 0, o, nops = 1 + (int)rnd(MAX_OCC);
+		/* Few scopes per iteration, so that they often meet */
+		int pick[3] = { (int)rnd(NSCOPES), (int)rnd(NSCOPES),
+				(int)rnd(NSCOPES) };
 
 		port_fwd_init(&fwd);
 		memset(ref_occ, 0, sizeof(ref_occ));
@@ -1058,7 +1061,7 @@ TEST(random_vs_reference)
 
 		for (o = 0; o < nops; o++) {
 			struct ref_item items[8];
-			int scope = (int)rnd(NSCOPES), n, rc;
+			int scope = pick[rnd(3)], n, rc;
 			char spec[512];
 			unsigned int p;
 			bool ok;
