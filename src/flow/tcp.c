@@ -60,6 +60,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
+#include <linux/sock_diag.h>
 #include <linux/sockios.h>
 
 #include "conf/ctx.h"
@@ -244,27 +245,44 @@ static int tcp_epoll_set(const struct ctx *c, struct tcp_conn *conn, int op)
  */
 static void tcp_wnd_update(const struct ctx *c, struct tcp_conn *conn)
 {
-	int sndbuf = 0, outq = 0;
-	socklen_t sl = sizeof(sndbuf);
-	uint32_t wnd, max = 65535U << conn->ws_to_guest;
+	uint32_t mem[SK_MEMINFO_VARS], wnd, free_mem, sndbuf;
+	uint32_t max = 65535U << conn->ws_to_guest;
+	socklen_t sl = sizeof(mem);
 
-	if (getsockopt(conn->sock, SOL_SOCKET, SO_SNDBUF, &sndbuf, &sl) ||
-	    ioctl(conn->sock, SIOCOUTQ, &outq))
-		return;
-
-	/* The kernel takes writes while its queue is below SO_SNDBUF, so the
-	 * free space is about that minus what's queued. When we're slightly
-	 * optimistic, a write comes up short: the socket is then flagged as
-	 * out of space, which is what makes the kernel grow its send buffer.
+	/* The kernel takes writes while the memory its send queue uses is
+	 * below the send buffer size. That memory includes the overhead of
+	 * buffers, so the payload that still fits is somewhat less than the
+	 * free memory: count three quarters of it. Advertising more would
+	 * make writes come up short and drop guest data we acknowledged
+	 * the window for.
 	 */
-	wnd = sndbuf > outq ? (uint32_t)(sndbuf - outq) : 0;
+	if (getsockopt(conn->sock, SOL_SOCKET, SO_MEMINFO, mem, &sl) ||
+	    sl < sizeof(uint32_t) * (SK_MEMINFO_WMEM_QUEUED + 1))
+		return;
+	sndbuf = mem[SK_MEMINFO_SNDBUF];
+	free_mem = sndbuf > mem[SK_MEMINFO_WMEM_QUEUED] ?
+		   sndbuf - mem[SK_MEMINFO_WMEM_QUEUED] : 0;
+	wnd = free_mem / 4 * 3;
 	conn->wnd_to_guest = MIN(wnd, max);
-	log_trace("TCP: window %u (sndbuf %i, queued %i)", conn->wnd_to_guest,
-		  sndbuf, outq);
+	log_trace("TCP: window %u (sndbuf %u, queued memory %u)",
+		  conn->wnd_to_guest, sndbuf, mem[SK_MEMINFO_WMEM_QUEUED]);
 
-	/* Closed window: ask for a wake-up once the send buffer drains */
-	if (!conn->wnd_to_guest && (conn->flags & TCPF_ESTABLISHED) &&
+	/* What doesn't survive scaling is a closed window for the guest */
+	if (!(conn->wnd_to_guest >> conn->ws_to_guest))
+		conn->wnd_to_guest = 0;
+
+	/* A small window is as good as closed: a guest avoiding the silly
+	 * window syndrome won't send less than a full segment until the
+	 * window opens. Ask for a wake-up once the send buffer drains,
+	 * then send a window update. The kernel wakes us once a third of
+	 * the buffer is free, which is above this threshold, so this can't
+	 * turn into a loop of wake-ups.
+	 */
+	if (conn->wnd_to_guest < MIN((uint32_t)conn->mss,
+				     (uint32_t)sndbuf / 4) &&
+	    (conn->flags & TCPF_ESTABLISHED) &&
 	    !(conn->flags & TCPF_SOCK_FULL)) {
+		log_trace("TCP: window low, waiting for EPOLLOUT");
 		conn->flags |= TCPF_SOCK_FULL;
 		tcp_epoll_set(c, conn, EPOLL_CTL_MOD);
 	}
@@ -635,6 +653,8 @@ static void tcp_guest_data(struct ctx *c, struct tcp_conn *conn,
 	bool fin = v->flags & TCP_FIN;
 	ssize_t n;
 
+	log_trace("TCP: guest data %u+%zu, expecting %u", seq, len,
+		  conn->seq_from_guest);
 	if (conn->flags & TCPF_GUEST_FIN)
 		goto ack;
 
@@ -642,8 +662,8 @@ static void tcp_guest_data(struct ctx *c, struct tcp_conn *conn,
 		uint32_t skip = conn->seq_from_guest - seq;
 
 		if (skip > len) {
-			if (len || fin)
-				tcp_ack_later(c, conn);
+			/* Old data, or a window probe: tell where we are */
+			tcp_ack_later(c, conn);
 			return;
 		}
 		data += skip;
@@ -667,6 +687,7 @@ static void tcp_guest_data(struct ctx *c, struct tcp_conn *conn,
 		}
 		conn->seq_from_guest += (uint32_t)n;
 		if ((size_t)n < len) {
+			log_trace("TCP: socket took %zi of %zu bytes", n, len);
 			fin = false;	/* not all data before it went out */
 			conn->flags |= TCPF_DROPPED;
 			if (!(conn->flags & TCPF_SOCK_FULL)) {
