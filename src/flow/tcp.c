@@ -108,6 +108,7 @@
 #define TCPF_ACK_PENDING	(1U << 8)
 #define TCPF_SOCK_FULL		(1U << 9)  /* await EPOLLOUT */
 #define TCPF_DROPPED		(1U << 10) /* guest data the socket refused */
+#define TCPF_TAP_BLOCKED	(1U << 11) /* data waits for room to guest */
 
 /**
  * struct tcp_conn - one TCP connection, an entry of the flow table
@@ -491,7 +492,7 @@ static void tcp_data_to_guest(struct ctx *c, struct tcp_conn *conn)
 	uint32_t inflight, room, seq;
 	struct msghdr mh = { .msg_iov = iov };
 	int i, nframes;
-	size_t sent;
+	size_t sent, troom;
 	ssize_t n;
 
 	if (!(conn->flags & TCPF_ESTABLISHED) ||
@@ -507,6 +508,22 @@ static void tcp_data_to_guest(struct ctx *c, struct tcp_conn *conn)
 		if (!conn->deadline)
 			conn->deadline = tcp_now + TCP_RTO_MIN_MS;
 		return;
+	}
+
+	/* Don't queue more than the link to the guest takes now: what it
+	 * drops, the guest would see as losses
+	 */
+	troom = tap_room(c);
+	if (troom != SIZE_MAX) {
+		size_t per_frame = conn->mss + TCP_PAYLOAD_OFF + 4;
+
+		if (troom < per_frame) {
+			conn->flags |= TCPF_TAP_BLOCKED;
+			tap_wait_writable(c);
+			return;
+		}
+		room = (uint32_t)MIN((size_t)room,
+				     troom / per_frame * conn->mss);
 	}
 
 	nframes = (int)MIN((room + conn->mss - 1) / conn->mss,
@@ -1312,6 +1329,26 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
 		tcp_data_to_guest(c, conn);
+}
+
+/**
+ * tcp_tap_writable() - the link to the guest has room: resume senders
+ * @c:		execution context
+ */
+void tcp_tap_writable(struct ctx *c)
+{
+	int i;
+
+	tcp_now = now_ms();
+	flow_foreach(i) {
+		struct tcp_conn *conn = conn_at(i);
+
+		if (conn->f.type != FLOW_TCP ||
+		    !(conn->flags & TCPF_TAP_BLOCKED))
+			continue;
+		conn->flags &= ~TCPF_TAP_BLOCKED;
+		tcp_data_to_guest(c, conn);
+	}
 }
 
 /**

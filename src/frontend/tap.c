@@ -19,10 +19,13 @@
  * can't starve the rest of the loop.
  *
  * Output: tap_send_frames() takes many frames at once. On the stream, they
- * go out in a single sendmsg() with the length headers interleaved. A frame
- * the kernel took only in part must be completed, or the stream would lose
- * its framing: the remainder is written blocking, with a bounded wait, and a
- * client that won't take it within that time is disconnected. Frames not
+ * go out in a single sendmsg() with the length headers interleaved. Senders
+ * of bulk data first ask tap_room() how much the socket takes without
+ * blocking, and send no more than that; if it's not enough, they ask to be
+ * woken up (tap_wait_writable()) and resume once the socket drains. A frame
+ * the kernel still took only in part must be completed, or the stream would
+ * lose its framing: its remainder is kept aside and written first, as soon
+ * as the socket is writable, and nothing else is sent meanwhile. Frames not
  * taken at all are dropped and counted, as a full link would drop them.
  *
  * Every frame in either direction is passed to the pcap hook.
@@ -31,16 +34,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <linux/sockios.h>
 
 #include "conf/ctx.h"
 #include "flow/tcp.h"
@@ -58,7 +62,7 @@
 #define STREAM_BUF_SIZE		(1 << 20)
 #define TAP_READ_BATCH		64	/* frames per wake-up, tap device */
 #define SEND_BATCH		256	/* frames per sendmsg() */
-#define REMAINDER_TIMEOUT_MS	1000
+#define STREAM_SNDBUF		(4 << 20)	/* asked, capped by wmem_max */
 
 #define ETH_HDR_LEN		14
 
@@ -67,6 +71,13 @@ static uint8_t stream_buf[STREAM_BUF_SIZE + FRAME_MAX + STREAM_HDR_LEN];
 static size_t stream_have;
 
 static uint8_t reply_buf[FRAME_MAX];
+
+static void tap_stream_sndbuf(int fd);
+
+/* Rest of a frame the stream socket took only in part */
+static uint8_t stream_tail[FRAME_MAX + STREAM_HDR_LEN];
+static size_t stream_tail_len, stream_tail_off;
+static bool tap_writers_waiting;
 
 /**
  * tap_sock_try() - try to bind a listening UNIX socket at a path
@@ -134,6 +145,7 @@ int tap_sock_init(struct ctx *c)
 		    fcntl(c->fd_given, F_SETFL, flags | O_NONBLOCK) < 0)
 			return -errno;
 		c->fd_tap = c->fd_given;
+		tap_stream_sndbuf(c->fd_tap);
 		return 0;
 	}
 
@@ -201,6 +213,8 @@ static void tap_client_gone(struct ctx *c)
 	close(c->fd_tap);
 	c->fd_tap = -1;
 	stream_have = 0;
+	stream_tail_len = stream_tail_off = 0;
+	tap_writers_waiting = false;
 	memset(&c->seen, 0, sizeof(c->seen));
 
 	if (c->one_off) {
@@ -208,6 +222,20 @@ static void tap_client_gone(struct ctx *c)
 		exit(EXIT_SUCCESS);
 	}
 	log_info("Client closed connection, waiting for the next one");
+}
+
+/**
+ * tap_stream_sndbuf() - ask for a large send buffer on the stream socket
+ * @fd:		connected socket
+ *
+ * The kernel caps what we get at net.core.wmem_max, but a few frames of
+ * 64 KiB more in flight make a difference.
+ */
+static void tap_stream_sndbuf(int fd)
+{
+	int size = STREAM_SNDBUF;
+
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 }
 
 /**
@@ -230,6 +258,7 @@ void tap_listen_handler(struct ctx *c)
 
 	c->fd_tap = fd;
 	stream_have = 0;
+	tap_stream_sndbuf(fd);
 	if (epoll_add_ref(c->epollfd, EPOLL_TYPE_TAP_STREAM, fd,
 			  EPOLLIN | EPOLLRDHUP)) {
 		log_perror("epoll_ctl");
@@ -241,49 +270,119 @@ void tap_listen_handler(struct ctx *c)
 }
 
 /**
- * tap_write_remainder() - finish writing a partly sent frame on the stream
- * @fd:		stream socket
- * @iov:	vector of what's left to send, modified
- * @iovcnt:	elements in @iov
- *
- * Return: 0 once all of it is written, -1 if the client doesn't take it in
- *	   time or the socket fails
+ * tap_stream_events() - set the epoll events of the connected stream socket
+ * @c:		execution context
+ * @out:	also wait for EPOLLOUT
  */
-static int tap_write_remainder(int fd, struct iovec *iov, int iovcnt)
+static void tap_stream_events(const struct ctx *c, bool out)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-	int i = 0;
+	union epoll_ref ref = { .type = EPOLL_TYPE_TAP_STREAM, .fd = c->fd_tap };
+	struct epoll_event ev = { .data.u64 = ref.u64,
+				  .events = EPOLLIN | EPOLLRDHUP };
 
-	while (i < iovcnt) {
-		struct msghdr mh = { .msg_iov = iov + i,
-				     .msg_iovlen = iovcnt - i };
-		ssize_t n;
+	if (out)
+		ev.events |= EPOLLOUT;
+	epoll_ctl(c->epollfd, EPOLL_CTL_MOD, c->fd_tap, &ev);
+}
 
-		if (!iov[i].iov_len) {
-			i++;
-			continue;
-		}
-		n = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+/**
+ * tap_flush_tail() - write what's left of a partly sent frame
+ * @c:		execution context
+ *
+ * Return: true if nothing is left, false if some still waits for room
+ */
+static bool tap_flush_tail(struct ctx *c)
+{
+	while (stream_tail_off < stream_tail_len) {
+		ssize_t n = send(c->fd_tap, stream_tail + stream_tail_off,
+				 stream_tail_len - stream_tail_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				return -1;
-			if (poll(&pfd, 1, REMAINDER_TIMEOUT_MS) <= 0)
-				return -1;
-			continue;
+			return false;
 		}
-		while (n && i < iovcnt) {
-			size_t take = MIN((size_t)n, iov[i].iov_len);
-
-			iov[i].iov_base = (char *)iov[i].iov_base + take;
-			iov[i].iov_len -= take;
-			n -= take;
-			if (!iov[i].iov_len)
-				i++;
-		}
+		stream_tail_off += n;
 	}
-	return 0;
+	stream_tail_len = stream_tail_off = 0;
+	return true;
+}
+
+/**
+ * tap_keep_tail() - keep the unsent rest of a frame, to send it first
+ * @c:		execution context
+ * @iov:	what's left of the frame: the rest of its length header,
+ *		if any, and of its data
+ * @iovcnt:	elements in @iov, 1 or 2
+ */
+static void tap_keep_tail(struct ctx *c, const struct iovec *iov, int iovcnt)
+{
+	int i;
+
+	stream_tail_len = stream_tail_off = 0;
+	for (i = 0; i < iovcnt; i++) {
+		memcpy(stream_tail + stream_tail_len, iov[i].iov_base,
+		       iov[i].iov_len);
+		stream_tail_len += iov[i].iov_len;
+	}
+	tap_stream_events(c, true);
+}
+
+/**
+ * tap_room() - bytes of frames the guest link takes now without blocking
+ * @c:		execution context
+ *
+ * For the stream socket, that's the free part of its send buffer, counted
+ * conservatively: the kernel accounts buffer memory, not payload. A tap
+ * device doesn't block.
+ *
+ * Return: bytes, SIZE_MAX for no limit
+ */
+size_t tap_room(const struct ctx *c)
+{
+	int sndbuf = 0, outq = 0;
+	socklen_t sl = sizeof(sndbuf);
+
+	if (c->fd_tap < 0)
+		return 0;
+	if (c->mode != MODE_PASST)
+		return SIZE_MAX;
+	if (stream_tail_len)
+		return 0;
+	if (getsockopt(c->fd_tap, SOL_SOCKET, SO_SNDBUF, &sndbuf, &sl) ||
+	    ioctl(c->fd_tap, SIOCOUTQ, &outq) || outq >= sndbuf)
+		return 0;
+	return (size_t)(sndbuf - outq) / 4 * 3;
+}
+
+/**
+ * tap_wait_writable() - a sender needs room: wake it up when there is some
+ * @c:		execution context
+ *
+ * Once the stream socket drains, tcp_tap_writable() resumes the senders.
+ */
+void tap_wait_writable(struct ctx *c)
+{
+	if (c->mode != MODE_PASST || c->fd_tap < 0 || tap_writers_waiting)
+		return;
+	tap_writers_waiting = true;
+	tap_stream_events(c, true);
+}
+
+/**
+ * tap_stream_writable() - the stream socket has room again
+ * @c:		execution context
+ */
+static void tap_stream_writable(struct ctx *c)
+{
+	if (!tap_flush_tail(c))
+		return;
+	tap_stream_events(c, false);
+	if (tap_writers_waiting) {
+		tap_writers_waiting = false;
+		tcp_tap_writable(c);
+	}
 }
 
 /**
@@ -303,6 +402,9 @@ static size_t tap_send_stream(struct ctx *c, const struct iovec *frames,
 	size_t i, done;
 	ssize_t sent;
 
+	if (stream_tail_len && !tap_flush_tail(c))
+		return 0;
+
 	for (i = 0; i < n; i++) {
 		hdr[i] = htonl((uint32_t)frames[i].iov_len);
 		iov[i * 2].iov_base = &hdr[i];
@@ -318,7 +420,9 @@ static size_t tap_send_stream(struct ctx *c, const struct iovec *frames,
 		return 0;
 	}
 
-	/* Find how many frames went out whole, and complete a partial one */
+	/* Find how many frames went out whole, and keep the rest of a
+	 * partial one to send it first
+	 */
 	for (i = 0, done = 0; i < n * 2; i++) {
 		if ((size_t)sent < iov[i].iov_len) {
 			iov[i].iov_base = (char *)iov[i].iov_base + sent;
@@ -326,13 +430,7 @@ static size_t tap_send_stream(struct ctx *c, const struct iovec *frames,
 			if (sent || (i & 1)) {
 				int end = (i & 1) ? i + 1 : i + 2;
 
-				if (tap_write_remainder(c->fd_tap, iov + i,
-							end - i)) {
-					log_err("Client doesn't read: "
-						"disconnecting");
-					tap_client_gone(c);
-					return done;
-				}
+				tap_keep_tail(c, iov + i, end - i);
 				done++;
 			}
 			break;
@@ -430,6 +528,12 @@ void tap_stream_handler(struct ctx *c, uint32_t events)
 	bool gone = events & (EPOLLHUP | EPOLLERR);
 	size_t off = 0;
 	ssize_t n;
+
+	if (events & EPOLLOUT) {
+		tap_stream_writable(c);
+		if (!(events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+			return;
+	}
 
 	n = recv(c->fd_tap, stream_buf + stream_have,
 		 STREAM_BUF_SIZE + FRAME_MAX + STREAM_HDR_LEN - stream_have,

@@ -18,5 +18,7 @@ void tap_stream_handler(struct ctx *c, uint32_t events);
 void tap_dev_handler(struct ctx *c, uint32_t events);
 size_t tap_send_frames(struct ctx *c, const struct iovec *frames, size_t n);
 size_t tap_send(struct ctx *c, const uint8_t *frame, size_t len);
+size_t tap_room(const struct ctx *c);
+void tap_wait_writable(struct ctx *c);
 
 #endif /* FRONTEND_TAP_H */

@@ -46,6 +46,7 @@
 
 static uint8_t in_buf[STREAM_BUF];
 static uint8_t out_buf[BATCH_BUF];
+static size_t out_used, out_off;
 
 /**
  * die() - print a formatted error with errno's description, exit with 1
@@ -146,37 +147,13 @@ static int sock_connect(const char *path)
 }
 
 /**
- * write_all() - write a whole buffer to a blocking file descriptor
- * @fd:		file descriptor
- * @buf:	data
- * @len:	length of data
- *
- * Return: 0 on success, -1 on error (errno set)
- */
-static int write_all(int fd, const uint8_t *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += n;
-		len -= n;
-	}
-
-	return 0;
-}
-
-/**
- * tap_to_sock() - move all frames the tap has now to the socket, in one batch
+ * tap_to_sock() - batch all frames the tap has now for the socket
  * @tap:	tap file descriptor (non-blocking)
- * @s:		connected socket (blocking)
+ * @s:		connected socket, unused: flush_out() writes the batch
  *
  * Reads frames until the tap queue is empty or the batch buffer is nearly
- * full, prefixing each with its length, then writes the batch at once.
+ * full, prefixing each with its length. The caller polls the tap only once
+ * the previous batch is written.
  *
  * Return: 0 on success, -1 if the socket failed
  */
@@ -203,9 +180,36 @@ static int tap_to_sock(int tap, int s)
 		used += HDR_LEN + n;
 	}
 
-	if (used && write_all(s, out_buf, used))
-		return -1;
+	(void)s;
+	out_used = used;
+	out_off = 0;
+	return 0;
+}
 
+/**
+ * flush_out() - write pending output to the socket without blocking
+ * @s:		connected socket
+ *
+ * Writing blocking here could deadlock with passt writing to us: keep
+ * reading while output is pending, as qemu does.
+ *
+ * Return: 0 if written or still pending, -1 on error
+ */
+static int flush_out(int s)
+{
+	while (out_off < out_used) {
+		ssize_t n = send(s, out_buf + out_off, out_used - out_off,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return 0;
+			return -1;
+		}
+		out_off += n;
+	}
+	out_used = out_off = 0;
 	return 0;
 }
 
@@ -225,8 +229,8 @@ static int sock_to_tap(int s, int tap)
 	size_t off = 0;
 	ssize_t n;
 
-	n = recv(s, in_buf + have, sizeof(in_buf) - have, 0);
-	if (n < 0 && errno == EINTR)
+	n = recv(s, in_buf + have, sizeof(in_buf) - have, MSG_DONTWAIT);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return 0;
 	if (n < 0 && errno == ECONNRESET)
 		return -1;
@@ -295,6 +299,8 @@ int main(int argc, char **argv)
 	pfd[1] = (struct pollfd){ .fd = s, .events = POLLIN };
 
 	for (;;) {
+		pfd[0].events = out_used ? 0 : POLLIN;
+		pfd[1].events = POLLIN | (out_used ? POLLOUT : 0);
 		if (poll(pfd, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -306,8 +312,13 @@ int main(int argc, char **argv)
 				break;
 		}
 
+		if (pfd[1].revents & POLLOUT) {
+			if (flush_out(s))
+				break;
+		}
+
 		if (pfd[0].revents & POLLIN) {
-			if (tap_to_sock(tap, s))
+			if (tap_to_sock(tap, s) || flush_out(s))
 				break;
 		}
 	}
