@@ -9,6 +9,7 @@
 #   make fuzz         build the libFuzzer targets (clang)
 #   make fuzz-run     run each fuzzer for FUZZ_SECONDS
 #   make integration  pytest integration tests against ./passt
+#   make bench        side-by-side benchmark (bench/run.sh), as root
 #   make install      PREFIX=/usr/local DESTDIR=
 
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1)
@@ -61,7 +62,7 @@ HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=build/helpers/%)
 
 .PHONY: all asan clean install uninstall check deps unit fuzz fuzz-run \
-	integration integration-asan clang helpers
+	integration integration-asan clang helpers bench
 
 all: passt pasta
 
@@ -153,6 +154,10 @@ integration-asan: asan helpers
 
 deps:
 	tests/deps.sh
+
+# Not a test: prints figures for ours, Debian's pasta and slirp4netns
+bench: all
+	bench/run.sh $(BENCH_ARGS)
 
 # Everything CI runs: dependencies, both compilers, unit tests, fuzzers for
 # a bounded time, integration tests against the normal and sanitizer builds

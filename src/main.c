@@ -324,7 +324,7 @@ int main(int argc, char **argv)
 		log_err("Can't initialise the flow table");
 		exit(EXIT_FAILURE);
 	}
-	if (tcp_listen_init(c))
+	if (!c->no_tcp && tcp_listen_init(c))
 		exit(EXIT_FAILURE);
 
 	conf_print(c);

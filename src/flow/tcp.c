@@ -370,7 +370,9 @@ static uint8_t *tcp_fill_headers(const struct ctx *c,
 static void tcp_send_ctl(struct ctx *c, struct tcp_conn *conn, uint8_t flags,
 			 uint32_t seq)
 {
-	uint8_t opts[TCP_OPTS_MAX], *payload = tcp_ctl_frame + TCP_PAYLOAD_OFF;
+	/* Headers and options go in front of the (empty) payload */
+	uint8_t opts[TCP_OPTS_MAX], *payload = tcp_ctl_frame + TCP_PAYLOAD_OFF +
+					      TCP_OPTS_MAX;
 	size_t opts_len = 0;
 	uint8_t *frame;
 

@@ -1,0 +1,42 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# bench/run.sh - side-by-side benchmark: our ./pasta, Debian's /usr/bin/pasta
+#		 and slirp4netns, in namespaces built for the run
+#
+# Exact command (as root, from anywhere; 'make bench' runs it too):
+#
+#     bench/run.sh [--pasta PATH] [--seconds N] [--reps N]
+#
+#   --pasta PATH   our pasta (default: pasta at the top of the repository,
+#                  or $PASTA_BIN)
+#   --seconds N    length of each measurement, default 5 (whole run: ~3 min)
+#   --reps N       measure each cell N times and report the median
+#
+# Steps: bench/deps.sh installs iperf3, passt (Debian's pasta), slirp4netns
+# if missing; bench/tcp_rr.c and bench/tcp_crr.c are compiled into
+# bench/build/; bench/bench.py builds the topology, measures, prints the
+# table and removes everything it created. See bench/bench.py for details.
+
+set -eu
+
+BENCH="$(cd "$(dirname "$0")" && pwd)"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "bench: run as root (it builds network namespaces)" >&2
+	exit 1
+fi
+
+"$BENCH/deps.sh"
+
+mkdir -p "$BENCH/build"
+for p in tcp_rr tcp_crr; do
+	if [ ! -x "$BENCH/build/$p" ] ||
+	   [ "$BENCH/$p.c" -nt "$BENCH/build/$p" ] ||
+	   [ "$BENCH/bench_common.h" -nt "$BENCH/build/$p" ]; then
+		cc -O2 -Wall -Wextra -Werror -o "$BENCH/build/$p" "$BENCH/$p.c"
+	fi
+done
+chmod 755 "$BENCH/build" "$BENCH/build/tcp_rr" "$BENCH/build/tcp_crr"
+
+exec /usr/bin/python3 "$BENCH/bench.py" "$@"
