@@ -12,28 +12,5 @@
 
 set -eu
 
-PKGS="iperf3 passt slirp4netns iproute2 util-linux curl gcc libc6-dev
-      python3 procps"
-
-missing=""
-for p in $PKGS; do
-	s="$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)"
-	[ "$s" = "installed" ] || missing="$missing $p"
-done
-
-if [ -z "$missing" ]; then
-	echo "bench deps: all installed"
-	exit 0
-fi
-
-echo "bench deps: installing:$missing"
-if [ "$(id -u)" -ne 0 ]; then
-	SUDO="sudo"
-else
-	SUDO=""
-fi
-
-APT="$SUDO env DEBIAN_FRONTEND=noninteractive apt-get"
-$APT update -q
-# shellcheck disable=SC2086
-$APT install -y -q --no-install-recommends $missing
+exec "$(dirname "$0")/../tests/deps.sh" iperf3 passt slirp4netns iproute2 \
+	util-linux curl gcc libc6-dev python3 procps

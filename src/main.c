@@ -28,7 +28,9 @@
 #include "conf/ctx.h"
 #include "frontend/pcap.h"
 #include "flow/flow.h"
+#include "flow/icmp.h"
 #include "flow/tcp.h"
+#include "flow/udp.h"
 #include "frontend/tap.h"
 #include "ns/pasta.h"
 #include "util/epoll_ref.h"
@@ -212,12 +214,20 @@ static void __attribute__((noreturn)) main_loop(struct ctx *c)
 				break;
 			case EPOLL_TYPE_TIMER:
 				tcp_timer_handler(c);
+				udp_timer(c);
+				icmp_timer(c);
 				break;
 			case EPOLL_TYPE_TCP:
 				tcp_sock_handler(c, ref, ev);
 				break;
 			case EPOLL_TYPE_TCP_LISTEN:
 				tcp_listen_handler(c, ref);
+				break;
+			case EPOLL_TYPE_UDP:
+				udp_sock_handler(c, ref, ev);
+				break;
+			case EPOLL_TYPE_PING:
+				icmp_sock_handler(c, ref);
 				break;
 			default:
 				break;

@@ -3,6 +3,9 @@
 #
 # tests/deps.sh - install what the test suites need, if it's missing
 #
+#   tests/deps.sh		the test suites' packages
+#   tests/deps.sh PKG...	those packages instead (bench/deps.sh)
+#
 # Idempotent and quick when everything is there: one dpkg-query, no network.
 # apt-get update runs only if something has to be installed.
 
@@ -10,6 +13,7 @@ set -eu
 
 PKGS="python3-pytest tshark busybox isc-dhcp-client iproute2 clang
       libclang-rt-14-dev util-linux iperf3 socat iputils-ping"
+[ $# -gt 0 ] && PKGS="$*"
 
 missing=""
 for p in $PKGS; do

@@ -13,7 +13,7 @@
  *	IPv4, UDP to port 67		-> dhcp_answer()
  *	IPv6, ICMPv6 RS or NS		-> ndp_answer()
  *	IPv6, UDP to port 547		-> dhcpv6_answer()
- *	anything else			-> dispatch_l4(): flows, later
+ *	anything else			-> dispatch_l4(): TCP, UDP, ICMP echo flows
  *
  * Counters: frames_in for every frame; malformed for frames failing
  * validation (by pkt_parse() or the service); unhandled for valid frames
@@ -28,7 +28,9 @@
 #include "conf/ctx.h"
 #include "svc/dispatch.h"
 #include "svc/svc.h"
+#include "flow/icmp.h"
 #include "flow/tcp.h"
+#include "flow/udp.h"
 #include "wire/pkt.h"
 #include "wire/dhcp.h"
 #include "wire/dhcpv6.h"
@@ -96,6 +98,20 @@ static enum svc_verdict dispatch_l4(struct ctx *c, const struct pkt *p,
 			return SVC_IGNORE;
 		tcp_tap_handler(c, p);
 		return SVC_CONSUMED;
+	case IPPROTO_UDP:
+		if (c->no_udp)
+			return SVC_IGNORE;
+		return udp_tap_handler(c, p) ? SVC_CONSUMED : SVC_IGNORE;
+	case IPPROTO_ICMP:
+		if (c->no_icmp || p->af != AF_INET ||
+		    p->icmp_type != ICMP_ECHO_REQUEST || p->icmp_code)
+			return SVC_IGNORE;
+		return icmp_tap_handler(c, p) ? SVC_CONSUMED : SVC_IGNORE;
+	case IPPROTO_ICMPV6:
+		if (c->no_icmp || p->af != AF_INET6 ||
+		    p->icmp_type != ICMP6_ECHO_REQUEST || p->icmp_code)
+			return SVC_IGNORE;
+		return icmp_tap_handler(c, p) ? SVC_CONSUMED : SVC_IGNORE;
 	default:
 		return SVC_IGNORE;
 	}

@@ -23,6 +23,8 @@ enum epoll_type {
 	EPOLL_TYPE_TIMER,	/* periodic tick for flow timers */
 	EPOLL_TYPE_TCP,		/* connected TCP socket, index: flow */
 	EPOLL_TYPE_TCP_LISTEN,	/* listening socket of a forwarded port */
+	EPOLL_TYPE_UDP,		/* connected UDP socket, index: flow */
+	EPOLL_TYPE_PING,	/* ping socket, index: flow */
 };
 
 /**

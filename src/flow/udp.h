@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * udp.h - UDP flows between the guest and connected host sockets
+ */
+#ifndef FLOW_UDP_H
+#define FLOW_UDP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/epoll_ref.h"
+
+struct ctx;
+struct pkt;
+
+bool udp_tap_handler(struct ctx *c, const struct pkt *p);
+void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
+void udp_timer(struct ctx *c);
+
+#endif /* FLOW_UDP_H */

@@ -1,0 +1,302 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# UDP flows and ICMP echo, end to end, for pasta (a namespace behind pasta's
+# tap) and passt (a GUEST namespace behind tap_relay), IPv4 and IPv6:
+#
+#   - UDP echo of 1, 1000 and MTU - 28 (IPv4) or MTU - 48 (IPv6) bytes
+#     through a server in REMOTE
+#   - a datagram to a closed port in REMOTE: the guest's connected socket
+#     sees ECONNREFUSED (ICMP port unreachable relayed to the guest)
+#   - ping -c 3 to REMOTE succeeds, and an echo request with a chosen
+#     identifier and sequence number comes back as a reply with the same
+#     identifier, sequence number and data, checksum right
+#   - 1,000 UDP flows exist at once (SIGUSR1 flow statistics)
+#
+# Idle expiry (UDP_IDLE_MS, 180 s; 60 s for echo flows) is too long for this
+# module and deliberately has no test-only override: udp_timer() and
+# icmp_timer() close any flow whose last_active is older than that, checked
+# once a second from the 50 ms tick.
+#
+# Ping sockets need the group of passt and pasta (nobody, here) in
+# net.ipv4.ping_group_range of HOST: the module widens it in HOST only (it's
+# per network namespace) and puts it back afterwards.
+#
+# The Instance class of test_tcp runs pasta and passt; REMOTE servers listen
+# on test_tcp's SRV4 and SRV6, added to REMOTE's loopback interface.
+
+import os
+import shutil
+import tempfile
+
+import pytest
+
+import conftest
+from conftest import (REMOTE4, REMOTE6, SESSION, check_sanitizers, run,
+                      run_in, spawn_in, sysctl)
+from test_tcp import PY, SRV4, SRV6, Instance, new_port, remote  # noqa: F401
+
+MTU = 65520
+
+TOOL = r'''
+import os, random, socket, struct, sys, time
+
+
+def fam(addr):
+    return socket.AF_INET6 if ':' in addr else socket.AF_INET
+
+
+def say(*a):
+    print(*a, flush=True)
+
+
+def echo_server(addr, port):
+    s = socket.socket(fam(addr), socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    s.bind((addr, port))
+    say('listening')
+    while True:
+        d, a = s.recvfrom(65535)
+        s.sendto(d, a)
+
+
+def echo(addr, port, sizes):
+    s = socket.socket(fam(addr), socket.SOCK_DGRAM)
+    s.connect((addr, port))
+    s.settimeout(1)
+    for n in sizes:
+        data = random.Random(n).randbytes(n)
+        for _ in range(5):
+            s.send(data)
+            try:
+                got = s.recv(65535)
+            except TimeoutError:
+                continue
+            say('ok' if got == data else 'bad', n, len(got))
+            break
+        else:
+            say('timeout', n)
+
+
+def refused(addr, port):
+    s = socket.socket(fam(addr), socket.SOCK_DGRAM)
+    s.connect((addr, port))
+    s.settimeout(2)
+    s.send(b'anyone?')
+    try:
+        s.recv(100)
+        say('answer')
+    except ConnectionRefusedError:
+        say('refused')
+    except TimeoutError:
+        say('timeout')
+
+
+def many(addr, port, n, first):
+    ok = 0
+    socks = []
+    for i in range(n):
+        s = socket.socket(fam(addr), socket.SOCK_DGRAM)
+        s.bind(('', first + i))
+        s.connect((addr, port))
+        s.settimeout(1)
+        s.send(b'%d' % i)
+        try:
+            if s.recv(100) == b'%d' % i:
+                ok += 1
+        except TimeoutError:
+            pass
+        socks.append(s)
+        if len(socks) > 200:
+            socks.pop(0).close()
+    say('many', ok)
+
+
+def csum(b):
+    if len(b) % 2:
+        b += b'\0'
+    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def echo_raw(addr, ident, seq):
+    """Echo request with our identifier and sequence number: print what
+    comes back (identifier, sequence, data and checksum match)"""
+    v6 = ':' in addr
+    proto = socket.IPPROTO_ICMPV6 if v6 else socket.IPPROTO_ICMP
+    s = socket.socket(fam(addr), socket.SOCK_RAW, proto)
+    s.settimeout(1)
+    data = os.urandom(56)
+    req = struct.pack('!BBHHH', 128 if v6 else 8, 0, 0, ident, seq) + data
+    if not v6:
+        req = req[:2] + struct.pack('!H', csum(req)) + req[4:]
+    for _ in range(3):
+        s.sendto(req, (addr, 0))
+        end = time.monotonic() + 1
+        while time.monotonic() < end:
+            try:
+                pkt, a = s.recvfrom(65535)
+            except TimeoutError:
+                break
+            if not v6:
+                pkt = pkt[(pkt[0] & 0xf) * 4:]
+            t, code, ck, i, q = struct.unpack('!BBHHH', pkt[:8])
+            if t != (129 if v6 else 0):
+                continue
+            good = v6 or csum(pkt) == 0
+            say('reply', a[0], i, q, 'data-ok' if pkt[8:] == data
+                else 'data-bad', 'csum-ok' if good else 'csum-bad')
+            return
+    say('no-reply')
+
+
+cmd, a = sys.argv[1], sys.argv[2:]
+if cmd == 'echo-server':
+    echo_server(a[0], int(a[1]))
+elif cmd == 'echo':
+    echo(a[0], int(a[1]), [int(x) for x in a[2:]])
+elif cmd == 'refused':
+    refused(a[0], int(a[1]))
+elif cmd == 'many':
+    many(a[0], int(a[1]), int(a[2]), int(a[3]))
+elif cmd == 'echo-raw':
+    echo_raw(a[0], int(a[1]), int(a[2]))
+'''
+
+
+@pytest.fixture(scope='module')
+def files(session_env):
+    d = tempfile.mkdtemp(prefix='udp-',
+                         dir=os.path.join(tempfile.gettempdir(),
+                                          f'{SESSION}-tmp'))
+    os.chmod(d, 0o755)
+    tool = os.path.join(d, 'udp_tool.py')
+    with open(tool, 'w') as f:
+        f.write(TOOL)
+    os.chmod(tool, 0o644)
+    yield {'dir': d, 'tool': tool}
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture(scope='module')
+def ping_ok(remote):
+    """Let nobody open ping sockets in HOST, for this module"""
+    path = 'net.ipv4.ping_group_range'
+    old = run_in(remote.host, ['sysctl', '-n', path],
+                 check=True).stdout.split()
+    sysctl(remote.host, path, '0 2147483647')
+    yield
+    sysctl(remote.host, path, ' '.join(old))
+
+
+@pytest.fixture(scope='module')
+def servers(remote, files):
+    """UDP echo servers in REMOTE on SRV4 and SRV6, and a closed port"""
+    port = new_port()
+    procs = [spawn_in(remote.remote, [PY, files['tool'], 'echo-server',
+                                      a, str(port)]) for a in (SRV4, SRV6)]
+    for p in procs:
+        p.wait_output('listening', timeout=10)
+    for p in procs:	# module-wide: off the per-test list
+        conftest._procs.remove(p)
+    yield {'port': port, 'closed': new_port()}
+    for p in procs:
+        p.stop()
+
+
+@pytest.fixture(scope='module', params=['pasta', 'passt'])
+def inst(request, remote, files, ping_ok):
+    i = Instance(remote, files, request.param, mtu=MTU, pcap=True,
+                 fwd=False)
+    yield i
+    i.stop()
+
+
+@pytest.fixture(params=[4, 6], ids=['ipv4', 'ipv6'])
+def fam(request, inst):
+    off = inst.log_size()
+    yield request.param
+    log = inst.read_log(off)
+    print(f'--- {inst.mode} log during this test ---\n{log}')
+    check_sanitizers(inst.proc.output + log, inst.mode)
+    assert inst.running(), f'{inst.mode} exited:\n{inst.proc.output}'
+
+
+def tool(inst, *args, timeout=30):
+    res = run(inst.argv(args), timeout=timeout)
+    assert res.returncode == 0, f'{args}: {res.stdout}\n{res.stderr}'
+    return res.stdout
+
+
+def test_udp_echo(inst, fam, servers):
+    srv = SRV4 if fam == 4 else SRV6
+    big = MTU - (28 if fam == 4 else 48)
+    out = tool(inst, 'echo', srv, servers['port'], 1, 1000, big)
+    want = [f'ok {n} {n}' for n in (1, 1000, big)]
+    assert out.split('\n')[:3] == want, out
+
+
+def test_udp_refused(inst, fam, servers):
+    srv = SRV4 if fam == 4 else SRV6
+    out = tool(inst, 'refused', srv, servers['closed'])
+    assert out.strip() == 'refused', out
+
+
+def test_ping(inst, fam):
+    dst = REMOTE4 if fam == 4 else REMOTE6
+    res = run(inst.prefix + ['ping', f'-{fam}', '-c', '3', '-i', '0.2',
+                             '-W', '2', dst], timeout=20)
+    assert res.returncode == 0 and ' 0% packet loss' in res.stdout, \
+        f'{res.stdout}\n{res.stderr}\n{inst.read_log()}'
+
+    ident, seq = 4242 + fam, 77
+    out = tool(inst, 'echo-raw', dst, ident, seq)
+    assert out.split() == ['reply', dst, str(ident), str(seq), 'data-ok',
+                           'csum-ok'], out
+
+
+def test_ping_pcap_ids(inst, fam):
+    """Requests and replies in the capture: same identifiers, sequences"""
+    if not shutil.which('tshark'):
+        pytest.skip('tshark not installed')
+    dst = REMOTE4 if fam == 4 else REMOTE6
+    run(inst.prefix + ['ping', f'-{fam}', '-c', '2', '-i', '0.2', '-W', '2',
+                       dst], timeout=20)
+    proto = 'icmp' if fam == 4 else 'icmpv6'
+    res = run(['tshark', '-n', '-r', inst.pcap, '-Y', proto, '-T', 'fields',
+               '-e', f'{proto}.type', '-e', f'{proto}.echo.identifier'
+               if fam == 6 else 'icmp.ident', '-e',
+               f'{proto}.echo.sequence_number' if fam == 6 else 'icmp.seq'],
+              timeout=30)
+    rows = [tuple(line.split('\t')) for line in res.stdout.splitlines()
+            if line.strip()]
+    req = {(i, s) for t, i, s in rows if t in ('8', '128')}
+    rep = {(i, s) for t, i, s in rows if t in ('0', '129')}
+    assert req and req == rep, f'{rows}\n{res.stderr}'
+
+
+def test_many_flows(inst, fam, servers):
+    srv = SRV4 if fam == 4 else SRV6
+    first = 30000 if fam == 4 else 32000
+    out = tool(inst, 'many', srv, servers['port'], 1000, first, timeout=60)
+    assert out.split() == ['many', '1000'], out
+    assert inst.flows_in_use() >= 1000
+
+
+def test_ping_not_permitted(inst, remote):
+    """Without ping sockets: requests dropped, one clear log message"""
+    path = 'net.ipv4.ping_group_range'
+    off = inst.log_size()
+    sysctl(remote.host, path, '1 0')
+    try:
+        for fam in (4, 6):
+            dst = REMOTE4 if fam == 4 else REMOTE6
+            # A new identifier: a new flow, so a new ping socket
+            run(inst.prefix + ['ping', f'-{fam}', '-c', '1', '-W', '1',
+                               dst], timeout=20)
+    finally:
+        sysctl(remote.host, path, '0 2147483647')
+    msg = 'ICMP echo: ping sockets not permitted, see ' \
+          'net.ipv4.ping_group_range'
+    assert inst.read_log().count(msg) == 1, inst.read_log(off)
