@@ -12,7 +12,8 @@
 set -eu
 
 PKGS="python3-pytest tshark busybox isc-dhcp-client iproute2 clang
-      libclang-rt-14-dev util-linux iperf3 socat iputils-ping"
+      libclang-rt-14-dev util-linux iperf3 socat iputils-ping dnsmasq-base
+      bind9-dnsutils"
 [ $# -gt 0 ] && PKGS="$*"
 
 missing=""

@@ -91,6 +91,9 @@ static void __attribute__((noreturn)) usage(const char *name, int status)
 "  --outbound-if6 NAME	Template interface for IPv6\n"
 "  -D, --dns ADDR	Use resolver ADDR (repeatable), or 'none'\n"
 "    default: from " RESOLV_CONF "\n"
+"  --dns-forward ADDR	Forward DNS (port 53) to ADDR to the host's resolver\n"
+"  --dns-host ADDR	Host resolver --dns-forward goes to\n"
+"    default: first resolver of the same IP version\n"
 "  -S, --search LIST	Space-separated search list, or 'none'\n"
 "    default: from " RESOLV_CONF "\n");
 
@@ -367,6 +370,62 @@ static int conf_dns_add(struct ctx *c, const char *s)
 }
 
 /**
+ * conf_dns_map() - parse --dns-forward or --dns-host
+ * @c:		execution context
+ * @forward:	--dns-forward (the guest's address), not --dns-host
+ * @arg:	IPv4 or IPv6 address
+ *
+ * Each is allowed once per IP version. Exits on error.
+ */
+static void conf_dns_map(struct ctx *c, bool forward, const char *arg)
+{
+	const char *opt = forward ? "--dns-forward" : "--dns-host";
+	struct in6_addr a6, *d6;
+	struct in_addr a4, *d4;
+
+	if (inet_pton(AF_INET, arg, &a4) == 1) {
+		d4 = forward ? &c->ip4.dns_match : &c->ip4.dns_host;
+		if (d4->s_addr)
+			die("%s given twice for IPv4: %s", opt, arg);
+		if (!a4.s_addr || a4.s_addr == INADDR_BROADCAST ||
+		    IN_MULTICAST(ntohl(a4.s_addr)))
+			die("Invalid address for %s: %s", opt, arg);
+		*d4 = a4;
+	} else if (inet_pton(AF_INET6, arg, &a6) == 1) {
+		d6 = forward ? &c->ip6.dns_match : &c->ip6.dns_host;
+		if (!IN6_IS_ADDR_UNSPECIFIED(d6))
+			die("%s given twice for IPv6: %s", opt, arg);
+		if (IN6_IS_ADDR_UNSPECIFIED(&a6) ||
+		    IN6_IS_ADDR_MULTICAST(&a6))
+			die("Invalid address for %s: %s", opt, arg);
+		*d6 = a6;
+	} else {
+		die("Invalid address for %s: %s", opt, arg);
+	}
+}
+
+/**
+ * conf_dns_host_default() - note the first resolver of each IP version
+ * @c:		execution context
+ * @addr:	resolver address as text, loopback ones included
+ *
+ * That's where --dns-forward goes, unless --dns-host says otherwise.
+ */
+static void conf_dns_host_default(struct ctx *c, const char *addr)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (inet_pton(AF_INET, addr, &a4) == 1) {
+		if (!c->ip4.dns_host.s_addr)
+			c->ip4.dns_host = a4;
+	} else if (inet_pton(AF_INET6, addr, &a6) == 1) {
+		if (IN6_IS_ADDR_UNSPECIFIED(&c->ip6.dns_host))
+			c->ip6.dns_host = a6;
+	}
+}
+
+/**
  * conf_read_resolv() - take resolvers and search list from resolv.conf text
  * @c:		execution context
  * @text:	contents of resolv.conf, NUL-terminated
@@ -411,6 +470,7 @@ int conf_read_resolv(struct ctx *c, const char *text, bool want_dns,
 			pct = strchr(addr, '%');
 			if (pct)
 				*pct = '\0';
+			conf_dns_host_default(c, addr);
 			if (inet_pton(AF_INET, addr, &a4) == 1 &&
 			    (ntohl(a4.s_addr) >> 24) == 127) {
 				log_debug("Skipping loopback resolver %s",
@@ -533,6 +593,8 @@ enum long_only_opt {
 	OPT_NO_COPY_ROUTES,
 	OPT_NO_COPY_ADDRS,
 	OPT_NS_MAC_ADDR,
+	OPT_DNS_FORWARD,
+	OPT_DNS_HOST,
 };
 
 /* Options of features that exist. Those not implemented yet are left out on
@@ -560,6 +622,8 @@ static const struct option options[] = {
 	{ "outbound-if6",	required_argument,	NULL, OPT_OUTBOUND_IF6 },
 	{ "dns",		required_argument,	NULL, 'D' },
 	{ "search",		required_argument,	NULL, 'S' },
+	{ "dns-forward",	required_argument,	NULL, OPT_DNS_FORWARD },
+	{ "dns-host",		required_argument,	NULL, OPT_DNS_HOST },
 	{ "no-dhcp-dns",	no_argument,		NULL, OPT_NO_DHCP_DNS },
 	{ "dhcp-dns",		no_argument,		NULL, OPT_DHCP_DNS },
 	{ "no-dhcp-search",	no_argument,		NULL, OPT_NO_DHCP_SEARCH },
@@ -767,8 +831,14 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 				c->dns_none = true;
 			} else if (conf_dns_add(c, optarg)) {
 				die("Invalid resolver address: %s", optarg);
+			} else {
+				conf_dns_host_default(c, optarg);
 			}
 			dns_given = true;
+			break;
+		case OPT_DNS_FORWARD:
+		case OPT_DNS_HOST:
+			conf_dns_map(c, opt == OPT_DNS_FORWARD, optarg);
 			break;
 		case 'S':
 			if (conf_parse_search(c, optarg))
@@ -1163,6 +1233,22 @@ void conf_derive(struct ctx *c)
 		    "or address on the host, and none given with -a");
 
 	conf_resolv(c);
+
+	/* With --dns-forward, that's the resolver the guest should use */
+	if (c->ip4.dns_match.s_addr) {
+		c->ip4.dns[0] = c->ip4.dns_match;
+		c->ip4.dns_count = 1;
+		if (!c->ip4.dns_host.s_addr)
+			log_warn("--dns-forward %s: no IPv4 resolver on the "
+				 "host to forward to", "for IPv4");
+	}
+	if (!IN6_IS_ADDR_UNSPECIFIED(&c->ip6.dns_match)) {
+		c->ip6.dns[0] = c->ip6.dns_match;
+		c->ip6.dns_count = 1;
+		if (IN6_IS_ADDR_UNSPECIFIED(&c->ip6.dns_host))
+			log_warn("--dns-forward %s: no IPv6 resolver on the "
+				 "host to forward to", "for IPv6");
+	}
 
 	if (c->mode == MODE_PASTA && !*c->ns_ifname) {
 		if (*c->ifname4)

@@ -44,6 +44,10 @@ enum run_mode {
  *		@addr
  * @dns:	resolvers advertised by DHCP option 6
  * @dns_count:	entries in @dns
+ * @dns_match:	--dns-forward: address the guest uses for DNS, mapped to
+ *		@dns_host for UDP and TCP port 53; INADDR_ANY if unset
+ * @dns_host:	resolver on the host that @dns_match goes to: --dns-host,
+ *		or the first IPv4 resolver given or found, loopback included
  * @host_addr:	address of the host's template interface, as discovered
  */
 struct ip4_conf {
@@ -54,6 +58,8 @@ struct ip4_conf {
 	struct in_addr our_addr;
 	struct in_addr dns[MAX_DNS];
 	int dns_count;
+	struct in_addr dns_match;
+	struct in_addr dns_host;
 	struct in_addr host_addr;
 	bool addr_given;
 	bool gw_given;
@@ -71,6 +77,8 @@ struct ip4_conf {
  *		our MAC address (EUI-64)
  * @dns:	resolvers advertised by RDNSS and DHCPv6 option 23
  * @dns_count:	entries in @dns
+ * @dns_match:	--dns-forward address, see struct ip4_conf
+ * @dns_host:	resolver it maps to, see struct ip4_conf
  * @host_addr:	global address of the host's template interface
  */
 struct ip6_conf {
@@ -81,6 +89,8 @@ struct ip6_conf {
 	struct in6_addr our_ll;
 	struct in6_addr dns[MAX_DNS];
 	int dns_count;
+	struct in6_addr dns_match;
+	struct in6_addr dns_host;
 	struct in6_addr host_addr;
 	bool addr_given;
 	bool gw_given;

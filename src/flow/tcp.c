@@ -67,6 +67,7 @@
 #include "flow/flow.h"
 #include "flow/tcp.h"
 #include "frontend/tap.h"
+#include "policy/fwd.h"
 #include "util/epoll_ref.h"
 #include "util/log.h"
 #include "util/util.h"
@@ -783,6 +784,12 @@ static void tcp_conn_from_guest(struct ctx *c, const struct pkt *p,
 	conn->wnd_from_guest = v->window;
 	conn->last_active = tcp_now;
 
+	if (fwd_guest_target(c, IPPROTO_TCP, &key->oaddr, key->oport,
+			     &conn->f.side[FLOW_SIDE_HOST].eaddr)) {
+		log_debug("TCP: no resolver to forward DNS to");
+		goto refuse;
+	}
+
 	s = socket(p->af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		   IPPROTO_TCP);
 	if (s < 0) {
@@ -798,16 +805,16 @@ static void tcp_conn_from_guest(struct ctx *c, const struct pkt *p,
 		struct sockaddr_in *sin = (struct sockaddr_in *)&sa;
 
 		sin->sin_family = AF_INET;
-		sin->sin_addr = *inany_v4(&key->oaddr);
+		sin->sin_addr = *inany_v4(&conn->f.side[FLOW_SIDE_HOST].eaddr);
 		sin->sin_port = htons(key->oport);
 		sl = sizeof(*sin);
 	} else {
 		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&sa;
 
 		sin6->sin6_family = AF_INET6;
-		sin6->sin6_addr = key->oaddr.a6;
+		sin6->sin6_addr = conn->f.side[FLOW_SIDE_HOST].eaddr.a6;
 		sin6->sin6_port = htons(key->oport);
-		if (IN6_IS_ADDR_LINKLOCAL(&key->oaddr.a6))
+		if (IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr))
 			sin6->sin6_scope_id = c->ifi6;
 		sl = sizeof(*sin6);
 	}

@@ -50,6 +50,7 @@
 #include "flow/flow.h"
 #include "flow/udp.h"
 #include "frontend/tap.h"
+#include "policy/fwd.h"
 #include "util/epoll_ref.h"
 #include "util/log.h"
 #include "util/util.h"
@@ -301,6 +302,12 @@ static struct udp_flow *udp_flow_new(struct ctx *c, int af,
 	uf->f.side[FLOW_SIDE_HOST].eport = key->oport;
 	uf->sock = -1;
 
+	if (fwd_guest_target(c, IPPROTO_UDP, &key->oaddr, key->oport,
+			     &uf->f.side[FLOW_SIDE_HOST].eaddr)) {
+		log_debug("UDP: no resolver to forward DNS to");
+		goto fail;
+	}
+
 	s = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
 	if (s < 0) {
 		log_debug("UDP: socket: %s", strerror(errno));
@@ -313,7 +320,8 @@ static struct udp_flow *udp_flow_new(struct ctx *c, int af,
 	else
 		setsockopt(s, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
 
-	sl = udp_sockaddr(c, &key->oaddr, key->oport, &sa);
+	sl = udp_sockaddr(c, &uf->f.side[FLOW_SIDE_HOST].eaddr, key->oport,
+			  &sa);
 	if (connect(s, (struct sockaddr *)&sa, sl)) {
 		log_debug("UDP: connect: %s", strerror(errno));
 		goto fail;

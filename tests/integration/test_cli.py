@@ -131,7 +131,6 @@ def test_pasta_only_options_in_passt(topo, tmp, args):
 # tests take over then).
 NOT_YET_IMPLEMENTED = [
     ['-u', '53'],
-    ['--dns-forward', '192.0.2.53'],
     ['--runas', 'nobody'],
 ]
 
