@@ -8,7 +8,7 @@
 #     bench/run.sh [--pasta PATH] [--seconds N] [--reps N]
 #
 # (make bench runs bench/run.sh; run.sh installs the dependencies with
-# bench/deps.sh, compiles bench/tcp_rr.c and bench/tcp_crr.c into
+# bench/deps.sh, compiles bench/tcp_rr.c, tcp_crr.c and udp_rr.c into
 # bench/build/, then runs this script with Debian's /usr/bin/python3.)
 #
 #   --pasta PATH   our pasta (default: ./pasta at the top of the repository;
@@ -18,7 +18,8 @@
 #   --seconds N    length of each measurement (default 5)
 #   --reps N       measure each cell N times, report the median (default 1)
 #   --tools LIST   comma-separated subset of ours,debian,slirp (default: all)
-#   --rows LIST    comma-separated subset of 1,2,3a,3b,4,5 (default: all)
+#   --rows LIST    comma-separated subset of 1,2,3a,3b,4,5,6,7,8
+#                  (default: all)
 #
 # Debian's pasta is always /usr/bin/pasta (package 'passt'), slirp4netns is
 # /usr/bin/slirp4netns: both by absolute path, never looked up in $PATH, so
@@ -30,8 +31,9 @@
 #   REMOTE pstbench<pid>-r<tool>        HOST pstbench<pid>-h<tool>
 #     r0 192.0.2.1/24  2001:db8:1::1 ─veth─ h0 192.0.2.2/24  2001:db8:1::2
 #     lo 203.0.113.1/32 (servers)          default via 192.0.2.1
-#     iperf3 -s (5201)                     /etc/netns/<HOST>/resolv.conf
+#     iperf3 -s -B 203.0.113.1 (5201)      /etc/netns/<HOST>/resolv.conf
 #     tcp_rr -s (5300, echo)
+#     udp_rr -s -b 203.0.113.1 (5300/udp)
 #                                          nobody: unshare -rUn sleep  = NS
 #                                          nobody: the tool, attached to NS
 #
@@ -71,6 +73,7 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
 BUILD = os.path.join(REPO, 'bench', 'build')
 TCP_RR = os.path.join(BUILD, 'tcp_rr')
 TCP_CRR = os.path.join(BUILD, 'tcp_crr')
+UDP_RR = os.path.join(BUILD, 'udp_rr')
 DEBIAN_PASTA = '/usr/bin/pasta'
 SLIRP = '/usr/bin/slirp4netns'
 IPERF3 = '/usr/bin/iperf3'
@@ -93,7 +96,9 @@ RESOLV_CONF = (f'nameserver {REMOTE4}\nnameserver {REMOTE6}\n'
                'search example.org test.example\n')
 
 IPERF_PORT = 5201	# iperf3 in REMOTE, and forwarded to NS
-ECHO_PORT = 5300	# tcp_rr -s in REMOTE
+ECHO_PORT = 5300	# tcp_rr -s (TCP) and udp_rr -s (UDP) in REMOTE
+UDP_LEN = 1400		# iperf3 -u datagram: no fragmentation on the veth
+PINGS = 200		# ICMP echo row: ping -c PINGS -i 0
 
 TMP = os.path.join(tempfile.gettempdir(), f'{SESSION}-tmp')
 TUN = '/dev/net/tun'
@@ -394,25 +399,35 @@ class Topology:
                                                     SERVER4]))[0] == 0,
                    10, f'{SERVER4} from {self.host}', 0.1)
         # Servers in REMOTE, as nobody
-        self.iperf = self.echo = None
+        self.iperf = self.echo = self.uecho = None
         self.start_servers()
 
     def start_servers(self):
-        """(Re)start iperf3 -s and the echo server in REMOTE"""
-        for p in (self.iperf, self.echo):
+        """(Re)start iperf3 -s and the echo servers in REMOTE"""
+        for p in (self.iperf, self.echo, self.uecho):
             if p:
                 p.stop()
-        self.iperf = Proc(in_netns(self.remote, [IPERF3, '-s', '-p',
-                                                 str(IPERF_PORT)], 'nobody'))
+        # Bound to SERVER4 (iperf3 -B, udp_rr -b): a UDP reply must come
+        # from the address the client sent to, not REMOTE4, which routing
+        # would pick as source (connected sockets drop it otherwise)
+        self.iperf = Proc(in_netns(self.remote, [IPERF3, '-s', '-B', SERVER4,
+                                                 '-p', str(IPERF_PORT)],
+                                   'nobody'))
         self.echo = Proc(in_netns(self.remote, [TCP_RR, '-s',
                                                 str(ECHO_PORT)], 'nobody'))
-        for port in (IPERF_PORT, ECHO_PORT):
-            wait_until(lambda: listening(in_netns(self.remote, []), port), 5,
+        self.uecho = Proc(in_netns(self.remote, [UDP_RR, '-s',
+                                                 str(ECHO_PORT), '-b',
+                                                 SERVER4], 'nobody'))
+        for port, proto in ((IPERF_PORT, 't'), (ECHO_PORT, 't'),
+                            (ECHO_PORT, 'u')):
+            wait_until(lambda: listening(in_netns(self.remote, []), port,
+                                         proto), 5,
                        f'server on port {port} in {self.remote}')
 
 
-def listening(prefix, port):
-    rc, out, _ = run(prefix + ['ss', '-Htln', f'sport = :{port}'])
+def listening(prefix, port, proto='t'):
+    """Something listens on TCP (proto 't') or UDP ('u') port"""
+    rc, out, _ = run(prefix + ['ss', f'-H{proto}ln', f'sport = :{port}'])
     return rc == 0 and out.strip() != ''
 
 
@@ -695,6 +710,75 @@ def row_crr(tool, secs):
     return c_client(tool, TCP_CRR, 'crr_per_s', secs)
 
 
+def row_udp_out(tool, secs):
+    """iperf3 -u -b 0 from NS to REMOTE: the receiver's rate, and loss
+
+    No -O here: iperf3 3.12 counts datagrams of the omitted second as lost.
+    """
+    a = tool.in_ns([IPERF3, '-c', SERVER4, '-p', str(IPERF_PORT), '-u',
+                    '-b', '0', '-l', str(UDP_LEN), '-t', str(secs), '-J'])
+    try:
+        rc, out, err = run(a, timeout=secs + 15)
+    except BenchError:
+        tool.topo.start_servers()
+        raise BenchError(f'iperf3 -u did not finish within {secs + 15} s: '
+                         f'{" ".join(a[a.index(IPERF3):])}')
+    try:
+        j = json.loads(out)
+    except ValueError:
+        tool.topo.start_servers()
+        raise BenchError(f'iperf3 -u exit {rc}: {tail(out + err, 4)}')
+    if 'error' in j:
+        tool.topo.start_servers()
+        raise BenchError(f'iperf3 -u: {j["error"]}')
+    try:
+        recv = j['end']['sum_received']
+        sent = j['end']['sum_sent']
+    except KeyError:
+        raise BenchError(f'iperf3 -u: no result (exit {rc})')
+    if rc:
+        raise BenchError(f'iperf3 -u exit {rc}')
+    return recv['bits_per_second'] / 1e9, \
+        (f'{recv["lost_percent"]:.1f}% lost, sent '
+         f'{sent["bits_per_second"] / 1e9:.2f} Gbit/s')
+
+
+def row_udp_rr(tool, secs):
+    rc, out, err = run(tool.in_ns([UDP_RR, '-c', SERVER4, '-p',
+                                   str(ECHO_PORT), '-t', str(secs)]),
+                       timeout=secs + 15)
+    m = re.search(r'rr_per_s=([0-9.]+) count=\d+ lost=(\d+)', out)
+    if rc or not m:
+        raise BenchError(f'udp_rr exit {rc}: {tail(out + err, 3)}')
+    v = float(m.group(1))
+    return v, (f'{1e6 / v:.1f} us a round trip' if v else '') + \
+        f', {m.group(2)} retries'
+
+
+PING_RE = re.compile(r'(\d+) packets transmitted, (\d+) received.*?'
+                     r'time (\d+)ms.*?= ([0-9.]+)/([0-9.]+)/([0-9.]+)', re.S)
+
+
+def row_ping(tool, secs):
+    """ping -c PINGS -i 0 from NS to REMOTE: echo round trips a second
+
+    As root in NS (a non-root user can't go below -i 0.002); NS's ping
+    comes out of each tool as an ICMP echo socket in HOST, whose
+    ping_group_range the topology opens up. Not time-boxed by --seconds:
+    PINGS round trips, whatever that takes (-w 20 caps it).
+    """
+    rc, out, err = run(tool.in_ns(['ping', '-c', str(PINGS), '-i', '0',
+                                   '-q', '-W', '1', '-w', '20', SERVER4],
+                                  None), timeout=30)
+    m = PING_RE.search(out)
+    if not m:
+        raise BenchError(f'ping exit {rc}: {tail(out + err, 3)}')
+    tx, rx, avg = int(m.group(1)), int(m.group(2)), float(m.group(5))
+    if not rx:
+        raise BenchError(f'ping: no replies: {tail(out + err, 3)}')
+    return 1e3 / avg, f'avg rtt {avg * 1e3:.0f} us, {tx - rx}/{tx} lost'
+
+
 class NotApplicable(Exception):
     pass
 
@@ -706,6 +790,11 @@ ROWS = [
     ('3b TCP fwd NS -> REMOTE (:5201, -R)', 'Gbit/s', row_fwd_out),
     ('4  TCP_RR 1 byte, NS -> REMOTE', 'trans/s', row_rr),
     ('5  TCP_CRR conn/1B/close, NS -> REMOTE', 'conn/s', row_crr),
+    (f'6  UDP NS -> REMOTE (iperf3 -u -b 0 -l {UDP_LEN})', 'Gbit/s',
+     row_udp_out),
+    ('7  UDP_RR 1 byte, NS -> REMOTE', 'trans/s', row_udp_rr),
+    (f'8  ICMP echo, NS -> REMOTE (ping -c {PINGS} -i 0)', 'echo/s',
+     row_ping),
 ]
 
 
@@ -773,7 +862,7 @@ def main():
         sys.exit(f'bench: {ours}: the name must start with "pasta"')
     if os.path.realpath(ours) == os.path.realpath(DEBIAN_PASTA):
         print(f'bench: warning: {ours} is Debian\'s pasta', file=sys.stderr)
-    for b in (DEBIAN_PASTA, SLIRP, IPERF3, TCP_RR, TCP_CRR):
+    for b in (DEBIAN_PASTA, SLIRP, IPERF3, TCP_RR, TCP_CRR, UDP_RR):
         if not os.access(b, os.X_OK):
             sys.exit(f'bench: {b} missing: run bench/run.sh')
     secs = args.seconds
@@ -856,7 +945,7 @@ def main():
                 cell = statistics.median(vals)
             results[(label, t.key)] = cell
             shown = fmt(cell, unit)
-            print(f'  {label:40s} {t.name:13s} {shown} '
+            print(f'  {label:46s} {t.name:13s} {shown} '
                   f'{unit if isinstance(cell, float) else ""}'
                   f'{"  (" + ", ".join(info) + ")" if any(info) else ""}',
                   flush=True)

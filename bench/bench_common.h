@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* bench_common.h - small helpers shared by tcp_rr.c and tcp_crr.c */
+/* bench_common.h - small helpers shared by tcp_rr.c, tcp_crr.c and udp_rr.c */
 
 #ifndef BENCH_COMMON_H
 #define BENCH_COMMON_H

@@ -13,4 +13,4 @@
 set -eu
 
 exec "$(dirname "$0")/../tests/deps.sh" iperf3 passt slirp4netns iproute2 \
-	util-linux curl gcc libc6-dev python3 procps
+	util-linux curl gcc libc6-dev python3 procps iputils-ping

@@ -10,11 +10,11 @@
 #
 #   --pasta PATH   our pasta (default: pasta at the top of the repository,
 #                  or $PASTA_BIN)
-#   --seconds N    length of each measurement, default 5 (whole run: ~3 min)
+#   --seconds N    length of each measurement, default 5 (whole run: ~4 min)
 #   --reps N       measure each cell N times and report the median
 #
 # Steps: bench/deps.sh installs iperf3, passt (Debian's pasta), slirp4netns
-# if missing; bench/tcp_rr.c and bench/tcp_crr.c are compiled into
+# if missing; bench/tcp_rr.c, tcp_crr.c and udp_rr.c are compiled into
 # bench/build/; bench/bench.py builds the topology, measures, prints the
 # table and removes everything it created. See bench/bench.py for details.
 
@@ -30,13 +30,14 @@ fi
 "$BENCH/deps.sh"
 
 mkdir -p "$BENCH/build"
-for p in tcp_rr tcp_crr; do
+for p in tcp_rr tcp_crr udp_rr; do
 	if [ ! -x "$BENCH/build/$p" ] ||
 	   [ "$BENCH/$p.c" -nt "$BENCH/build/$p" ] ||
 	   [ "$BENCH/bench_common.h" -nt "$BENCH/build/$p" ]; then
 		cc -O2 -Wall -Wextra -Werror -o "$BENCH/build/$p" "$BENCH/$p.c"
 	fi
 done
-chmod 755 "$BENCH/build" "$BENCH/build/tcp_rr" "$BENCH/build/tcp_crr"
+chmod 755 "$BENCH/build" "$BENCH/build/tcp_rr" "$BENCH/build/tcp_crr" \
+	"$BENCH/build/udp_rr"
 
 exec /usr/bin/python3 "$BENCH/bench.py" "$@"
