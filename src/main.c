@@ -226,6 +226,9 @@ static void __attribute__((noreturn)) main_loop(struct ctx *c)
 			case EPOLL_TYPE_UDP:
 				udp_sock_handler(c, ref, ev);
 				break;
+			case EPOLL_TYPE_UDP_LISTEN:
+				udp_listen_handler(c, ref, ev);
+				break;
 			case EPOLL_TYPE_PING:
 				icmp_sock_handler(c, ref);
 				break;
@@ -335,6 +338,8 @@ int main(int argc, char **argv)
 		exit(EXIT_FAILURE);
 	}
 	if (!c->no_tcp && tcp_listen_init(c))
+		exit(EXIT_FAILURE);
+	if (!c->no_udp && udp_listen_init(c))
 		exit(EXIT_FAILURE);
 
 	conf_print(c);

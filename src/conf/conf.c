@@ -123,6 +123,10 @@ static void __attribute__((noreturn)) usage(const char *name, int status)
 "    [ADDR[%%IF]/]PORTS	comma-separated ports or ranges, optionally\n"
 "			mapped with :, excluded with ~. Examples:\n"
 "			22  8080:80  1000-2000,~1500  192.0.2.1/22\n"
+"    default: none\n"
+"  -u, --udp-ports SPEC	UDP ports to forward to the guest, SPEC as\n"
+"			for -t; without -u, the port numbers given to -t\n"
+"			are forwarded for UDP too (not translated)\n"
 "    default: none\n");
 
 	if (pasta) {
@@ -638,6 +642,7 @@ static const struct option options[] = {
 	{ "ipv4-only",		no_argument,		NULL, '4' },
 	{ "ipv6-only",		no_argument,		NULL, '6' },
 	{ "tcp-ports",		required_argument,	NULL, 't' },
+	{ "udp-ports",		required_argument,	NULL, 'u' },
 	/* passt */
 	{ "socket",		required_argument,	NULL, 's' },
 	{ "fd",			required_argument,	NULL, 'F' },
@@ -680,8 +685,8 @@ static void conf_mode_only(const struct ctx *c, enum run_mode mode,
 void conf_parse(struct ctx *c, int argc, char **argv)
 {
 	const char *optstring = c->mode == MODE_PASTA ?
-				"+dqfel:hp:P:m:a:n:M:g:i:D:S:46I:t:" :
-				"+dqfel:hp:P:m:a:n:M:g:i:D:S:46s:F:1t:";
+				"+dqfel:hp:P:m:a:n:M:g:i:D:S:46I:t:u:" :
+				"+dqfel:hp:P:m:a:n:M:g:i:D:S:46s:F:1t:u:";
 	bool v4_only = false, v6_only = false, addr4 = false, addr6 = false;
 	bool gw4 = false, gw6 = false, dns_given = false, search_given = false;
 	bool dhcp_dns = false, dhcp_search = false, trace = false;
@@ -891,6 +896,15 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 				die("Invalid --tcp-ports: %s", err);
 			break;
 		}
+		case 'u': {
+			char err[PORT_SPEC_ERR_LEN];
+
+			if (port_spec_parse(&c->udp_in, optarg, false,
+					    port_ephemeral_start(), err,
+					    sizeof(err)))
+				die("Invalid --udp-ports: %s", err);
+			break;
+		}
 		case '4':
 			v4_only = true;
 			break;
@@ -974,6 +988,9 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 			usage(argv[0], EXIT_FAILURE);
 		}
 	}
+
+	/* UDP ports follow TCP ones unless -u was given, untranslated */
+	port_fwd_udp_from_tcp(&c->udp_in, &c->tcp_in);
 
 	if (v4_only && v6_only)
 		die("Options -4 and -6 are mutually exclusive");

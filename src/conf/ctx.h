@@ -160,6 +160,7 @@ struct ctx {
 	bool no_icmp;
 
 	struct port_fwd tcp_in;		/* -t: host ports to the guest */
+	struct port_fwd udp_in;		/* -u: host ports to the guest */
 
 	struct guest_seen seen;
 	struct frame_stats stats;

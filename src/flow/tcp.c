@@ -960,89 +960,6 @@ void tcp_tap_handler(struct ctx *c, const struct pkt *p)
 }
 
 /**
- * tcp_peer_is_local() - tell whether a host peer address is the host itself
- * @c:		execution context
- * @peer:	peer address
- *
- * Such peers can't appear as themselves in the guest: loopback addresses,
- * the host's address (which the guest shares), the guest's own address.
- *
- * Return: true if the peer is local to the host
- */
-static bool tcp_peer_is_local(const struct ctx *c,
-			      const union inany_addr *peer)
-{
-	const struct in_addr *a4 = inany_v4(peer);
-
-	if (inany_is_loopback(peer) || inany_is_unspecified(peer))
-		return true;
-	if (a4)
-		return a4->s_addr == c->ip4.host_addr.s_addr ||
-		       a4->s_addr == c->ip4.addr.s_addr ||
-		       a4->s_addr == c->seen.addr4.s_addr;
-	return IN6_ARE_ADDR_EQUAL(&peer->a6, &c->ip6.host_addr) ||
-	       IN6_ARE_ADDR_EQUAL(&peer->a6, &c->ip6.addr) ||
-	       IN6_ARE_ADDR_EQUAL(&peer->a6, &c->seen.addr6);
-}
-
-/**
- * tcp_guest_side_inbound() - guest side of a connection from the host
- * @c:		execution context
- * @peer:	address of the host-side peer
- * @peer_port:	its port
- * @port:	target port in the guest
- * @g:		guest side to fill
- *
- * The guest sees the connection coming from the peer's own address, unless
- * that's local to the host (see the man page, NOTES): then from the gateway.
- * A peer of an IP version the guest doesn't have also appears as the gateway.
- *
- * Return: 0 on success, -1 if the guest has no address to reach
- */
-static int tcp_guest_side_inbound(const struct ctx *c,
-				  const union inany_addr *peer,
-				  uint16_t peer_port, uint16_t port,
-				  struct flowside *g)
-{
-	bool v4 = inany_v4(peer) != NULL, local;
-
-	if (v4 && !c->ip4.enabled)
-		v4 = false;
-	else if (!v4 && !c->ip6.enabled)
-		v4 = true;
-	local = tcp_peer_is_local(c, peer) ||
-		(inany_v4(peer) != NULL) != v4;
-
-	memset(g, 0, sizeof(*g));
-	g->eport = port;
-	g->oport = peer_port;
-
-	if (v4) {
-		struct in_addr gw = c->ip4.gw.s_addr ? c->ip4.gw :
-				    c->ip4.our_addr;
-
-		inany_from_v4(&g->eaddr, c->seen.addr4.s_addr ?
-			      c->seen.addr4 : c->ip4.addr);
-		if (local) {
-			if (!gw.s_addr)
-				return -1;
-			inany_from_v4(&g->oaddr, gw);
-		} else {
-			g->oaddr = *peer;
-		}
-	} else {
-		g->eaddr.a6 = IN6_IS_ADDR_UNSPECIFIED(&c->seen.addr6) ?
-			      c->ip6.addr : c->seen.addr6;
-		if (local)
-			g->oaddr.a6 = IN6_IS_ADDR_UNSPECIFIED(&c->ip6.gw) ?
-				      c->ip6.our_ll : c->ip6.gw;
-		else
-			g->oaddr = *peer;
-	}
-	return 0;
-}
-
-/**
  * tcp_conn_from_sock() - start a connection to the guest for an accepted one
  * @c:		execution context
  * @s:		accepted socket
@@ -1072,7 +989,7 @@ static void tcp_conn_from_sock(struct ctx *c, int s,
 	}
 
 	if (!c->seen.mac_known || c->fd_tap < 0 ||
-	    tcp_guest_side_inbound(c, &pa, pport, port, &g)) {
+	    fwd_inbound_guest_side(c, &pa, pport, port, &g)) {
 		log_debug("TCP: no guest to forward port %u to", port);
 		goto refuse;
 	}

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * udp.c - UDP flows between the guest and connected host sockets
+ * udp.c - UDP flows between the guest and host sockets
  *
  * Theory of operation
  *
@@ -29,6 +29,18 @@
  * and counted, never sent out: we have no broadcast domain to loop them in.
  * Datagrams from the host peer that don't fit the guest's MTU are dropped
  * and counted too.
+ *
+ * Forwarded ports (-u, or -t's port numbers): for every port of every rule
+ * we bind a UDP socket on the host (0.0.0.0 and :: with IPV6_V6ONLY without
+ * an address in the rule), shared by all the flows that come in through
+ * it. A datagram arriving there from a peer is looked up by the host side
+ * of the flows (peer address and port, the rule's bind address, the local
+ * port): a new peer opens a FLOW_UDP whose host side is that, and whose
+ * guest side, as fwd_inbound_guest_side() decides, goes from the peer (or
+ * the gateway, for peers on the host itself) to the guest's address and the
+ * target port of the rule. Such a flow is hashed by both sides: the guest's
+ * replies find it by the guest side as any other flow, and go out with
+ * sendto() to the peer on the shared socket, which flows never close.
  *
  * Flows have no end but idleness: after UDP_IDLE_MS without traffic in
  * either direction the socket is closed and the entry freed. A full table
@@ -77,12 +89,15 @@
 /**
  * struct udp_flow - one UDP flow, an entry of the flow table
  * @f:		common flow header: type, sides
- * @sock:	connected host socket
+ * @sock:	connected host socket, or the shared socket of a forwarded port
+ * @inbound:	flow from a forwarded port: @sock isn't ours, send with
+ *		sendto(), hashed by the host side too
  * @last_active: time of the last datagram in either direction, ms
  */
 struct udp_flow {
 	struct flow_common f;
 	int sock;
+	bool inbound;
 	uint64_t last_active;
 };
 
@@ -138,12 +153,13 @@ static void udp_flow_close(const struct ctx *c, struct udp_flow *uf)
 {
 	unsigned int idx = (unsigned int)((union flow *)uf - flowtab);
 
-	if (uf->sock >= 0) {
+	if (uf->sock >= 0 && !uf->inbound) {
 		epoll_ctl(c->epollfd, EPOLL_CTL_DEL, uf->sock, NULL);
 		close(uf->sock);
 	}
 	uf->sock = -1;
 	flow_hash_remove(idx, FLOW_SIDE_GUEST);
+	flow_hash_remove(idx, FLOW_SIDE_HOST);
 	flow_free(idx);
 }
 
@@ -396,6 +412,19 @@ bool udp_tap_handler(struct ctx *c, const struct pkt *p)
 		return false;
 
 	uf->last_active = udp_now();
+	if (uf->inbound) {
+		const struct flowside *h = &uf->f.side[FLOW_SIDE_HOST];
+		struct sockaddr_storage sa;
+		socklen_t sl = udp_sockaddr(c, &h->eaddr, h->eport, &sa);
+
+		if (sendto(uf->sock, p->payload, p->payload_len, 0,
+			   (struct sockaddr *)&sa, sl) < 0) {
+			udp_stats.dropped_err++;
+			log_trace("UDP: sendto: %s", strerror(errno));
+			return false;
+		}
+		return true;
+	}
 	if (send(uf->sock, p->payload, p->payload_len, 0) < 0) {
 		if (errno == ECONNREFUSED) {
 			udp_unreach(c, &uf->f.side[FLOW_SIDE_GUEST],
@@ -484,7 +513,7 @@ void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 	if (!flow_is_live(ref.index))
 		return;
 	uf = udp_at(ref.index);
-	if (uf->f.type != FLOW_UDP || uf->sock != ref.fd)
+	if (uf->f.type != FLOW_UDP || uf->sock != ref.fd || uf->inbound)
 		return;
 	g = &uf->f.side[FLOW_SIDE_GUEST];
 	v4 = inany_v4(&g->oaddr) != NULL;
@@ -574,4 +603,288 @@ void udp_timer(struct ctx *c)
 		if (now - uf->last_active > UDP_IDLE_MS)
 			udp_flow_close(c, uf);
 	}
+}
+
+/**
+ * udp_flow_inbound() - find or open the flow of a datagram to a forwarded port
+ * @c:		execution context
+ * @h:		host side: peer, bind address and local port
+ * @sock:	shared socket of the forwarded port
+ * @target:	port in the guest
+ *
+ * Return: the flow, NULL if there's none and it can't be opened
+ */
+static struct udp_flow *udp_flow_inbound(struct ctx *c,
+					 const struct flowside *h, int sock,
+					 uint16_t target)
+{
+	struct flowside g;
+	struct udp_flow *uf;
+	int sidx, idx;
+
+	sidx = flow_lookup(FLOW_UDP, FLOW_SIDE_HOST, h);
+	if (sidx >= 0)
+		return udp_at(FLOW_SIDX_IDX(sidx));
+
+	if (fwd_inbound_guest_side(c, &h->eaddr, h->eport, target, &g)) {
+		log_debug("UDP: no guest to forward port %u to", h->oport);
+		return NULL;
+	}
+
+	idx = flow_alloc(FLOW_UDP);
+	if (idx < 0) {
+		log_debug("UDP: flow table full, dropping datagram");
+		return NULL;
+	}
+	uf = udp_at(idx);
+	memset(uf, 0, sizeof(*uf));
+	uf->f.type = FLOW_UDP;
+	uf->f.side[FLOW_SIDE_GUEST] = g;
+	uf->f.side[FLOW_SIDE_HOST] = *h;
+	uf->sock = sock;
+	uf->inbound = true;
+
+	/* Two host peers can map to one guest side (both local to the host,
+	 * same port): the first one keeps it until it expires
+	 */
+	if (flow_hash_insert(idx, FLOW_SIDE_GUEST)) {
+		log_debug("UDP: guest side taken, dropping datagram to %u",
+			  h->oport);
+		uf->sock = -1;
+		flow_free(idx);
+		return NULL;
+	}
+	if (flow_hash_insert(idx, FLOW_SIDE_HOST)) {
+		flow_hash_remove(idx, FLOW_SIDE_GUEST);
+		uf->sock = -1;
+		flow_free(idx);
+		return NULL;
+	}
+	return uf;
+}
+
+/**
+ * udp_listen_handler() - datagrams to a forwarded port, from any peer
+ * @c:		execution context
+ * @ref:	epoll reference: shared socket, rule and port in @index
+ * @events:	epoll events
+ */
+void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
+{
+	const struct port_spec_rule *r = &c->udp_in.rules[ref.index >> 16];
+	uint16_t port = ref.index & 0xffff;
+	struct sockaddr_storage peers[UDP_BATCH];
+	struct mmsghdr mm[UDP_BATCH];
+	struct iovec iov[UDP_BATCH], out[UDP_BATCH];
+	size_t max4 = UDP_PAYLOAD_MAX, max6 = UDP_PAYLOAD_MAX, nout = 0;
+	/* Read at the IPv6 payload offset: IPv4 frames start further on */
+	const size_t shift = UDP6_PAYLOAD_OFF - UDP4_PAYLOAD_OFF;
+	struct flowside h;
+	uint64_t now;
+	int n, i;
+
+	(void)events;
+
+	if (c->mtu) {
+		size_t hl4 = IP4_HLEN + UDP_HLEN, hl6 = IP6_HLEN + UDP_HLEN;
+
+		max4 = (size_t)c->mtu > hl4 ? (size_t)c->mtu - hl4 : 0;
+		max6 = (size_t)c->mtu > hl6 ? (size_t)c->mtu - hl6 : 0;
+		max4 = MIN(max4, (size_t)UDP_PAYLOAD_MAX);
+		max6 = MIN(max6, (size_t)UDP_PAYLOAD_MAX);
+	}
+
+	memset(mm, 0, sizeof(mm));
+	for (i = 0; i < UDP_BATCH; i++) {
+		iov[i].iov_base = udp_frames[i] + UDP6_PAYLOAD_OFF;
+		iov[i].iov_len = MIN(max4, UDP_FRAME_SIZE - UDP6_PAYLOAD_OFF);
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+		mm[i].msg_hdr.msg_name = &peers[i];
+		mm[i].msg_hdr.msg_namelen = sizeof(peers[i]);
+	}
+
+	n = recvmmsg(ref.fd, mm, UDP_BATCH, MSG_DONTWAIT, NULL);
+	if (n <= 0)
+		return;
+	now = udp_now();
+
+	memset(&h, 0, sizeof(h));
+	h.oport = port;
+
+	for (i = 0; i < n; i++) {
+		size_t len = mm[i].msg_len, flen;
+		const struct flowside *g;
+		struct udp_flow *uf;
+
+		if (peers[i].ss_family == AF_INET) {
+			const struct sockaddr_in *sin = (const void *)&peers[i];
+
+			inany_from_v4(&h.eaddr, sin->sin_addr);
+			h.eport = ntohs(sin->sin_port);
+			inany_from_v4(&h.oaddr, r->af == AF_INET ? r->addr.a4 :
+					       (struct in_addr){ 0 });
+		} else if (peers[i].ss_family == AF_INET6) {
+			const struct sockaddr_in6 *sin6 =
+				(const void *)&peers[i];
+
+			h.eaddr.a6 = sin6->sin6_addr;
+			h.eport = ntohs(sin6->sin6_port);
+			h.oaddr.a6 = r->af == AF_INET6 ? r->addr.a6 :
+						       in6addr_any;
+		} else {
+			continue;
+		}
+
+		if (!c->seen.mac_known || c->fd_tap < 0 || c->no_udp)
+			continue;
+		uf = udp_flow_inbound(c, &h, ref.fd, port_rule_target(r, port));
+		if (!uf)
+			continue;
+		uf->last_active = now;
+		g = &uf->f.side[FLOW_SIDE_GUEST];
+
+		if (inany_v4(&g->oaddr)) {
+			if ((mm[i].msg_hdr.msg_flags & MSG_TRUNC) ||
+			    len > max4) {
+				udp_stats.dropped_big++;
+				continue;
+			}
+			flen = frame_udp4_build(udp_frames[i] + shift,
+						UDP_FRAME_SIZE - shift,
+						c->seen.mac, c->our_mac,
+						inany_v4(&g->oaddr), g->oport,
+						inany_v4(&g->eaddr), g->eport,
+						len);
+			out[nout].iov_base = udp_frames[i] + shift;
+		} else {
+			if ((mm[i].msg_hdr.msg_flags & MSG_TRUNC) ||
+			    len > max6) {
+				udp_stats.dropped_big++;
+				continue;
+			}
+			flen = frame_udp6_build(udp_frames[i], UDP_FRAME_SIZE,
+						c->seen.mac, c->our_mac,
+						&g->oaddr.a6, g->oport,
+						&g->eaddr.a6, g->eport, len,
+						64);
+			out[nout].iov_base = udp_frames[i];
+		}
+		if (!flen)
+			continue;
+		out[nout].iov_len = flen;
+		nout++;
+	}
+	if (nout)
+		tap_send_frames(c, out, nout);
+}
+
+/**
+ * udp_listen_one() - bind one forwarded port
+ * @c:		execution context
+ * @r:		forwarding rule
+ * @rule:	index of @r
+ * @af:		AF_INET or AF_INET6
+ * @port:	port
+ *
+ * Return: 0 on success, -errno on failure
+ */
+static int udp_listen_one(struct ctx *c, const struct port_spec_rule *r,
+			  unsigned int rule, int af, uint16_t port)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_UDP_LISTEN,
+				.index = (rule << 16) | port };
+	struct sockaddr_storage sa;
+	struct epoll_event ev;
+	int s, one = 1, rc;
+	socklen_t sl;
+
+	memset(&sa, 0, sizeof(sa));
+	if (af == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&sa;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		if (r->af == AF_INET)
+			sin->sin_addr = r->addr.a4;
+		sl = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&sa;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		if (r->af == AF_INET6)
+			sin6->sin6_addr = r->addr.a6;
+		sl = sizeof(*sin6);
+	}
+
+	s = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+	if (s < 0)
+		return -errno;
+	if (af == AF_INET6)
+		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (*r->ifname &&
+	    setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, r->ifname,
+		       strlen(r->ifname)))
+		goto fail;
+	if (bind(s, (struct sockaddr *)&sa, sl))
+		goto fail;
+
+	ref.fd = s;
+	ev.events = EPOLLIN;
+	ev.data.u64 = ref.u64;
+	if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, s, &ev))
+		goto fail;
+	return 0;
+
+fail:
+	rc = -errno;
+	close(s);
+	return rc;
+}
+
+/**
+ * udp_listen_init() - bind the host ports forwarded to the guest (-u)
+ * @c:		execution context
+ *
+ * As for TCP: explicit ports must be bound, or we fail naming the port;
+ * ports of weak rules ("all", exclusions only) are skipped if taken.
+ *
+ * Return: 0 on success, -errno on failure (logged)
+ */
+int udp_listen_init(struct ctx *c)
+{
+	const struct port_spec_rule *r;
+	unsigned int rule = 0;
+
+	port_fwd_foreach(r, &c->udp_in) {
+		unsigned int port;
+
+		for (port = r->first; port <= r->last; port++) {
+			bool want4 = r->af == AF_INET ||
+				     (r->af == AF_UNSPEC && c->ip4.enabled);
+			bool want6 = r->af == AF_INET6 ||
+				     (r->af == AF_UNSPEC && c->ip6.enabled);
+			int rc4 = 0, rc6 = 0;
+
+			if (want4)
+				rc4 = udp_listen_one(c, r, rule, AF_INET,
+						     (uint16_t)port);
+			if (want6)
+				rc6 = udp_listen_one(c, r, rule, AF_INET6,
+						     (uint16_t)port);
+
+			/* Without an address, one IP version is enough */
+			if (r->af == AF_UNSPEC && want4 && want6 &&
+			    (!rc4 || !rc6))
+				rc4 = rc6 = 0;
+			if ((rc4 || rc6) && !r->weak) {
+				log_err("Can't bind UDP port %u: %s", port,
+					strerror(-(rc4 ? rc4 : rc6)));
+				return rc4 ? rc4 : rc6;
+			}
+		}
+		rule++;
+	}
+	return 0;
 }

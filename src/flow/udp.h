@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  *
- * udp.h - UDP flows between the guest and connected host sockets
+ * udp.h - UDP flows between the guest and host sockets
  */
 #ifndef FLOW_UDP_H
 #define FLOW_UDP_H
@@ -16,5 +16,7 @@ struct pkt;
 bool udp_tap_handler(struct ctx *c, const struct pkt *p);
 void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
 void udp_timer(struct ctx *c);
+void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
+int udp_listen_init(struct ctx *c);
 
 #endif /* FLOW_UDP_H */

@@ -788,6 +788,10 @@ bool port_fwd_udp_from_tcp(struct port_fwd *udp, const struct port_fwd *tcp)
 
 		*r = tcp->rules[i];
 		r->target_first = r->first;
+		/* Only implied: a UDP port that's taken is skipped, it
+		 * doesn't stop the TCP forwarding the user asked for
+		 */
+		r->weak = true;
 		for (p = r->first; p <= r->last; p++)
 			udp->map[p / 8] |= (uint8_t)(1U << (p % 8));
 	}

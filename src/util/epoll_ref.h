@@ -24,6 +24,7 @@ enum epoll_type {
 	EPOLL_TYPE_TCP,		/* connected TCP socket, index: flow */
 	EPOLL_TYPE_TCP_LISTEN,	/* listening socket of a forwarded port */
 	EPOLL_TYPE_UDP,		/* connected UDP socket, index: flow */
+	EPOLL_TYPE_UDP_LISTEN,	/* bound socket of a forwarded UDP port */
 	EPOLL_TYPE_PING,	/* ping socket, index: flow */
 };
 

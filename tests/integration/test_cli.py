@@ -130,7 +130,6 @@ def test_pasta_only_options_in_passt(topo, tmp, args):
 # instead of being ignored. Remove entries as the features land (their own
 # tests take over then).
 NOT_YET_IMPLEMENTED = [
-    ['-u', '53'],
     ['--runas', 'nobody'],
 ]
 
