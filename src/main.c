@@ -29,6 +29,7 @@
 #include "frontend/pcap.h"
 #include "flow/flow.h"
 #include "flow/icmp.h"
+#include "flow/listen.h"
 #include "flow/tcp.h"
 #include "flow/udp.h"
 #include "frontend/tap.h"
@@ -337,9 +338,9 @@ int main(int argc, char **argv)
 		log_err("Can't initialise the flow table");
 		exit(EXIT_FAILURE);
 	}
-	if (!c->no_tcp && tcp_listen_init(c))
+	if (!c->no_tcp && listen_init(c, &c->tcp_in, IPPROTO_TCP))
 		exit(EXIT_FAILURE);
-	if (!c->no_udp && udp_listen_init(c))
+	if (!c->no_udp && listen_init(c, &c->udp_in, IPPROTO_UDP))
 		exit(EXIT_FAILURE);
 
 	conf_print(c);

@@ -17,6 +17,5 @@ bool udp_tap_handler(struct ctx *c, const struct pkt *p);
 void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
 void udp_timer(struct ctx *c);
 void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
-int udp_listen_init(struct ctx *c);
 
 #endif /* FLOW_UDP_H */

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * listen.c - sockets bound on the host for forwarded ports (-t, -u)
+ *
+ * At start-up, before any sandboxing and before forking to background, each
+ * port of each forwarding rule gets a socket bound on the host: TCP ones
+ * listen, UDP ones wait for datagrams. A rule without an address binds both
+ * 0.0.0.0 and :: (IPv6 only, so the two don't clash), as far as the IP
+ * versions are enabled, and one of the two is enough. %IF rules are bound to
+ * the interface. The epoll reference of each socket carries the rule index
+ * and the port, which is all the TCP and UDP handlers need to find the
+ * target port in the guest.
+ *
+ * Ports given explicitly must be bound, or we fail naming the port; ports
+ * from "all", from exclusion-only lists, or implied for UDP by -t, are
+ * skipped if they're taken.
+ */
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include "conf/ctx.h"
+#include "flow/listen.h"
+#include "policy/portspec.h"
+#include "util/epoll_ref.h"
+#include "util/log.h"
+
+/**
+ * listen_one() - bind one forwarded port
+ * @c:		execution context
+ * @r:		forwarding rule
+ * @rule:	index of @r
+ * @af:		AF_INET or AF_INET6
+ * @port:	port
+ * @proto:	IPPROTO_TCP or IPPROTO_UDP
+ *
+ * Return: 0 on success, -errno on failure
+ */
+static int listen_one(struct ctx *c, const struct port_spec_rule *r,
+		      unsigned int rule, int af, uint16_t port, uint8_t proto)
+{
+	bool tcp = proto == IPPROTO_TCP;
+	union epoll_ref ref = { .type = tcp ? EPOLL_TYPE_TCP_LISTEN :
+					      EPOLL_TYPE_UDP_LISTEN,
+				.index = (rule << 16) | port };
+	struct sockaddr_storage sa;
+	struct epoll_event ev;
+	int s, one = 1, rc;
+	socklen_t sl;
+
+	memset(&sa, 0, sizeof(sa));
+	if (af == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&sa;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		if (r->af == AF_INET)
+			sin->sin_addr = r->addr.a4;
+		sl = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&sa;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		if (r->af == AF_INET6)
+			sin6->sin6_addr = r->addr.a6;
+		sl = sizeof(*sin6);
+	}
+
+	s = socket(af, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK |
+		   SOCK_CLOEXEC, proto);
+	if (s < 0)
+		return -errno;
+	if (tcp)
+		setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (af == AF_INET6)
+		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (*r->ifname &&
+	    setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, r->ifname,
+		       strlen(r->ifname)))
+		goto fail;
+	if (bind(s, (struct sockaddr *)&sa, sl) || (tcp && listen(s, 128)))
+		goto fail;
+
+	ref.fd = s;
+	ev.events = EPOLLIN;
+	ev.data.u64 = ref.u64;
+	if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, s, &ev))
+		goto fail;
+	return 0;
+
+fail:
+	rc = -errno;
+	close(s);
+	return rc;
+}
+
+/**
+ * listen_init() - bind the host ports of one kind of forwarding
+ * @c:		execution context
+ * @fwd:	rules: &c->tcp_in or &c->udp_in
+ * @proto:	IPPROTO_TCP or IPPROTO_UDP
+ *
+ * Return: 0 on success, -errno on failure (logged)
+ */
+int listen_init(struct ctx *c, const struct port_fwd *fwd, uint8_t proto)
+{
+	const struct port_spec_rule *r;
+	unsigned int rule = 0;
+
+	port_fwd_foreach(r, fwd) {
+		unsigned int port;
+
+		for (port = r->first; port <= r->last; port++) {
+			bool want4 = r->af == AF_INET ||
+				     (r->af == AF_UNSPEC && c->ip4.enabled);
+			bool want6 = r->af == AF_INET6 ||
+				     (r->af == AF_UNSPEC && c->ip6.enabled);
+			int rc4 = 0, rc6 = 0;
+
+			if (want4)
+				rc4 = listen_one(c, r, rule, AF_INET,
+						 (uint16_t)port, proto);
+			if (want6)
+				rc6 = listen_one(c, r, rule, AF_INET6,
+						 (uint16_t)port, proto);
+
+			/* Without an address, one IP version is enough */
+			if (r->af == AF_UNSPEC && want4 && want6 &&
+			    (!rc4 || !rc6))
+				rc4 = rc6 = 0;
+			if ((rc4 || rc6) && !r->weak) {
+				log_err("Can't bind %s port %u: %s",
+					proto == IPPROTO_TCP ? "TCP" : "UDP",
+					port, strerror(-(rc4 ? rc4 : rc6)));
+				return rc4 ? rc4 : rc6;
+			}
+		}
+		rule++;
+	}
+	return 0;
+}
