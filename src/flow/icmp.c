@@ -40,6 +40,7 @@
 #include "flow/flow.h"
 #include "flow/icmp.h"
 #include "frontend/tap.h"
+#include "util/clock.h"
 #include "util/epoll_ref.h"
 #include "util/log.h"
 #include "util/util.h"
@@ -69,19 +70,6 @@ FLOW_TYPE_CHECK(struct ping_flow);
 static uint8_t icmp_frame[ICMP_FRAME_SIZE];
 static uint64_t icmp_last_timer;
 static bool icmp_eperm_logged;
-
-/**
- * icmp_now() - monotonic time in milliseconds
- *
- * Return: milliseconds
- */
-static uint64_t icmp_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /**
  * ping_at() - echo flow for a flow table index
@@ -262,7 +250,7 @@ bool icmp_tap_handler(struct ctx *c, const struct pkt *p)
 	if (!pf)
 		return false;
 
-	pf->last_active = icmp_now();
+	pf->last_active = now_ms();
 	sl = icmp_sockaddr(c, &key.oaddr, &sa);
 	if (sendto(pf->sock, p->l4, p->l4_len, 0, (struct sockaddr *)&sa,
 		   sl) < 0) {
@@ -307,7 +295,7 @@ void icmp_sock_handler(struct ctx *c, union epoll_ref ref)
 		n = recv(pf->sock, msg, max, MSG_DONTWAIT | MSG_TRUNC);
 		if (n < 0)
 			break;
-		pf->last_active = icmp_now();
+		pf->last_active = now_ms();
 		if ((size_t)n > max || n < ICMP_HLEN || !c->seen.mac_known)
 			continue;
 
@@ -352,7 +340,7 @@ void icmp_sock_handler(struct ctx *c, union epoll_ref ref)
  */
 void icmp_timer(struct ctx *c)
 {
-	uint64_t now = icmp_now();
+	uint64_t now = now_ms();
 	int i;
 
 	if (now - icmp_last_timer < ICMP_TIMER_MS)

@@ -68,6 +68,7 @@
 #include "flow/tcp.h"
 #include "frontend/tap.h"
 #include "policy/fwd.h"
+#include "util/clock.h"
 #include "util/epoll_ref.h"
 #include "util/log.h"
 #include "util/util.h"
@@ -187,19 +188,6 @@ static struct tcp_conn *conn_at(unsigned int idx)
 static unsigned int conn_idx(const struct tcp_conn *conn)
 {
 	return (unsigned int)((const union flow *)conn - flowtab);
-}
-
-/**
- * now_ms() - monotonic time in milliseconds
- *
- * Return: milliseconds
- */
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /**

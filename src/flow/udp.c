@@ -63,6 +63,7 @@
 #include "flow/udp.h"
 #include "frontend/tap.h"
 #include "policy/fwd.h"
+#include "util/clock.h"
 #include "util/epoll_ref.h"
 #include "util/log.h"
 #include "util/util.h"
@@ -119,19 +120,6 @@ static uint8_t udp_frames[UDP_BATCH][UDP_FRAME_SIZE];
 static uint8_t udp_err_frame[ETH_HLEN + IP6_HLEN + ICMP_HLEN +
 			     UDP_QUOTE6_MAX];
 static uint64_t udp_last_timer;
-
-/**
- * udp_now() - monotonic time in milliseconds
- *
- * Return: milliseconds
- */
-static uint64_t udp_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /**
  * udp_at() - flow for a flow table index
@@ -411,7 +399,7 @@ bool udp_tap_handler(struct ctx *c, const struct pkt *p)
 	if (!uf)
 		return false;
 
-	uf->last_active = udp_now();
+	uf->last_active = now_ms();
 	if (uf->inbound) {
 		const struct flowside *h = &uf->f.side[FLOW_SIDE_HOST];
 		struct sockaddr_storage sa;
@@ -546,7 +534,7 @@ void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 			udp_sock_errqueue(c, uf);
 		return;
 	}
-	uf->last_active = udp_now();
+	uf->last_active = now_ms();
 
 	if (!c->seen.mac_known)
 		return;
@@ -588,7 +576,7 @@ void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
  */
 void udp_timer(struct ctx *c)
 {
-	uint64_t now = udp_now();
+	uint64_t now = now_ms();
 	int i;
 
 	if (now - udp_last_timer < UDP_TIMER_MS)
@@ -707,7 +695,7 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 	n = recvmmsg(ref.fd, mm, UDP_BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0)
 		return;
-	now = udp_now();
+	now = now_ms();
 
 	memset(&h, 0, sizeof(h));
 	h.oport = port;

@@ -71,3 +71,28 @@ def test_other_ports_not_forwarded(inst):
     res = run(inst.prefix + ['dig', '+short', '+time=1', '+tries=1',
                              '-p', '54', f'@{FWD4}', NAME], timeout=20)
     assert ANSWER['A'] not in res.stdout, res.stdout
+
+
+def test_dns_host_chooses_resolver(remote, files, dnsmasq):
+    """--dns-host wins over resolv.conf: nothing answers DNS at REMOTE's
+    203.0.113.7, so queries fail there, while they work by default"""
+    i = Instance(remote, files, 'pasta', fwd=False,
+                 extra=['--dns-forward', FWD4, '--dns-host', '203.0.113.7'])
+    try:
+        res = run(i.prefix + ['dig', '+short', '+time=1', '+tries=1',
+                              f'@{FWD4}', NAME, 'A'], timeout=20)
+        assert ANSWER['A'] not in res.stdout, res.stdout
+        assert res.returncode != 0 or 'refused' in res.stdout.lower(), \
+            res.stdout
+    finally:
+        i.stop()
+
+
+@pytest.mark.parametrize('args', [['--dns-forward', 'nonsense'],
+                                  ['--dns-host', '224.0.0.1'],
+                                  ['--dns-forward', '192.0.2.53',
+                                   '--dns-forward', '192.0.2.54']])
+def test_dns_options_bad_values(args):
+    res = run([conftest.PASST, *args, '--version'], timeout=10)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert args[-2] in res.stderr, res.stderr
