@@ -30,10 +30,14 @@
 #include "flow/flow.h"
 #include "flow/icmp.h"
 #include "flow/listen.h"
+#include "flow/autofwd.h"
 #include "flow/tcp.h"
+#include "flow/tcp_splice.h"
+#include "flow/udp_splice.h"
 #include "flow/udp.h"
 #include "frontend/tap.h"
 #include "ns/pasta.h"
+#include "util/clock.h"
 #include "util/epoll_ref.h"
 #include "util/log.h"
 #include "util/util.h"
@@ -152,6 +156,10 @@ static void stats_log(const struct ctx *c)
 		(unsigned long long)st->frames_dropped_out,
 		(unsigned long long)st->malformed,
 		(unsigned long long)st->unhandled);
+	if (c->mode == MODE_PASTA) {
+		tcp_splice_stats_log(LOG_NOTICE);
+		udp_splice_stats_log(LOG_NOTICE);
+	}
 }
 
 /**
@@ -217,12 +225,29 @@ static void __attribute__((noreturn)) main_loop(struct ctx *c)
 				tcp_timer_handler(c);
 				udp_timer(c);
 				icmp_timer(c);
+				if (c->mode == MODE_PASTA) {
+					uint64_t now = now_ms();
+
+					pasta_ns_pool_refill();
+					autofwd_timer(c, now);
+					udp_splice_timer(c, now);
+				}
 				break;
 			case EPOLL_TYPE_TCP:
 				tcp_sock_handler(c, ref, ev);
 				break;
 			case EPOLL_TYPE_TCP_LISTEN:
+			case EPOLL_TYPE_TCP_LISTEN_NS:
 				tcp_listen_handler(c, ref);
+				break;
+			case EPOLL_TYPE_TCP_SPLICE:
+				tcp_splice_sock_handler(c, ref, ev);
+				break;
+			case EPOLL_TYPE_UDP_LISTEN_NS:
+				udp_splice_listen_ns_handler(c, ref, ev);
+				break;
+			case EPOLL_TYPE_UDP_SPLICE:
+				udp_splice_sock_handler(c, ref, ev);
 				break;
 			case EPOLL_TYPE_UDP:
 				udp_sock_handler(c, ref, ev);
@@ -231,7 +256,7 @@ static void __attribute__((noreturn)) main_loop(struct ctx *c)
 				udp_listen_handler(c, ref, ev);
 				break;
 			case EPOLL_TYPE_PING:
-				icmp_sock_handler(c, ref);
+				icmp_sock_handler(c, ref, ev);
 				break;
 			default:
 				break;
@@ -342,6 +367,16 @@ int main(int argc, char **argv)
 		exit(EXIT_FAILURE);
 	if (!c->no_udp && listen_init(c, &c->udp_in, IPPROTO_UDP))
 		exit(EXIT_FAILURE);
+	if (c->mode == MODE_PASTA && !c->no_tcp &&
+	    listen_init(c, &c->tcp_out, IPPROTO_TCP))
+		exit(EXIT_FAILURE);
+	if (c->mode == MODE_PASTA && !c->no_udp &&
+	    listen_init(c, &c->udp_out, IPPROTO_UDP))
+		exit(EXIT_FAILURE);
+	if (autofwd_init(c))
+		exit(EXIT_FAILURE);
+	if (c->mode == MODE_PASTA)
+		pasta_ns_pool_refill();
 
 	conf_print(c);
 

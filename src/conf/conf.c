@@ -32,6 +32,7 @@
 
 #include "conf/conf.h"
 #include "ns/netlink.h"
+#include "policy/fwd.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -87,13 +88,22 @@ static void __attribute__((noreturn)) usage(const char *name, int status)
 "    default: gateway of the template interface\n"
 "  -i, --interface NAME	Template interface for addresses and routes\n"
 "    default: interface with the first default route\n"
-"  --outbound-if4 NAME	Template interface for IPv4\n"
-"  --outbound-if6 NAME	Template interface for IPv6\n"
+"  -o, --outbound ADDR	Bind outbound sockets to source address ADDR\n"
+"    default: chosen by the host's routes\n"
+"  --outbound-if4 NAME	Bind outbound IPv4 sockets to interface NAME,\n"
+"			and use it as template interface for IPv4\n"
+"  --outbound-if6 NAME	The same for IPv6\n"
 "  -D, --dns ADDR	Use resolver ADDR (repeatable), or 'none'\n"
 "    default: from " RESOLV_CONF "\n"
 "  --dns-forward ADDR	Forward DNS (port 53) to ADDR to the host's resolver\n"
 "  --dns-host ADDR	Host resolver --dns-forward goes to\n"
 "    default: first resolver of the same IP version\n"
+"  --map-host-loopback ADDR\n"
+"			Map guest's ADDR to the host's loopback, or 'none'\n"
+"    default: gateway address\n"
+"  --map-guest-addr ADDR	Map guest's ADDR to the host's own address\n"
+"    default: none\n"
+"  --no-map-gw		Same as --map-host-loopback none\n"
 "  -S, --search LIST	Space-separated search list, or 'none'\n"
 "    default: from " RESOLV_CONF "\n");
 
@@ -119,15 +129,20 @@ static void __attribute__((noreturn)) usage(const char *name, int status)
 "  -6, --ipv6-only	Enable IPv6 operation only\n"
 "  -t, --tcp-ports SPEC	TCP ports to forward to the guest, SPEC is:\n"
 "    none		don't forward any port\n"
+"%s"
 "    all		all non-ephemeral ports the host doesn't use\n"
 "    [ADDR[%%IF]/]PORTS	comma-separated ports or ranges, optionally\n"
 "			mapped with :, excluded with ~. Examples:\n"
 "			22  8080:80  1000-2000,~1500  192.0.2.1/22\n"
-"    default: none\n"
+"    default: %s\n"
 "  -u, --udp-ports SPEC	UDP ports to forward to the guest, SPEC as\n"
 "			for -t; without -u, the port numbers given to -t\n"
 "			are forwarded for UDP too (not translated)\n"
-"    default: none\n");
+"    default: %s\n"
+"  --freebind		Bind -t and -u addresses even if not configured\n",
+		pasta ? "    auto		ports bound in the namespace, rescanned "
+			"every second\n" : "",
+		pasta ? "auto" : "none", pasta ? "auto" : "none");
 
 	if (pasta) {
 		fprintf(f,
@@ -140,7 +155,19 @@ static void __attribute__((noreturn)) usage(const char *name, int status)
 "  --config-net		Configure the tap device in the namespace\n"
 "  --no-copy-routes	Don't copy all routes (deprecated)\n"
 "  --no-copy-addrs	Don't copy all addresses (deprecated)\n"
-"  --ns-mac-addr ADDR	MAC address of the tap device in the namespace\n");
+"  --ns-mac-addr ADDR	MAC address of the tap device in the namespace\n"
+"  -T, --tcp-ns SPEC	TCP ports to forward from the namespace's loopback\n"
+"			to the host's, SPEC as for -t (auto: ports bound on\n"
+"			the host)\n"
+"    default: auto\n"
+"  -U, --udp-ns SPEC	UDP ports to forward from the namespace's loopback\n"
+"			to the host's, SPEC as for -u\n"
+"    default: auto\n"
+"  --no-splice		Don't splice local connections, use the tap device\n"
+"  --splice-only		Only splice local connections, forward nothing\n"
+"			else through the tap device\n"
+"  --host-lo-to-ns-lo	Connections from the host's loopback go to the\n"
+"			namespace's loopback, not its external address\n");
 	} else {
 		fprintf(f,
 "  -s, --socket PATH	UNIX domain socket path\n"
@@ -409,6 +436,45 @@ static void conf_dns_map(struct ctx *c, bool forward, const char *arg)
 }
 
 /**
+ * conf_addr_opt() - parse an address option, given at most once per version
+ * @opt:	option name, for messages
+ * @arg:	IPv4 or IPv6 address
+ * @a4:		IPv4 address to set, INADDR_ANY while not given
+ * @a6:		IPv6 address to set, unspecified while not given
+ *
+ * Unspecified, loopback, broadcast and multicast addresses are rejected, and
+ * so is a second address of the same IP version. Exits on error.
+ */
+static void conf_addr_opt(const char *opt, const char *arg,
+			  struct in_addr *a4, struct in6_addr *a6)
+{
+	struct in6_addr v6;
+	struct in_addr v4;
+
+	if (inet_pton(AF_INET, arg, &v4) == 1) {
+		uint32_t h = ntohl(v4.s_addr);
+
+		if (a4->s_addr)
+			die("%s given twice for IPv4: %s", opt, arg);
+		if (!h || h == INADDR_BROADCAST || h >> 24 == 127 ||
+		    IN_MULTICAST(h))
+			die("Invalid address for %s: %s", opt, arg);
+		*a4 = v4;
+	} else if (inet_pton(AF_INET6, arg, &v6) == 1) {
+		if (!IN6_IS_ADDR_UNSPECIFIED(a6))
+			die("%s given twice for IPv6: %s", opt, arg);
+		if (IN6_IS_ADDR_UNSPECIFIED(&v6) ||
+		    IN6_IS_ADDR_LOOPBACK(&v6) ||
+		    IN6_IS_ADDR_MULTICAST(&v6) ||
+		    IN6_IS_ADDR_V4MAPPED(&v6))
+			die("Invalid address for %s: %s", opt, arg);
+		*a6 = v6;
+	} else {
+		die("Invalid address for %s: %s", opt, arg);
+	}
+}
+
+/**
  * conf_dns_host_default() - note the first resolver of each IP version
  * @c:		execution context
  * @addr:	resolver address as text, loopback ones included
@@ -578,6 +644,10 @@ enum long_only_opt {
 	OPT_LOG_SIZE,
 	OPT_OUTBOUND_IF4,
 	OPT_OUTBOUND_IF6,
+	OPT_MAP_HOST_LOOPBACK,
+	OPT_MAP_GUEST_ADDR,
+	OPT_NO_MAP_GW,
+	OPT_FREEBIND,
 	OPT_NO_DHCP_DNS,
 	OPT_DHCP_DNS,
 	OPT_NO_DHCP_SEARCH,
@@ -599,6 +669,9 @@ enum long_only_opt {
 	OPT_NS_MAC_ADDR,
 	OPT_DNS_FORWARD,
 	OPT_DNS_HOST,
+	OPT_NO_SPLICE,
+	OPT_SPLICE_ONLY,
+	OPT_HOST_LO_TO_NS_LO,
 };
 
 /* Options of features that exist. Those not implemented yet are left out on
@@ -624,6 +697,13 @@ static const struct option options[] = {
 	{ "interface",		required_argument,	NULL, 'i' },
 	{ "outbound-if4",	required_argument,	NULL, OPT_OUTBOUND_IF4 },
 	{ "outbound-if6",	required_argument,	NULL, OPT_OUTBOUND_IF6 },
+	{ "outbound",		required_argument,	NULL, 'o' },
+	{ "map-host-loopback",	required_argument,	NULL,
+	  OPT_MAP_HOST_LOOPBACK },
+	{ "map-guest-addr",	required_argument,	NULL,
+	  OPT_MAP_GUEST_ADDR },
+	{ "no-map-gw",		no_argument,		NULL, OPT_NO_MAP_GW },
+	{ "freebind",		no_argument,		NULL, OPT_FREEBIND },
 	{ "dns",		required_argument,	NULL, 'D' },
 	{ "search",		required_argument,	NULL, 'S' },
 	{ "dns-forward",	required_argument,	NULL, OPT_DNS_FORWARD },
@@ -657,6 +737,12 @@ static const struct option options[] = {
 	{ "no-copy-routes",	no_argument,		NULL, OPT_NO_COPY_ROUTES },
 	{ "no-copy-addrs",	no_argument,		NULL, OPT_NO_COPY_ADDRS },
 	{ "ns-mac-addr",	required_argument,	NULL, OPT_NS_MAC_ADDR },
+	{ "tcp-ns",		required_argument,	NULL, 'T' },
+	{ "udp-ns",		required_argument,	NULL, 'U' },
+	{ "no-splice",		no_argument,		NULL, OPT_NO_SPLICE },
+	{ "splice-only",	no_argument,		NULL, OPT_SPLICE_ONLY },
+	{ "host-lo-to-ns-lo",	no_argument,		NULL,
+	  OPT_HOST_LO_TO_NS_LO },
 	{ 0 },
 };
 
@@ -685,8 +771,8 @@ static void conf_mode_only(const struct ctx *c, enum run_mode mode,
 void conf_parse(struct ctx *c, int argc, char **argv)
 {
 	const char *optstring = c->mode == MODE_PASTA ?
-				"+dqfel:hp:P:m:a:n:M:g:i:D:S:46I:t:u:" :
-				"+dqfel:hp:P:m:a:n:M:g:i:D:S:46s:F:1t:u:";
+				"+dqfel:hp:P:m:a:n:M:g:i:o:D:S:46I:t:u:T:U:" :
+				"+dqfel:hp:P:m:a:n:M:g:i:o:D:S:46s:F:1t:u:";
 	bool v4_only = false, v6_only = false, addr4 = false, addr6 = false;
 	bool gw4 = false, gw6 = false, dns_given = false, search_given = false;
 	bool dhcp_dns = false, dhcp_search = false, trace = false;
@@ -830,6 +916,37 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 		case OPT_OUTBOUND_IF6:
 			conf_ifname("--outbound-if6", optarg, c->outbound_if6);
 			break;
+		case 'o':
+			conf_addr_opt("--outbound", optarg, &c->outbound4,
+				      &c->outbound6);
+			break;
+		case OPT_MAP_HOST_LOOPBACK:
+			if (!strcmp(optarg, "none")) {
+				c->ip4.map_host_loopback.s_addr = INADDR_ANY;
+				c->ip6.map_host_loopback = in6addr_any;
+				c->no_map_gw = true;
+				break;
+			}
+			conf_addr_opt("--map-host-loopback", optarg,
+				      &c->ip4.map_host_loopback,
+				      &c->ip6.map_host_loopback);
+			break;
+		case OPT_MAP_GUEST_ADDR:
+			if (!strcmp(optarg, "none")) {
+				c->ip4.map_guest_addr.s_addr = INADDR_ANY;
+				c->ip6.map_guest_addr = in6addr_any;
+				break;
+			}
+			conf_addr_opt("--map-guest-addr", optarg,
+				      &c->ip4.map_guest_addr,
+				      &c->ip6.map_guest_addr);
+			break;
+		case OPT_NO_MAP_GW:
+			c->no_map_gw = true;
+			break;
+		case OPT_FREEBIND:
+			c->freebind = true;
+			break;
 		case 'D':
 			if (!strcmp(optarg, "none")) {
 				c->ip4.dns_count = c->ip6.dns_count = 0;
@@ -890,7 +1007,8 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 		case 't': {
 			char err[PORT_SPEC_ERR_LEN];
 
-			if (port_spec_parse(&c->tcp_in, optarg, false,
+			if (port_spec_parse(&c->tcp_in, optarg,
+					    c->mode == MODE_PASTA,
 					    port_ephemeral_start(), err,
 					    sizeof(err)))
 				die("Invalid --tcp-ports: %s", err);
@@ -899,7 +1017,8 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 		case 'u': {
 			char err[PORT_SPEC_ERR_LEN];
 
-			if (port_spec_parse(&c->udp_in, optarg, false,
+			if (port_spec_parse(&c->udp_in, optarg,
+					    c->mode == MODE_PASTA,
 					    port_ephemeral_start(), err,
 					    sizeof(err)))
 				die("Invalid --udp-ports: %s", err);
@@ -976,6 +1095,40 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 			conf_mode_only(c, MODE_PASTA, "--no-copy-addrs");
 			c->no_copy_addrs = true;
 			break;
+		case 'T': {
+			char err[PORT_SPEC_ERR_LEN];
+
+			conf_mode_only(c, MODE_PASTA, "--tcp-ns");
+			if (port_spec_parse(&c->tcp_out, optarg,
+					    c->mode == MODE_PASTA,
+					    port_ephemeral_start(), err,
+					    sizeof(err)))
+				die("Invalid --tcp-ns: %s", err);
+			break;
+		}
+		case 'U': {
+			char err[PORT_SPEC_ERR_LEN];
+
+			conf_mode_only(c, MODE_PASTA, "--udp-ns");
+			if (port_spec_parse(&c->udp_out, optarg,
+					    c->mode == MODE_PASTA,
+					    port_ephemeral_start(), err,
+					    sizeof(err)))
+				die("Invalid --udp-ns: %s", err);
+			break;
+		}
+		case OPT_NO_SPLICE:
+			conf_mode_only(c, MODE_PASTA, "--no-splice");
+			c->no_splice = true;
+			break;
+		case OPT_SPLICE_ONLY:
+			conf_mode_only(c, MODE_PASTA, "--splice-only");
+			c->splice_only = true;
+			break;
+		case OPT_HOST_LO_TO_NS_LO:
+			conf_mode_only(c, MODE_PASTA, "--host-lo-to-ns-lo");
+			c->host_lo_to_ns_lo = true;
+			break;
 		case OPT_NS_MAC_ADDR:
 			conf_mode_only(c, MODE_PASTA, "--ns-mac-addr");
 			if (conf_parse_mac(optarg, c->ns_mac) ||
@@ -991,6 +1144,20 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 
 	/* UDP ports follow TCP ones unless -u was given, untranslated */
 	port_fwd_udp_from_tcp(&c->udp_in, &c->tcp_in);
+	port_fwd_udp_from_tcp(&c->udp_out, &c->tcp_out);
+	if (c->mode == MODE_PASTA) {
+		/* pasta forwards what listens on the other side by default */
+		struct port_fwd *all[] = { &c->tcp_in, &c->udp_in,
+					   &c->tcp_out, &c->udp_out };
+		unsigned int i;
+
+		for (i = 0; i < ARRAY_SIZE(all); i++)
+			if (all[i]->mode == PORT_FWD_UNSET)
+				all[i]->mode = PORT_FWD_AUTO;
+	}
+	if (c->no_splice && c->splice_only)
+		die("Options --no-splice and --splice-only are mutually "
+		    "exclusive");
 
 	if (v4_only && v6_only)
 		die("Options -4 and -6 are mutually exclusive");
@@ -1251,6 +1418,16 @@ void conf_derive(struct ctx *c)
 
 	conf_resolv(c);
 
+	/* --map-host-loopback defaults to the gateways */
+	fwd_map_defaults(c);
+	if ((c->ip4.map_guest_addr.s_addr &&
+	     c->ip4.map_guest_addr.s_addr == c->ip4.map_host_loopback.s_addr) ||
+	    (!IN6_IS_ADDR_UNSPECIFIED(&c->ip6.map_guest_addr) &&
+	     IN6_ARE_ADDR_EQUAL(&c->ip6.map_guest_addr,
+				&c->ip6.map_host_loopback)))
+		die("--map-guest-addr can't be the --map-host-loopback address "
+		    "(by default, the gateway's)");
+
 	/* With --dns-forward, that's the resolver the guest should use */
 	if (c->ip4.dns_match.s_addr) {
 		c->ip4.dns[0] = c->ip4.dns_match;
@@ -1275,6 +1452,54 @@ void conf_derive(struct ctx *c)
 		else
 			strcpy(c->ns_ifname, "tap0");
 	}
+}
+
+/**
+ * conf_print_map() - log the address mappings and outbound bindings in use
+ * @c:		execution context
+ */
+static void conf_print_map(const struct ctx *c)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	const struct in6_addr *self6;
+	struct in_addr self4;
+
+	self4 = c->ip4.host_addr.s_addr ? c->ip4.host_addr : c->ip4.addr;
+	self6 = IN6_IS_ADDR_UNSPECIFIED(&c->ip6.host_addr) ? &c->ip6.addr :
+							     &c->ip6.host_addr;
+
+	if (c->ip4.enabled && c->ip4.map_host_loopback.s_addr)
+		log_info("Map %s to 127.0.0.1",
+			 inet_ntop(AF_INET, &c->ip4.map_host_loopback, a,
+				   sizeof(a)));
+	if (c->ip6.enabled &&
+	    !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.map_host_loopback))
+		log_info("Map %s to ::1",
+			 inet_ntop(AF_INET6, &c->ip6.map_host_loopback, a,
+				   sizeof(a)));
+	if (c->ip4.enabled && c->ip4.map_guest_addr.s_addr)
+		log_info("Map %s to %s",
+			 inet_ntop(AF_INET, &c->ip4.map_guest_addr, a,
+				   sizeof(a)),
+			 inet_ntop(AF_INET, &self4, b, sizeof(b)));
+	if (c->ip6.enabled &&
+	    !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.map_guest_addr))
+		log_info("Map %s to %s",
+			 inet_ntop(AF_INET6, &c->ip6.map_guest_addr, a,
+				   sizeof(a)),
+			 inet_ntop(AF_INET6, self6, b, sizeof(b)));
+	if (c->outbound4.s_addr || *c->outbound_if4)
+		log_info("Outbound IPv4: %s%s%s",
+			 c->outbound4.s_addr ?
+			 inet_ntop(AF_INET, &c->outbound4, a, sizeof(a)) : "",
+			 c->outbound4.s_addr && *c->outbound_if4 ? " on " : "",
+			 c->outbound_if4);
+	if (!IN6_IS_ADDR_UNSPECIFIED(&c->outbound6) || *c->outbound_if6)
+		log_info("Outbound IPv6: %s%s%s",
+			 IN6_IS_ADDR_UNSPECIFIED(&c->outbound6) ? "" :
+			 inet_ntop(AF_INET6, &c->outbound6, a, sizeof(a)),
+			 !IN6_IS_ADDR_UNSPECIFIED(&c->outbound6) &&
+			 *c->outbound_if6 ? " on " : "", c->outbound_if6);
 }
 
 /**
@@ -1334,4 +1559,6 @@ void conf_print(const struct ctx *c)
 
 	for (i = 0; !c->no_dhcp_search && i < c->search_count; i++)
 		log_info("    search: %s", c->search[i]);
+
+	conf_print_map(c);
 }

@@ -49,6 +49,10 @@ enum run_mode {
  * @dns_host:	resolver on the host that @dns_match goes to: --dns-host,
  *		or the first IPv4 resolver given or found, loopback included
  * @host_addr:	address of the host's template interface, as discovered
+ * @map_host_loopback: --map-host-loopback: guest flows to this address go to
+ *		the host's 127.0.0.1; default: @gw; INADDR_ANY for none
+ * @map_guest_addr: --map-guest-addr: guest flows to this address go to
+ *		@host_addr (or @addr without one); INADDR_ANY for none
  */
 struct ip4_conf {
 	bool enabled;
@@ -61,6 +65,8 @@ struct ip4_conf {
 	struct in_addr dns_match;
 	struct in_addr dns_host;
 	struct in_addr host_addr;
+	struct in_addr map_host_loopback;
+	struct in_addr map_guest_addr;
 	bool addr_given;
 	bool gw_given;
 };
@@ -80,6 +86,8 @@ struct ip4_conf {
  * @dns_match:	--dns-forward address, see struct ip4_conf
  * @dns_host:	resolver it maps to, see struct ip4_conf
  * @host_addr:	global address of the host's template interface
+ * @map_host_loopback: --map-host-loopback, to the host's ::1, see ip4_conf
+ * @map_guest_addr: --map-guest-addr, see struct ip4_conf
  */
 struct ip6_conf {
 	bool enabled;
@@ -92,6 +100,8 @@ struct ip6_conf {
 	struct in6_addr dns_match;
 	struct in6_addr dns_host;
 	struct in6_addr host_addr;
+	struct in6_addr map_host_loopback;
+	struct in6_addr map_guest_addr;
 	bool addr_given;
 	bool gw_given;
 };
@@ -161,6 +171,8 @@ struct ctx {
 
 	struct port_fwd tcp_in;		/* -t: host ports to the guest */
 	struct port_fwd udp_in;		/* -u: host ports to the guest */
+	struct port_fwd tcp_out;	/* -T: namespace ports to the host */
+	struct port_fwd udp_out;	/* -U: namespace ports to the host */
 
 	struct guest_seen seen;
 	struct frame_stats stats;
@@ -175,6 +187,8 @@ struct ctx {
 	char outbound_if6[IF_NAMESIZE];	/* --outbound-if6 */
 	struct in_addr outbound4;	/* -o, IPv4 */
 	struct in6_addr outbound6;	/* -o, IPv6 */
+	bool no_map_gw;			/* --map-host-loopback none */
+	bool freebind;			/* --freebind: for -t, -u sockets */
 
 	/* Process */
 	bool foreground;
@@ -207,6 +221,9 @@ struct ctx {
 	int pasta_pid;			/* PID given on the command line */
 	char **pasta_argv;		/* command to spawn, NULL: shell */
 	int pasta_argc;
+	bool no_splice;			/* --no-splice */
+	bool splice_only;		/* --splice-only */
+	bool host_lo_to_ns_lo;		/* --host-lo-to-ns-lo */
 
 	/* Runtime */
 	bool flows_on;			/* hand L4 frames to flows: set by

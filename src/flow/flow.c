@@ -78,6 +78,7 @@ static const char *const flow_type_names[FLOW_NUM_TYPES] = {
 	[FLOW_TCP]		= "TCP",
 	[FLOW_TCP_SPLICE]	= "TCP splice",
 	[FLOW_UDP]		= "UDP",
+	[FLOW_UDP_SPLICE]	= "UDP splice",
 	[FLOW_PING4]		= "ICMP echo",
 	[FLOW_PING6]		= "ICMPv6 echo",
 };

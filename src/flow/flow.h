@@ -12,6 +12,7 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <sys/socket.h>
 
 /* FLOW_MAX - number of entries in the flow table
  *
@@ -45,6 +46,7 @@ _Static_assert(FLOW_MAX * 2 <= 65536, "flow sidx must fit 16 bits");
  * @FLOW_TCP:		TCP connection, guest (tap) to host socket
  * @FLOW_TCP_SPLICE:	pasta: TCP connection spliced between two sockets
  * @FLOW_UDP:		UDP flow
+ * @FLOW_UDP_SPLICE:	pasta: local UDP traffic relayed between two sockets
  * @FLOW_PING4:		ICMP echo flow, through a ping socket
  * @FLOW_PING6:		ICMPv6 echo flow, through a ping socket
  * @FLOW_NUM_TYPES:	number of types
@@ -54,6 +56,7 @@ enum flow_type {
 	FLOW_TCP,
 	FLOW_TCP_SPLICE,
 	FLOW_UDP,
+	FLOW_UDP_SPLICE,
 	FLOW_PING4,
 	FLOW_PING6,
 	FLOW_NUM_TYPES,
@@ -170,6 +173,61 @@ static inline bool inany_is_unspecified(const union inany_addr *a)
 }
 
 const char *inany_ntop(const union inany_addr *a, char *buf, size_t size);
+
+/**
+ * inany_to_sockaddr() - socket address for an address and a port
+ * @a:		address: AF_INET if IPv4-mapped, AF_INET6 otherwise
+ * @port:	port, host order
+ * @sa:		socket address to fill (struct sockaddr_storage)
+ *
+ * Return: length of the socket address
+ */
+static inline socklen_t inany_to_sockaddr(const union inany_addr *a,
+					  uint16_t port, void *sa)
+{
+	const struct in_addr *v4 = inany_v4(a);
+
+	if (v4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)sa;
+
+		memset(sin, 0, sizeof(*sin));
+		sin->sin_family = AF_INET;
+		sin->sin_addr = *v4;
+		sin->sin_port = htons(port);
+		return sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)sa;
+
+		memset(sin6, 0, sizeof(*sin6));
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = a->a6;
+		sin6->sin6_port = htons(port);
+		return sizeof(*sin6);
+	}
+}
+
+/**
+ * inany_from_sockaddr() - address and port of an AF_INET/AF_INET6 sockaddr
+ * @sa:		socket address (struct sockaddr_in or sockaddr_in6)
+ * @a:		address, filled
+ * @port:	port, host order, filled
+ */
+static inline void inany_from_sockaddr(const void *sa, union inany_addr *a,
+				       uint16_t *port)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+
+	if (sin->sin_family == AF_INET) {
+		inany_from_v4(a, sin->sin_addr);
+		*port = ntohs(sin->sin_port);
+	} else {
+		const struct sockaddr_in6 *sin6 =
+			(const struct sockaddr_in6 *)sa;
+
+		a->a6 = sin6->sin6_addr;
+		*port = ntohs(sin6->sin6_port);
+	}
+}
 
 /**
  * struct flowside - addresses and ports of one side of a flow

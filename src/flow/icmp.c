@@ -23,6 +23,20 @@
  * kernel's was), the peer's sequence number and data, and the checksum
  * computed again.
  *
+ * Errors: ping sockets have IP_RECVERR (IPV6_RECVERR) on, so ICMP errors
+ * about our requests come in their error queue with the request as the
+ * kernel sent it. Destination unreachable errors are relayed to the guest
+ * as udp.c relays them for UDP flows, with icmp_err_to_guest() below: same
+ * type and code, the source being the destination if it reported the error
+ * itself and the guest's gateway otherwise, and a quote of the guest's
+ * request: its IP header rebuilt from the flow, the echo header with the
+ * guest's identifier back in place (checksum recomputed over what we have)
+ * and the data. A sendto() failing on the host (no route, "unreachable" or
+ * "prohibit" route, firewall) gets the matching error too, quoting the
+ * request as the guest sent it. So a ping to an unreachable address shows
+ * "Destination Host Unreachable" (or "Net", or "Packet filtered") rather
+ * than silence.
+ *
  * If ping sockets aren't permitted, we say so once, at warning level, and
  * drop echo requests. Flows idle for ICMP_IDLE_MS are closed.
  */
@@ -32,6 +46,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -40,6 +55,7 @@
 #include "flow/flow.h"
 #include "flow/icmp.h"
 #include "frontend/tap.h"
+#include "policy/fwd.h"
 #include "util/clock.h"
 #include "util/epoll_ref.h"
 #include "util/log.h"
@@ -144,9 +160,8 @@ static struct ping_flow *icmp_flow_new(struct ctx *c, int af,
 	enum flow_type type = af == AF_INET ? FLOW_PING4 : FLOW_PING6;
 	union epoll_ref ref = { .type = EPOLL_TYPE_PING };
 	struct epoll_event ev = { .events = EPOLLIN };
-	struct sockaddr_storage sa;
 	struct ping_flow *pf;
-	int idx, s;
+	int idx, s, one = 1;
 
 	s = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		   af == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
@@ -172,27 +187,24 @@ static struct ping_flow *icmp_flow_new(struct ctx *c, int af,
 	memset(pf, 0, sizeof(*pf));
 	pf->f.type = type;
 	pf->f.side[FLOW_SIDE_GUEST] = *key;
-	pf->f.side[FLOW_SIDE_HOST].eaddr = key->oaddr;
 	pf->sock = s;
 
-	/* Keep the guest's identifier if we can: it's the "port" */
-	memset(&sa, 0, sizeof(sa));
-	if (af == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&sa;
+	/* ICMP errors about our requests, in the error queue */
+	if (af == AF_INET)
+		setsockopt(s, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
+	else
+		setsockopt(s, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
 
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(key->eport);
-		if (bind(s, (struct sockaddr *)sin, sizeof(*sin)))
-			log_debug("ICMP echo: identifier %u taken",
-				  key->eport);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&sa;
+	fwd_guest_target(c, af == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6,
+			 &key->oaddr, 0, &pf->f.side[FLOW_SIDE_HOST].eaddr);
 
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(key->eport);
-		if (bind(s, (struct sockaddr *)sin6, sizeof(*sin6)))
-			log_debug("ICMP echo: identifier %u taken",
-				  key->eport);
+	/* Keep the guest's identifier if we can: it's the "port". With -o,
+	 * the source address goes in the same bind()
+	 */
+	if (fwd_outbound_bind(c, s, &pf->f.side[FLOW_SIDE_HOST].eaddr,
+			      key->eport)) {
+		icmp_flow_close(c, pf);
+		return NULL;
 	}
 
 	ref.fd = s;
@@ -207,16 +219,71 @@ static struct ping_flow *icmp_flow_new(struct ctx *c, int af,
 }
 
 /**
+ * icmp_sock_errqueue() - relay ICMP errors about echo requests to the guest
+ * @c:		execution context
+ * @pf:		flow, with errors in the queue of its ping socket
+ *
+ * Return: number of errors relayed
+ */
+static int icmp_sock_errqueue(struct ctx *c, const struct ping_flow *pf)
+{
+	const struct flowside *g = &pf->f.side[FLOW_SIDE_GUEST];
+	bool v4 = pf->f.type == FLOW_PING4;
+	uint16_t id = htons(g->eport), check;
+	uint8_t buf[ICMP6_ERR_QUOTE_MAX];
+	struct sock_extended_err ee;
+	union inany_addr offender;
+	uint8_t type, code;
+	int i, sent = 0;
+	ssize_t n;
+
+	for (i = 0; i < ICMP_BATCH; i++) {
+		n = icmp_errqueue_recv(pf->sock, buf, sizeof(buf), &ee,
+				       &offender);
+		if (n < 0)
+			break;
+		if (n < ICMP_HLEN || !icmp_err_from_ee(&ee, v4, &type, &code))
+			continue;
+
+		/* The request as the kernel sent it: put the guest's
+		 * identifier back, and checksum what we have of it (a cut
+		 * copy can't be verified anyway)
+		 */
+		memcpy(buf + 4, &id, sizeof(id));
+		buf[2] = buf[3] = 0;
+		if (v4)
+			check = csum(buf, (size_t)n, 0);
+		else
+			check = csum(buf, (size_t)n,
+				     csum_ip6_pseudo(&g->eaddr.a6,
+						     &g->oaddr.a6,
+						     IPPROTO_ICMPV6,
+						     (uint32_t)n));
+		memcpy(buf + 2, &check, sizeof(check));
+
+		icmp_err_to_guest(c, g, inany_equals(&offender,
+				  &pf->f.side[FLOW_SIDE_HOST].eaddr),
+				  type, code,
+				  v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6, buf,
+				  (size_t)n, (size_t)n);
+		sent++;
+	}
+	return sent;
+}
+
+/**
  * icmp_tap_handler() - handle an ICMP or ICMPv6 echo request from the guest
  * @c:		execution context
  * @p:		validated frame holding an echo request
  *
- * Return: true if the request was sent on, false if it was dropped
+ * Return: true if the request was sent on (or answered with an error),
+ *	   false if it was dropped
  */
 bool icmp_tap_handler(struct ctx *c, const struct pkt *p)
 {
 	enum flow_type type = p->af == AF_INET ? FLOW_PING4 : FLOW_PING6;
 	struct sockaddr_storage sa;
+	uint8_t etype, ecode;
 	struct flowside key;
 	struct ping_flow *pf;
 	uint16_t id;
@@ -251,21 +318,34 @@ bool icmp_tap_handler(struct ctx *c, const struct pkt *p)
 		return false;
 
 	pf->last_active = now_ms();
-	sl = icmp_sockaddr(c, &key.oaddr, &sa);
+	sl = icmp_sockaddr(c, &pf->f.side[FLOW_SIDE_HOST].eaddr, &sa);
 	if (sendto(pf->sock, p->l4, p->l4_len, 0, (struct sockaddr *)&sa,
 		   sl) < 0) {
-		log_trace("ICMP echo: sendto: %s", strerror(errno));
-		return false;
+		int err = errno;
+
+		log_trace("ICMP echo: sendto: %s", strerror(err));
+		/* A pending error fails sendto(): it's also in the queue */
+		if (icmp_sock_errqueue(c, pf))
+			return true;
+		if (!icmp_err_from_errno(err, p->af == AF_INET, &etype,
+					 &ecode))
+			return false;
+		/* No route on the host, say: tell the guest, as a router */
+		icmp_err_to_guest(c, &pf->f.side[FLOW_SIDE_GUEST], false,
+				  etype, ecode, p->proto, p->l4, p->l4_len,
+				  p->l4_len);
 	}
 	return true;
 }
 
 /**
- * icmp_sock_handler() - echo replies on a ping socket, to the guest
+ * icmp_sock_handler() - echo replies (and errors) on a ping socket, to the
+ *			 guest
  * @c:		execution context
  * @ref:	epoll reference: socket and flow index
+ * @events:	epoll events
  */
-void icmp_sock_handler(struct ctx *c, union epoll_ref ref)
+void icmp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 {
 	const struct flowside *g;
 	struct ping_flow *pf;
@@ -283,6 +363,9 @@ void icmp_sock_handler(struct ctx *c, union epoll_ref ref)
 	v4 = pf->f.type == FLOW_PING4;
 	hl = ETH_HLEN + (v4 ? IP4_HLEN : IP6_HLEN);
 
+	if (events & EPOLLERR)
+		icmp_sock_errqueue(c, pf);
+
 	for (i = 0; i < ICMP_BATCH; i++) {
 		uint8_t *msg = icmp_frame + hl;
 		uint16_t id = htons(g->eport), check;
@@ -293,8 +376,12 @@ void icmp_sock_handler(struct ctx *c, union epoll_ref ref)
 			max = MIN(max, (size_t)c->mtu - (hl - ETH_HLEN));
 
 		n = recv(pf->sock, msg, max, MSG_DONTWAIT | MSG_TRUNC);
-		if (n < 0)
+		if (n < 0) {
+			/* A pending error: it's also in the queue */
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				icmp_sock_errqueue(c, pf);
 			break;
+		}
 		pf->last_active = now_ms();
 		if ((size_t)n > max || n < ICMP_HLEN || !c->seen.mac_known)
 			continue;
@@ -355,4 +442,270 @@ void icmp_timer(struct ctx *c)
 		if (now - pf->last_active > ICMP_IDLE_MS)
 			icmp_flow_close(c, pf);
 	}
+}
+
+/**
+ * icmp_err_from_ee() - ICMP error to relay for one from a socket's queue
+ * @ee:		extended error read from the error queue of a host socket
+ * @v4:		the guest side of the flow is IPv4 (ICMP, not ICMPv6)
+ * @type:	ICMP or ICMPv6 type to send the guest, set on success
+ * @code:	code to send the guest, set on success
+ *
+ * Only destination unreachable errors are relayed, with their code as it
+ * came: network, host, port unreachable and administratively prohibited
+ * (IPv4 codes 0, 1, 3, 6, 7, 9, 10, 13; IPv6 codes 0, 1, 3, 4, 5, 6). Others
+ * (fragmentation needed, time exceeded...) say something about our socket's
+ * packets, not the guest's.
+ *
+ * Return: true if the error is to be relayed
+ */
+bool icmp_err_from_ee(const struct sock_extended_err *ee, bool v4,
+		      uint8_t *type, uint8_t *code)
+{
+	if (v4) {
+		if (ee->ee_origin != SO_EE_ORIGIN_ICMP ||
+		    ee->ee_type != ICMP4_DEST_UNREACH)
+			return false;
+		switch (ee->ee_code) {
+		case ICMP4_NET_UNREACH:
+		case ICMP4_HOST_UNREACH:
+		case ICMP4_PORT_UNREACH:
+		case ICMP4_NET_UNKNOWN:
+		case ICMP4_HOST_UNKNOWN:
+		case ICMP4_NET_PROHIB:
+		case ICMP4_HOST_PROHIB:
+		case ICMP4_ADMIN_PROHIB:
+			break;
+		default:
+			return false;
+		}
+	} else {
+		if (ee->ee_origin != SO_EE_ORIGIN_ICMP6 ||
+		    ee->ee_type != ICMP6_DEST_UNREACH)
+			return false;
+		switch (ee->ee_code) {
+		case ICMP6_NOROUTE:
+		case ICMP6_ADMIN_PROHIB:
+		case ICMP6_ADDR_UNREACH:
+		case ICMP6_PORT_UNREACH:
+		case ICMP6_POLICY_FAIL:
+		case ICMP6_REJECT_ROUTE:
+			break;
+		default:
+			return false;
+		}
+	}
+
+	*type = ee->ee_type;
+	*code = ee->ee_code;
+	return true;
+}
+
+/**
+ * icmp_err_from_errno() - ICMP error for a local failure to send or connect
+ * @err:	errno from connect(), send() or sendto() on a host socket
+ * @v4:		the guest side of the flow is IPv4 (ICMP, not ICMPv6)
+ * @type:	ICMP or ICMPv6 type to send the guest, set on success
+ * @code:	code to send the guest, set on success
+ *
+ * The code is the one that makes the guest's socket see the same error as
+ * a socket on the host, where the two IP versions allow it: ENETUNREACH (no
+ * route) and EHOSTUNREACH ("unreachable" route) as network and host (IPv6:
+ * address) unreachable, ECONNREFUSED as port unreachable, EACCES
+ * ("prohibit" route) and EPERM (firewall) as administratively prohibited:
+ * EACCES in an IPv6 guest, EHOSTUNREACH in an IPv4 one, which has no code
+ * for EACCES.
+ *
+ * Return: true if @err is one to relay
+ */
+bool icmp_err_from_errno(int err, bool v4, uint8_t *type, uint8_t *code)
+{
+	switch (err) {
+	case ENETUNREACH:
+		*code = v4 ? ICMP4_NET_UNREACH : ICMP6_NOROUTE;
+		break;
+	case EHOSTUNREACH:
+		*code = v4 ? ICMP4_HOST_UNREACH : ICMP6_ADDR_UNREACH;
+		break;
+	case ECONNREFUSED:
+		*code = v4 ? ICMP4_PORT_UNREACH : ICMP6_PORT_UNREACH;
+		break;
+	case EACCES:
+	case EPERM:
+		*code = v4 ? ICMP4_ADMIN_PROHIB : ICMP6_ADMIN_PROHIB;
+		break;
+	default:
+		return false;
+	}
+
+	*type = v4 ? ICMP4_DEST_UNREACH : ICMP6_DEST_UNREACH;
+	return true;
+}
+
+/**
+ * icmp_err_src() - source address of an ICMP error to the guest
+ * @c:		execution context
+ * @g:		guest side of the flow the error is about
+ * @from_peer:	the destination itself reported the error
+ * @src:	source address to use, set
+ *
+ * The destination the guest addressed if it reported the error itself
+ * (port unreachable, or a firewall on the peer); otherwise the guest's
+ * gateway, standing for the router that reported it or for the host itself
+ * (our own link address without a gateway, the destination without
+ * either).
+ */
+void icmp_err_src(const struct ctx *c, const struct flowside *g,
+		  bool from_peer, union inany_addr *src)
+{
+	*src = g->oaddr;
+	if (from_peer)
+		return;
+
+	if (inany_v4(&g->oaddr)) {
+		if (c->ip4.gw.s_addr)
+			inany_from_v4(src, c->ip4.gw);
+		else if (c->ip4.our_addr.s_addr)
+			inany_from_v4(src, c->ip4.our_addr);
+	} else {
+		if (!IN6_IS_ADDR_UNSPECIFIED(&c->ip6.gw))
+			src->a6 = c->ip6.gw;
+		else if (!IN6_IS_ADDR_UNSPECIFIED(&c->ip6.our_ll))
+			src->a6 = c->ip6.our_ll;
+	}
+}
+
+/**
+ * icmp_errqueue_recv() - read one entry of the error queue of a host socket
+ * @s:		socket, with IP_RECVERR or IPV6_RECVERR set
+ * @buf:	buffer for the data the error is about, as the socket sent it
+ *		(UDP: payload; ping socket: ICMP header and data), as far as
+ *		the ICMP error quoted it
+ * @size:	size of @buf
+ * @ee:		extended error, set (all zero if the entry has none)
+ * @offender:	address that reported the error, set (unspecified if none)
+ *
+ * Return: bytes of data at @buf, -1 if the queue is empty
+ */
+ssize_t icmp_errqueue_recv(int s, uint8_t *buf, size_t size,
+			   struct sock_extended_err *ee,
+			   union inany_addr *offender)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct sock_extended_err) +
+				    sizeof(struct sockaddr_in6))];
+		struct cmsghdr align;
+	} cbuf;
+	struct iovec iov = { .iov_base = buf, .iov_len = size };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf.buf, .msg_controllen = sizeof(cbuf.buf),
+	};
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	memset(ee, 0, sizeof(*ee));
+	memset(offender, 0, sizeof(*offender));
+
+	n = recvmsg(s, &mh, MSG_ERRQUEUE | MSG_DONTWAIT);
+	if (n < 0)
+		return -1;
+
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		const uint8_t *d = CMSG_DATA(cm);
+		struct sockaddr_in6 sin6;
+		struct sockaddr_in sin;
+		size_t dlen;
+		sa_family_t af;
+
+		if (!(cm->cmsg_level == IPPROTO_IP &&
+		      cm->cmsg_type == IP_RECVERR) &&
+		    !(cm->cmsg_level == IPPROTO_IPV6 &&
+		      cm->cmsg_type == IPV6_RECVERR))
+			continue;
+		dlen = cm->cmsg_len - CMSG_LEN(0);
+		if (dlen < sizeof(*ee))
+			continue;
+		memcpy(ee, d, sizeof(*ee));
+
+		/* The offender follows, see SO_EE_OFFENDER() */
+		d += sizeof(*ee);
+		dlen -= sizeof(*ee);
+		if (dlen < sizeof(af))
+			continue;
+		memcpy(&af, d, sizeof(af));
+		if (af == AF_INET && dlen >= sizeof(sin)) {
+			memcpy(&sin, d, sizeof(sin));
+			inany_from_v4(offender, sin.sin_addr);
+		} else if (af == AF_INET6 && dlen >= sizeof(sin6)) {
+			memcpy(&sin6, d, sizeof(sin6));
+			offender->a6 = sin6.sin6_addr;
+		}
+	}
+
+	return n;
+}
+
+/**
+ * icmp_err_to_guest() - send the guest a destination unreachable (or other
+ *			 error) about a packet it sent
+ * @c:		execution context
+ * @g:		guest side of the flow: the offending packet went from @g->eaddr
+ *		to @g->oaddr
+ * @from_peer:	the destination itself reported the error, see icmp_err_src()
+ * @type:	ICMP type (guest side IPv4) or ICMPv6 type (IPv6)
+ * @code:	code
+ * @proto:	upper layer protocol of the offending packet
+ * @l4:		its upper layer header and data, as far as we have them
+ * @l4_len:	its whole upper layer length, for the quoted IP header
+ * @avail:	bytes at @l4, at most @l4_len
+ *
+ * The quote is the IP header of the packet as the guest sent it (rebuilt
+ * from @g), then @l4, cut to the usual limits (576 bytes for the whole
+ * ICMP error, 1280 for ICMPv6).
+ */
+void icmp_err_to_guest(struct ctx *c, const struct flowside *g,
+		       bool from_peer, uint8_t type, uint8_t code,
+		       uint8_t proto, const uint8_t *l4, size_t l4_len,
+		       size_t avail)
+{
+	static uint8_t frame[ICMP6_ERR_QUOTE_OFF + ICMP6_ERR_QUOTE_MAX];
+	const struct in_addr *gst4 = inany_v4(&g->eaddr);
+	const struct in_addr *dst4 = inany_v4(&g->oaddr);
+	union inany_addr src;
+	size_t flen;
+
+	if (!c->seen.mac_known || (!gst4) != (!dst4))
+		return;
+	avail = MIN(avail, l4_len);
+	icmp_err_src(c, g, from_peer, &src);
+
+	if (gst4) {
+		uint8_t *q = frame + ICMP4_ERR_QUOTE_OFF;
+
+		if (!ip4_build(q, IP4_HLEN, proto, gst4, dst4, l4_len,
+			       IP4_DEFAULT_TTL))
+			return;
+		avail = MIN(avail, (size_t)ICMP4_ERR_QUOTE_MAX - IP4_HLEN);
+		memcpy(q + IP4_HLEN, l4, avail);
+		flen = frame_icmp4_err_build(frame, sizeof(frame),
+					     c->seen.mac, c->our_mac,
+					     inany_v4(&src), gst4, type, code,
+					     IP4_HLEN + avail);
+	} else {
+		uint8_t *q = frame + ICMP6_ERR_QUOTE_OFF;
+
+		if (!ip6_build(q, IP6_HLEN, proto, &g->eaddr.a6, &g->oaddr.a6,
+			       l4_len, IP6_DEFAULT_HOP_LIMIT))
+			return;
+		avail = MIN(avail, (size_t)ICMP6_ERR_QUOTE_MAX - IP6_HLEN);
+		memcpy(q + IP6_HLEN, l4, avail);
+		flen = frame_icmp6_err_build(frame, sizeof(frame),
+					     c->seen.mac, c->our_mac,
+					     &src.a6, &g->eaddr.a6, type, code,
+					     IP6_HLEN + avail);
+	}
+
+	if (flen)
+		tap_send(c, frame, flen);
 }

@@ -66,6 +66,7 @@
 #include "conf/ctx.h"
 #include "flow/flow.h"
 #include "flow/tcp.h"
+#include "flow/tcp_splice.h"
 #include "frontend/tap.h"
 #include "policy/fwd.h"
 #include "util/clock.h"
@@ -785,6 +786,8 @@ static void tcp_conn_from_guest(struct ctx *c, const struct pkt *p,
 		goto refuse;
 	}
 	conn->sock = s;
+	if (fwd_outbound_bind(c, s, &conn->f.side[FLOW_SIDE_HOST].eaddr, 0))
+		goto refuse;
 	setsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero));
 	(void)one;
 
@@ -951,33 +954,20 @@ void tcp_tap_handler(struct ctx *c, const struct pkt *p)
  * tcp_conn_from_sock() - start a connection to the guest for an accepted one
  * @c:		execution context
  * @s:		accepted socket
- * @peer:	its peer address
+ * @pa:		its peer address
+ * @pport:	its peer port
  * @port:	target port in the guest
  */
 static void tcp_conn_from_sock(struct ctx *c, int s,
-			       const struct sockaddr_storage *peer,
+			       const union inany_addr *pa, uint16_t pport,
 			       uint16_t port)
 {
 	struct tcp_conn *conn;
-	union inany_addr pa;
 	struct flowside g;
-	uint16_t pport;
 	int idx, zero = 0, one = 1, hdr;
 
-	if (peer->ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const void *)peer;
-
-		inany_from_v4(&pa, sin->sin_addr);
-		pport = ntohs(sin->sin_port);
-	} else {
-		const struct sockaddr_in6 *sin6 = (const void *)peer;
-
-		pa.a6 = sin6->sin6_addr;
-		pport = ntohs(sin6->sin6_port);
-	}
-
 	if (!c->seen.mac_known || c->fd_tap < 0 ||
-	    fwd_inbound_guest_side(c, &pa, pport, port, &g)) {
+	    fwd_inbound_guest_side(c, pa, pport, port, &g)) {
 		log_debug("TCP: no guest to forward port %u to", port);
 		goto refuse;
 	}
@@ -992,7 +982,7 @@ static void tcp_conn_from_sock(struct ctx *c, int s,
 	memset(conn, 0, sizeof(*conn));
 	conn->f.type = FLOW_TCP;
 	conn->f.side[FLOW_SIDE_GUEST] = g;
-	conn->f.side[FLOW_SIDE_HOST].eaddr = pa;
+	conn->f.side[FLOW_SIDE_HOST].eaddr = *pa;
 	conn->f.side[FLOW_SIDE_HOST].eport = pport;
 	conn->sock = s;
 
@@ -1038,12 +1028,21 @@ refuse:
 /**
  * tcp_listen_handler() - accept connections on a forwarded port
  * @c:		execution context
- * @ref:	epoll reference: listening socket, rule and port in @index
+ * @ref:	epoll reference: listening socket, rule and port in @index;
+ *		type EPOLL_TYPE_TCP_LISTEN_NS for pasta's -T ports
+ *
+ * pasta splices connections to -T ports, and connections to -t ports from
+ * the host's loopback (unless --no-splice): see tcp_splice.c. Everything
+ * else goes to the guest through the tap device, unless --splice-only.
  */
 void tcp_listen_handler(struct ctx *c, union epoll_ref ref)
 {
-	const struct port_spec_rule *r = &c->tcp_in.rules[ref.index >> 16];
+	bool ns = ref.type == EPOLL_TYPE_TCP_LISTEN_NS;
+	const struct port_fwd *fwd = ns ? &c->tcp_out : &c->tcp_in;
+	const struct port_spec_rule *r = &fwd->rules[ref.index >> 16];
 	uint16_t port = ref.index & 0xffff;
+	uint16_t target = fwd->mode == PORT_FWD_AUTO ? port :
+			  port_rule_target(r, port);
 	int i;
 
 	tcp_now = now_ms();
@@ -1052,10 +1051,30 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref)
 		socklen_t sl = sizeof(peer);
 		int s = accept4(ref.fd, (struct sockaddr *)&peer, &sl,
 				SOCK_NONBLOCK | SOCK_CLOEXEC);
+		union inany_addr pa;
+		uint16_t pport;
 
 		if (s < 0)
 			break;
-		tcp_conn_from_sock(c, s, &peer, port_rule_target(r, port));
+		inany_from_sockaddr(&peer, &pa, &pport);
+
+		if (ns) {
+			tcp_splice_conn_new(c, s, FLOW_SIDE_GUEST, &pa, pport,
+					    target);
+		} else if (c->mode == MODE_PASTA && !c->no_splice &&
+			   inany_is_loopback(&pa)) {
+			tcp_splice_conn_new(c, s, FLOW_SIDE_HOST, &pa, pport,
+					    target);
+		} else if (c->splice_only) {
+			struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+			log_debug("TCP: --splice-only, refusing non-local "
+				  "connection to port %u", port);
+			setsockopt(s, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+			close(s);
+		} else {
+			tcp_conn_from_sock(c, s, &pa, pport, target);
+		}
 	}
 }
 

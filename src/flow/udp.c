@@ -17,13 +17,36 @@
  * destination address and port to the guest's address and port.
  *
  * Errors: with IP_RECVERR (IPV6_RECVERR) on, ICMP errors for the socket come
- * in its error queue with a copy of the datagram we sent. A port unreachable
- * (ECONNREFUSED) becomes an ICMP (ICMPv6) port unreachable to the guest,
- * quoting the IP header and UDP header of the guest's datagram as we
- * reconstruct them from the flow, and as much payload as fits in the usual
- * limits, so that the guest's socket sees ECONNREFUSED too. A send() failing
- * with ECONNREFUSED (an error reported before we read the queue) is answered
- * the same way, quoting that datagram.
+ * in its error queue with a copy of the datagram we sent, as far as the
+ * error quoted it. Destination unreachable errors (network, host, port
+ * unreachable, administratively prohibited; for IPv6 no route, address and
+ * port unreachable, administratively prohibited and the policy codes) are
+ * relayed to the guest with the same type and code, quoting the IP header
+ * and UDP header of the guest's datagram as we rebuild them from the flow
+ * and the payload we got back, within the usual limits (576 bytes for an
+ * ICMP error, 1280 for ICMPv6). The guest's socket then fails as a socket on
+ * the host would (ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, EACCES); as on any
+ * Linux host, the errors RFC 1122 calls soft (network and host unreachable,
+ * IPv6 no route and address unreachable) only reach sockets with IP_RECVERR
+ * or IPV6_RECVERR set. Other errors (fragmentation needed, time exceeded)
+ * concern our socket's packets, not the guest's, and are dropped.
+ *
+ * Our own sends fail too: connect() or send() with ENETUNREACH (no route on
+ * the host), EHOSTUNREACH ("unreachable" route), EACCES ("prohibit" route)
+ * or EPERM (a firewall) answer the datagram with the matching ICMP error
+ * (see icmp_err_from_errno()), quoting it as the guest sent it; a send()
+ * failing with an error already in the queue (one that arrived since we last
+ * read it) has that error relayed instead. A failed connect() leaves no
+ * flow: the next datagram tries again.
+ *
+ * The source of a relayed error is the destination the guest addressed if
+ * the destination reported the error itself (the offender in the error
+ * queue is the peer: port unreachable, a firewall on the peer), and the
+ * guest's gateway otherwise: a router on the way, or the host itself for
+ * local failures, is what the gateway stands for in the guest's view of the
+ * network, and it keeps ping and traceroute style output sensible ("From
+ * <gateway>: Destination Host Unreachable") without showing the guest
+ * addresses of the host's network.
  *
  * Datagrams the guest sends to broadcast or multicast addresses are dropped
  * and counted, never sent out: we have no broadcast domain to loop them in.
@@ -33,14 +56,22 @@
  * Forwarded ports (-u, or -t's port numbers): for every port of every rule
  * we bind a UDP socket on the host (0.0.0.0 and :: with IPV6_V6ONLY without
  * an address in the rule), shared by all the flows that come in through
- * it. A datagram arriving there from a peer is looked up by the host side
- * of the flows (peer address and port, the rule's bind address, the local
- * port): a new peer opens a FLOW_UDP whose host side is that, and whose
- * guest side, as fwd_inbound_guest_side() decides, goes from the peer (or
- * the gateway, for peers on the host itself) to the guest's address and the
- * target port of the rule. Such a flow is hashed by both sides: the guest's
- * replies find it by the guest side as any other flow, and go out with
- * sendto() to the peer on the shared socket, which flows never close.
+ * it, with IP_PKTINFO (IPV6_RECVPKTINFO) on. A datagram arriving there from
+ * a peer is looked up by the host side of the flows: peer address and port,
+ * the local address the datagram was sent to (from its control data; the
+ * rule's bind address if that's missing), the local port. A new peer opens
+ * a FLOW_UDP whose host side is that, and whose guest side, as
+ * fwd_inbound_guest_side() decides, goes from the peer (or the gateway, for
+ * peers on the host itself) to the guest's address and the target port of
+ * the rule. Such a flow is hashed by both sides: the guest's replies find it
+ * by the guest side as any other flow, and go out with sendmsg() to the
+ * peer on the shared socket, which flows never close, from the local address
+ * of the host side (IP_PKTINFO, IPV6_PKTINFO), so that a peer that wrote to
+ * one of several addresses of the host hears back from that one. A peer
+ * writing from one port to two of our addresses makes two host sides with
+ * one guest side: the first flow keeps it, datagrams of the second are
+ * dropped until it expires. Errors on the shared socket aren't read: a
+ * failed sendmsg() is answered as above, from its errno.
  *
  * Flows have no end but idleness: after UDP_IDLE_MS without traffic in
  * either direction the socket is closed and the entry freed. A full table
@@ -60,7 +91,9 @@
 
 #include "conf/ctx.h"
 #include "flow/flow.h"
+#include "flow/icmp.h"
 #include "flow/udp.h"
+#include "flow/udp_splice.h"
 #include "frontend/tap.h"
 #include "policy/fwd.h"
 #include "util/clock.h"
@@ -81,11 +114,8 @@
 #define UDP_PAYLOAD_MAX		(65535 - IP4_HLEN - UDP_HLEN)
 #define UDP_FRAME_SIZE		(UDP6_PAYLOAD_OFF + UDP_PAYLOAD_MAX)
 
-/* ICMP errors quote at most this much of the offending packet: what fits in
- * a 576-byte IPv4 datagram, and in a 1280-byte IPv6 one
- */
-#define UDP_QUOTE4_MAX		(576 - IP4_HLEN - ICMP_HLEN)
-#define UDP_QUOTE6_MAX		(1280 - IP6_HLEN - ICMP_HLEN)
+/* Control data of datagrams to forwarded ports: the local address */
+#define UDP_PKTINFO_SPACE	CMSG_SPACE(sizeof(struct in6_pktinfo))
 
 /**
  * struct udp_flow - one UDP flow, an entry of the flow table
@@ -117,8 +147,6 @@ static struct udp_stats {
 } udp_stats;
 
 static uint8_t udp_frames[UDP_BATCH][UDP_FRAME_SIZE];
-static uint8_t udp_err_frame[ETH_HLEN + IP6_HLEN + ICMP_HLEN +
-			     UDP_QUOTE6_MAX];
 static uint64_t udp_last_timer;
 
 /**
@@ -173,71 +201,40 @@ static bool udp_dst_is_bcast(const struct ctx *c, struct in_addr dst)
 }
 
 /**
- * udp_unreach() - send the guest a port unreachable for one of its datagrams
+ * udp_icmp_err() - send the guest an ICMP error about one of its datagrams
  * @c:		execution context
  * @g:		guest side of the flow
- * @data:	payload of the datagram, may be NULL
+ * @from_peer:	the destination itself reported the error
+ * @type:	ICMP or ICMPv6 type
+ * @code:	code
+ * @data:	payload of the datagram, may be NULL if @quoted is 0
  * @len:	length of the whole payload (the UDP length is @len + 8)
  * @quoted:	bytes of payload available at @data
+ *
+ * The UDP header of the quote is rebuilt from the flow, without checksum
+ * (receivers of ICMP errors don't check it), see icmp_err_to_guest().
  */
-static void udp_unreach(struct ctx *c, const struct flowside *g,
-			const uint8_t *data, size_t len, size_t quoted)
+static void udp_icmp_err(struct ctx *c, const struct flowside *g,
+			 bool from_peer, uint8_t type, uint8_t code,
+			 const uint8_t *data, size_t len, size_t quoted)
 {
-	const struct in_addr *src4 = inany_v4(&g->oaddr);
-	uint8_t *frame = udp_err_frame;
+	static uint8_t l4[UDP_HLEN + ICMP6_ERR_QUOTE_MAX];
 	struct udp_hdr uh;
-	size_t ip_hlen, icmp_len, flen;
-	uint8_t *icmp, *inner;
 
-	if (!c->seen.mac_known || len > 65535 - IP6_HLEN - UDP_HLEN)
+	if (len > 65535 - UDP_HLEN)
 		return;
+	quoted = MIN(quoted, sizeof(l4) - UDP_HLEN);
 
-	ip_hlen = src4 ? IP4_HLEN : IP6_HLEN;
-	icmp = frame + ETH_HLEN + ip_hlen;
-	inner = icmp + ICMP_HLEN;
-	quoted = MIN(quoted, (src4 ? UDP_QUOTE4_MAX : UDP_QUOTE6_MAX) -
-			     ip_hlen - UDP_HLEN);
-	icmp_len = ICMP_HLEN + ip_hlen + UDP_HLEN + quoted;
-
-	memset(icmp, 0, ICMP_HLEN);
 	uh.sport = htons(g->eport);
 	uh.dport = htons(g->oport);
 	uh.len = htons((uint16_t)(UDP_HLEN + len));
-	uh.check = 0;		/* not verified by receivers of ICMP errors */
-	memcpy(inner + ip_hlen, &uh, sizeof(uh));
+	uh.check = 0;
+	memcpy(l4, &uh, sizeof(uh));
 	if (quoted)
-		memcpy(inner + ip_hlen + UDP_HLEN, data, quoted);
+		memcpy(l4 + UDP_HLEN, data, quoted);
 
-	if (src4) {
-		const struct in_addr *dst4 = inany_v4(&g->eaddr);
-		uint16_t check;
-
-		/* The guest's datagram, as it was: guest to peer */
-		ip4_build(inner, IP4_HLEN, IPPROTO_UDP, dst4, src4,
-			  UDP_HLEN + len, IP4_DEFAULT_TTL);
-		icmp[0] = 3;	/* destination unreachable */
-		icmp[1] = 3;	/* port unreachable */
-		check = csum(icmp, icmp_len, 0);
-		memcpy(icmp + 2, &check, sizeof(check));
-		ip4_build(frame + ETH_HLEN, IP4_HLEN, IPPROTO_ICMP, src4,
-			  dst4, icmp_len, IP4_DEFAULT_TTL);
-		eth_build(frame, ETH_HLEN, c->seen.mac, c->our_mac,
-			  ETHERTYPE_IP);
-		flen = ETH_HLEN + IP4_HLEN + icmp_len;
-	} else {
-		ip6_build(inner, IP6_HLEN, IPPROTO_UDP, &g->eaddr.a6,
-			  &g->oaddr.a6, UDP_HLEN + len, 64);
-		icmp[0] = 1;	/* destination unreachable */
-		icmp[1] = 4;	/* port unreachable */
-		flen = frame_icmp6_build(frame, sizeof(udp_err_frame),
-					 c->seen.mac, c->our_mac,
-					 &g->oaddr.a6, &g->eaddr.a6, icmp_len,
-					 64);
-		if (!flen)
-			return;
-	}
-
-	tap_send(c, frame, flen);
+	icmp_err_to_guest(c, g, from_peer, type, code, IPPROTO_UDP, l4,
+			  UDP_HLEN + len, UDP_HLEN + quoted);
 }
 
 /**
@@ -279,11 +276,13 @@ static socklen_t udp_sockaddr(const struct ctx *c, const union inany_addr *a,
  * @c:		execution context
  * @af:		AF_INET or AF_INET6
  * @key:	guest side of the new flow
+ * @err:	set to the errno of a failed connect() (or EHOSTUNREACH without
+ *		a resolver for --dns-forward), 0 for other failures
  *
  * Return: the new flow, NULL on failure
  */
 static struct udp_flow *udp_flow_new(struct ctx *c, int af,
-				     const struct flowside *key)
+				     const struct flowside *key, int *err)
 {
 	union epoll_ref ref = { .type = EPOLL_TYPE_UDP };
 	struct epoll_event ev = { .events = EPOLLIN };
@@ -292,6 +291,7 @@ static struct udp_flow *udp_flow_new(struct ctx *c, int af,
 	int idx, s, one = 1;
 	socklen_t sl;
 
+	*err = 0;
 	idx = flow_alloc(FLOW_UDP);
 	if (idx < 0) {
 		log_debug("UDP: flow table full, dropping datagram");
@@ -309,6 +309,7 @@ static struct udp_flow *udp_flow_new(struct ctx *c, int af,
 	if (fwd_guest_target(c, IPPROTO_UDP, &key->oaddr, key->oport,
 			     &uf->f.side[FLOW_SIDE_HOST].eaddr)) {
 		log_debug("UDP: no resolver to forward DNS to");
+		*err = EHOSTUNREACH;
 		goto fail;
 	}
 
@@ -318,6 +319,8 @@ static struct udp_flow *udp_flow_new(struct ctx *c, int af,
 		goto fail;
 	}
 	uf->sock = s;
+	if (fwd_outbound_bind(c, s, &uf->f.side[FLOW_SIDE_HOST].eaddr, 0))
+		goto fail;
 
 	if (af == AF_INET)
 		setsockopt(s, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
@@ -327,6 +330,7 @@ static struct udp_flow *udp_flow_new(struct ctx *c, int af,
 	sl = udp_sockaddr(c, &uf->f.side[FLOW_SIDE_HOST].eaddr, key->oport,
 			  &sa);
 	if (connect(s, (struct sockaddr *)&sa, sl)) {
+		*err = errno;
 		log_debug("UDP: connect: %s", strerror(errno));
 		goto fail;
 	}
@@ -354,6 +358,139 @@ fail:
 }
 
 /**
+ * udp_sock_errqueue() - relay ICMP errors queued on a flow's socket
+ * @c:		execution context
+ * @uf:		flow, with a connected socket of its own
+ *
+ * Return: number of errors relayed to the guest
+ */
+static int udp_sock_errqueue(struct ctx *c, struct udp_flow *uf)
+{
+	const struct flowside *h = &uf->f.side[FLOW_SIDE_HOST];
+	const struct flowside *g = &uf->f.side[FLOW_SIDE_GUEST];
+	bool v4 = inany_v4(&g->oaddr) != NULL;
+	uint8_t data[ICMP6_ERR_QUOTE_MAX];
+	struct sock_extended_err ee;
+	union inany_addr offender;
+	socklen_t sl = sizeof(int);
+	int i, err, sent = 0;
+	uint8_t type, code;
+	ssize_t n;
+
+	for (i = 0; i < UDP_BATCH; i++) {
+		n = icmp_errqueue_recv(uf->sock, data, sizeof(data), &ee,
+				       &offender);
+		if (n < 0)
+			break;
+		if (!icmp_err_from_ee(&ee, v4, &type, &code))
+			continue;
+
+		/* The payload comes back as we sent it, as far as the ICMP
+		 * error quoted it: quote that, and take it as its length
+		 */
+		udp_icmp_err(c, g, inany_equals(&offender, &h->eaddr), type,
+			     code, data, (size_t)n, (size_t)n);
+		sent++;
+	}
+
+	/* Clear the pending error, if any, so that reads go on */
+	getsockopt(uf->sock, SOL_SOCKET, SO_ERROR, &err, &sl);
+	return sent;
+}
+
+/**
+ * udp_send_err() - answer a datagram the host didn't send, if we should
+ * @c:		execution context
+ * @uf:		flow, NULL if it couldn't be opened
+ * @key:	guest side of the flow
+ * @p:		the guest's datagram
+ * @err:	errno of the failed connect(), send() or sendto()
+ *
+ * An error pending on a flow's socket fails the next send(): that error is
+ * also in the error queue, relayed from there, quoting the datagram it's
+ * about. Otherwise (no route on the host, say), the guest gets an ICMP error
+ * quoting this datagram, from its gateway, as if that were the router (from
+ * the destination for ECONNREFUSED).
+ *
+ * Return: true if the guest was told
+ */
+static bool udp_send_err(struct ctx *c, struct udp_flow *uf,
+			 const struct flowside *key, const struct pkt *p,
+			 int err)
+{
+	uint8_t type, code;
+
+	if (uf && !uf->inbound && udp_sock_errqueue(c, uf))
+		return true;
+	if (!icmp_err_from_errno(err, p->af == AF_INET, &type, &code))
+		return false;
+
+	/* The guest's UDP header and payload, as they came. A refusal can
+	 * only be the peer's
+	 */
+	icmp_err_to_guest(c, key, err == ECONNREFUSED, type, code,
+			  IPPROTO_UDP, p->l4, p->l4_len, p->l4_len);
+	return true;
+}
+
+/**
+ * udp_send_inbound() - send a guest's datagram on a forwarded port's socket
+ * @c:		execution context
+ * @uf:		inbound flow
+ * @p:		the guest's datagram
+ *
+ * The socket is shared and bound to a wildcard address (or the rule's): the
+ * datagram goes to the peer from the local address the peer sent its first
+ * datagram to, with IP_PKTINFO or IPV6_PKTINFO, if we know it.
+ *
+ * Return: bytes sent, -1 on failure with errno set
+ */
+static ssize_t udp_send_inbound(const struct ctx *c,
+				const struct udp_flow *uf, const struct pkt *p)
+{
+	const struct flowside *h = &uf->f.side[FLOW_SIDE_HOST];
+	const struct in_addr *local4 = inany_v4(&h->oaddr);
+	union {
+		char buf[UDP_PKTINFO_SPACE];
+		struct cmsghdr align;
+	} cbuf;
+	struct iovec iov = { .iov_base = (void *)p->payload,
+			     .iov_len = p->payload_len };
+	struct sockaddr_storage sa;
+	struct msghdr mh = {
+		.msg_name = &sa,
+		.msg_namelen = udp_sockaddr(c, &h->eaddr, h->eport, &sa),
+		.msg_iov = &iov, .msg_iovlen = 1,
+	};
+	struct cmsghdr *cm;
+
+	if (inany_is_unspecified(&h->oaddr))
+		return sendmsg(uf->sock, &mh, 0);
+
+	memset(&cbuf, 0, sizeof(cbuf));
+	mh.msg_control = cbuf.buf;
+	cm = (struct cmsghdr *)(void *)cbuf.buf;
+	if (local4) {
+		struct in_pktinfo pi = { .ipi_spec_dst = *local4 };
+
+		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+	} else {
+		struct in6_pktinfo pi = { .ipi6_addr = h->oaddr.a6 };
+
+		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+		cm->cmsg_level = IPPROTO_IPV6;
+		cm->cmsg_type = IPV6_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+	}
+	return sendmsg(uf->sock, &mh, 0);
+}
+
+/**
  * udp_tap_handler() - handle a UDP datagram from the guest
  * @c:		execution context
  * @p:		validated frame holding a UDP datagram
@@ -365,7 +502,7 @@ bool udp_tap_handler(struct ctx *c, const struct pkt *p)
 {
 	struct flowside key;
 	struct udp_flow *uf;
-	int sidx;
+	int sidx, err;
 
 	if (c->no_udp || !p->l4 || p->l4_len < UDP_HLEN || !p->dport)
 		return false;
@@ -395,91 +532,32 @@ bool udp_tap_handler(struct ctx *c, const struct pkt *p)
 	if (sidx >= 0)
 		uf = udp_at(FLOW_SIDX_IDX(sidx));
 	else
-		uf = udp_flow_new(c, p->af, &key);
+		uf = udp_flow_new(c, p->af, &key, &err);
 	if (!uf)
-		return false;
+		return err && udp_send_err(c, NULL, &key, p, err);
 
 	uf->last_active = now_ms();
 	if (uf->inbound) {
-		const struct flowside *h = &uf->f.side[FLOW_SIDE_HOST];
-		struct sockaddr_storage sa;
-		socklen_t sl = udp_sockaddr(c, &h->eaddr, h->eport, &sa);
-
-		if (sendto(uf->sock, p->payload, p->payload_len, 0,
-			   (struct sockaddr *)&sa, sl) < 0) {
+		if (udp_send_inbound(c, uf, p) < 0) {
+			err = errno;
+			log_trace("UDP: sendmsg: %s", strerror(err));
+			if (udp_send_err(c, uf, &uf->f.side[FLOW_SIDE_GUEST], p,
+					 err))
+				return true;
 			udp_stats.dropped_err++;
-			log_trace("UDP: sendto: %s", strerror(errno));
 			return false;
 		}
 		return true;
 	}
 	if (send(uf->sock, p->payload, p->payload_len, 0) < 0) {
-		if (errno == ECONNREFUSED) {
-			udp_unreach(c, &uf->f.side[FLOW_SIDE_GUEST],
-				    p->payload, p->payload_len,
-				    p->payload_len);
+		err = errno;
+		log_trace("UDP: send: %s", strerror(err));
+		if (udp_send_err(c, uf, &uf->f.side[FLOW_SIDE_GUEST], p, err))
 			return true;
-		}
 		udp_stats.dropped_err++;
-		log_trace("UDP: send: %s", strerror(errno));
 		return false;
 	}
 	return true;
-}
-
-/**
- * udp_sock_errqueue() - read the error queue of a socket, answer refusals
- * @c:		execution context
- * @uf:		flow
- */
-static void udp_sock_errqueue(struct ctx *c, struct udp_flow *uf)
-{
-	uint8_t data[UDP_QUOTE6_MAX];
-	char cbuf[CMSG_SPACE(sizeof(struct sock_extended_err) +
-			     sizeof(struct sockaddr_in6))];
-	int err, i;
-
-	for (i = 0; i < UDP_BATCH; i++) {
-		struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) };
-		struct msghdr mh = {
-			.msg_iov = &iov, .msg_iovlen = 1,
-			.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-		};
-		const struct sock_extended_err *ee = NULL;
-		struct cmsghdr *cm;
-		ssize_t n;
-
-		n = recvmsg(uf->sock, &mh, MSG_ERRQUEUE | MSG_DONTWAIT);
-		if (n < 0)
-			break;
-
-		for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-			if ((cm->cmsg_level == IPPROTO_IP &&
-			     cm->cmsg_type == IP_RECVERR) ||
-			    (cm->cmsg_level == IPPROTO_IPV6 &&
-			     cm->cmsg_type == IPV6_RECVERR))
-				ee = (const struct sock_extended_err *)
-				     (void *)CMSG_DATA(cm);
-		}
-		if (!ee || ee->ee_errno != ECONNREFUSED)
-			continue;
-		if (ee->ee_origin != SO_EE_ORIGIN_ICMP &&
-		    ee->ee_origin != SO_EE_ORIGIN_ICMP6)
-			continue;
-
-		/* The payload comes back as we sent it: quote it. A
-		 * truncated copy still tells its length by the return value
-		 */
-		udp_unreach(c, &uf->f.side[FLOW_SIDE_GUEST], data,
-			    (size_t)n, MIN((size_t)n, sizeof(data)));
-	}
-
-	/* Clear the pending error, if any, so that reads go on */
-	{
-		socklen_t sl = sizeof(err);
-
-		getsockopt(uf->sock, SOL_SOCKET, SO_ERROR, &err, &sl);
-	}
 }
 
 /**
@@ -530,7 +608,8 @@ void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 
 	n = recvmmsg(uf->sock, mm, UDP_BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0) {
-		if (n < 0 && errno == ECONNREFUSED)
+		/* A pending error: it's also in the queue */
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
 			udp_sock_errqueue(c, uf);
 		return;
 	}
@@ -652,6 +731,68 @@ static struct udp_flow *udp_flow_inbound(struct ctx *c,
 }
 
 /**
+ * udp_listen_sockopts() - options of a socket bound for a forwarded port
+ * @s:		UDP socket
+ * @af:		its family, AF_INET or AF_INET6
+ *
+ * Datagrams come with the local address they were sent to (IP_PKTINFO,
+ * IPV6_RECVPKTINFO), which replies go out from.
+ */
+void udp_listen_sockopts(int s, int af)
+{
+	int one = 1;
+
+	if (af == AF_INET)
+		setsockopt(s, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+	else
+		setsockopt(s, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
+			   sizeof(one));
+}
+
+/**
+ * udp_pktinfo_local() - local address a datagram was received on
+ * @mh:		message header of the datagram, with its control data
+ * @local:	local address, set on success
+ *
+ * For IPv4, the address the kernel would reply from (ipi_spec_dst): the
+ * destination, or, for a broadcast, the address of the interface. For IPv6,
+ * the destination, unless it's a multicast address.
+ *
+ * Return: true if the control data had a usable address
+ */
+static bool udp_pktinfo_local(struct msghdr *mh, union inany_addr *local)
+{
+	struct cmsghdr *cm;
+
+	for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level == IPPROTO_IP &&
+		    cm->cmsg_type == IP_PKTINFO &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			if (!pi.ipi_spec_dst.s_addr)
+				return false;
+			inany_from_v4(local, pi.ipi_spec_dst);
+			return true;
+		}
+		if (cm->cmsg_level == IPPROTO_IPV6 &&
+		    cm->cmsg_type == IPV6_PKTINFO &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			if (IN6_IS_ADDR_MULTICAST(&pi.ipi6_addr) ||
+			    IN6_IS_ADDR_UNSPECIFIED(&pi.ipi6_addr))
+				return false;
+			local->a6 = pi.ipi6_addr;
+			return true;
+		}
+	}
+	return false;
+}
+
+/**
  * udp_listen_handler() - datagrams to a forwarded port, from any peer
  * @c:		execution context
  * @ref:	epoll reference: shared socket, rule and port in @index
@@ -661,7 +802,13 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 {
 	const struct port_spec_rule *r = &c->udp_in.rules[ref.index >> 16];
 	uint16_t port = ref.index & 0xffff;
+	uint16_t target = c->udp_in.mode == PORT_FWD_AUTO ? port :
+			  port_rule_target(r, port);
 	struct sockaddr_storage peers[UDP_BATCH];
+	union {
+		char buf[UDP_PKTINFO_SPACE];
+		struct cmsghdr align;
+	} cmsgs[UDP_BATCH];
 	struct mmsghdr mm[UDP_BATCH];
 	struct iovec iov[UDP_BATCH], out[UDP_BATCH];
 	size_t max4 = UDP_PAYLOAD_MAX, max6 = UDP_PAYLOAD_MAX, nout = 0;
@@ -690,6 +837,8 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 		mm[i].msg_hdr.msg_iovlen = 1;
 		mm[i].msg_hdr.msg_name = &peers[i];
 		mm[i].msg_hdr.msg_namelen = sizeof(peers[i]);
+		mm[i].msg_hdr.msg_control = cmsgs[i].buf;
+		mm[i].msg_hdr.msg_controllen = sizeof(cmsgs[i].buf);
 	}
 
 	n = recvmmsg(ref.fd, mm, UDP_BATCH, MSG_DONTWAIT, NULL);
@@ -723,10 +872,30 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 		} else {
 			continue;
 		}
+		/* The host side holds the real local address: flows of one
+		 * peer to two addresses of ours are two flows, each replying
+		 * from its own address. Without one, the rule's (or none)
+		 */
+		udp_pktinfo_local(&mm[i].msg_hdr, &h.oaddr);
+
+		/* pasta: from the host's loopback, relay socket to socket
+		 * (udp_splice.c); with --splice-only, nothing else
+		 */
+		if (c->mode == MODE_PASTA && !c->no_splice &&
+		    inany_is_loopback(&h.eaddr)) {
+			if (!(mm[i].msg_hdr.msg_flags & MSG_TRUNC))
+				udp_splice_listen(c, FLOW_SIDE_HOST, ref.fd,
+						  port, target,
+						  (uint8_t *)iov[i].iov_base,
+						  len, &peers[i]);
+			continue;
+		}
+		if (c->splice_only)
+			continue;
 
 		if (!c->seen.mac_known || c->fd_tap < 0 || c->no_udp)
 			continue;
-		uf = udp_flow_inbound(c, &h, ref.fd, port_rule_target(r, port));
+		uf = udp_flow_inbound(c, &h, ref.fd, target);
 		if (!uf)
 			continue;
 		uf->last_active = now;

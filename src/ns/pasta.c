@@ -44,6 +44,7 @@
 #include <net/if.h>
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -120,6 +121,149 @@ static int ns_call(int netns_fd, int (*fn)(void *arg), void *arg)
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	return a.rc;
+}
+
+/* NS_SOCK_POOL - TCP sockets kept ready in the target namespace, per IP
+ * version, for spliced connections: each socket() there costs a clone(), so
+ * the timer refills a batch at a time, off the connection's path
+ */
+#define NS_SOCK_POOL		16
+
+static int ns_sock_pool[2][NS_SOCK_POOL];	/* [0]: IPv4, [1]: IPv6 */
+static int ns_sock_pool_count[2];
+static bool ns_sock_pool_off[2];	/* socket() failed there: no retries */
+
+/**
+ * struct ns_socket_arg - sockets to create in the namespace
+ * @domain:	AF_INET or AF_INET6
+ * @type:	SOCK_STREAM or SOCK_DGRAM, with flags
+ * @protocol:	protocol, 0 for the default
+ * @fds:	where to store the descriptors
+ * @count:	how many to create
+ */
+struct ns_socket_arg {
+	int domain;
+	int type;
+	int protocol;
+	int *fds;
+	int count;
+};
+
+/**
+ * ns_socket_fn() - in the namespace: create sockets
+ * @arg:	struct ns_socket_arg
+ *
+ * Return: number of sockets created, -errno if none could be
+ */
+static int ns_socket_fn(void *arg)
+{
+	struct ns_socket_arg *a = arg;
+	int i;
+
+	for (i = 0; i < a->count; i++) {
+		int s = socket(a->domain, a->type, a->protocol);
+
+		if (s < 0)
+			return i ? i : -errno;
+		a->fds[i] = s;
+	}
+	return i;
+}
+
+/**
+ * pasta_ns_pool_refill() - top up the pool of TCP sockets in the namespace
+ *
+ * Called on the timer tick, and by pasta_ns_socket() when a pool is empty.
+ */
+void pasta_ns_pool_refill(void)
+{
+	int v;
+
+	if (pasta_netns_fd < 0)
+		return;
+
+	for (v = 0; v < 2; v++) {
+		struct ns_socket_arg a = {
+			.domain = v ? AF_INET6 : AF_INET,
+			.type = SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			.protocol = IPPROTO_TCP,
+			.fds = ns_sock_pool[v] + ns_sock_pool_count[v],
+			.count = NS_SOCK_POOL - ns_sock_pool_count[v],
+		};
+		int n;
+
+		if (ns_sock_pool_off[v] ||
+		    ns_sock_pool_count[v] > NS_SOCK_POOL / 2)
+			continue;
+		n = ns_call(pasta_netns_fd, ns_socket_fn, &a);
+		if (n > 0)
+			ns_sock_pool_count[v] += n;
+		else
+			ns_sock_pool_off[v] = true;
+	}
+}
+
+/**
+ * pasta_ns_socket() - create a socket in the target network namespace
+ * @domain:	AF_INET or AF_INET6
+ * @type:	socket type and flags, as for socket(2)
+ * @protocol:	protocol, as for socket(2)
+ *
+ * A socket belongs to the namespace it was created in for its whole life:
+ * bind(), listen() and connect() on it work on that namespace from here.
+ * Non-blocking TCP sockets come from a pool.
+ *
+ * Return: socket descriptor, or -errno on failure
+ */
+int pasta_ns_socket(int domain, int type, int protocol)
+{
+	int v = domain == AF_INET6;
+	struct ns_socket_arg a = { domain, type, protocol, NULL, 1 };
+	int fd = -1, rc;
+
+	if (pasta_netns_fd < 0)
+		return -ENOENT;
+
+	if ((domain == AF_INET || domain == AF_INET6) &&
+	    type == (SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC) &&
+	    (protocol == 0 || protocol == IPPROTO_TCP)) {
+		if (!ns_sock_pool_count[v])
+			pasta_ns_pool_refill();
+		if (ns_sock_pool_count[v])
+			return ns_sock_pool[v][--ns_sock_pool_count[v]];
+	}
+
+	a.fds = &fd;
+	rc = ns_call(pasta_netns_fd, ns_socket_fn, &a);
+	return rc < 0 ? rc : fd;
+}
+
+/**
+ * ns_open_fn() - in the namespace: open a file read-only
+ * @arg:	path; /proc/net/... there shows the namespace's view
+ *
+ * Return: descriptor, or -errno
+ */
+static int ns_open_fn(void *arg)
+{
+	int fd = open((const char *)arg, O_RDONLY | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/**
+ * pasta_ns_open() - open a file from inside the target network namespace
+ * @path:	path, such as /proc/net/tcp
+ *
+ * Files of /proc/net opened there keep showing that namespace's sockets.
+ *
+ * Return: descriptor, or -errno on failure
+ */
+int pasta_ns_open(const char *path)
+{
+	if (pasta_netns_fd < 0)
+		return -ENOENT;
+	return ns_call(pasta_netns_fd, ns_open_fn, (void *)path);
 }
 
 /**

@@ -15,8 +15,13 @@ int fwd_guest_target(const struct ctx *c, uint8_t proto,
 		     const union inany_addr *dst, uint16_t port,
 		     union inany_addr *target);
 
+int fwd_outbound_bind(const struct ctx *c, int s, const union inany_addr *dst,
+		      uint16_t port);
+
 int fwd_inbound_guest_side(const struct ctx *c, const union inany_addr *peer,
 			   uint16_t peer_port, uint16_t port,
 			   struct flowside *g);
+
+void fwd_map_defaults(struct ctx *c);
 
 #endif /* POLICY_FWD_H */

@@ -19,6 +19,7 @@
  */
 #define PORT_RULES_MAX		256
 
+#define PORT_BITMAP_SIZE	(65536 / 8)	/* one bit per port */
 #define PORT_EPHEMERAL_DEFAULT	32768	/* if ip_local_port_range is unknown */
 #define PORT_SPEC_ERR_LEN	256	/* plenty for any message we produce */
 
@@ -80,7 +81,7 @@ struct port_fwd {
 	enum port_fwd_mode mode;
 	int rule_count;
 	struct port_spec_rule rules[PORT_RULES_MAX];
-	uint8_t map[65536 / 8];
+	uint8_t map[PORT_BITMAP_SIZE];
 	uint16_t delta[65536];
 };
 

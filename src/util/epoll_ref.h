@@ -26,6 +26,10 @@ enum epoll_type {
 	EPOLL_TYPE_UDP,		/* connected UDP socket, index: flow */
 	EPOLL_TYPE_UDP_LISTEN,	/* bound socket of a forwarded UDP port */
 	EPOLL_TYPE_PING,	/* ping socket, index: flow */
+	EPOLL_TYPE_TCP_SPLICE,	/* pasta: spliced TCP socket, index: sidx */
+	EPOLL_TYPE_TCP_LISTEN_NS, /* pasta: -T port, in the namespace */
+	EPOLL_TYPE_UDP_LISTEN_NS, /* pasta: -U port, in the namespace */
+	EPOLL_TYPE_UDP_SPLICE,	/* pasta: relayed UDP socket, index: flow */
 };
 
 /**

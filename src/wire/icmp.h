@@ -15,6 +15,27 @@
 #define ICMP_ECHO_REPLY		0
 #define ICMP_ECHO_REQUEST	8
 
+/* Destination unreachable, and the codes we relay (prefixed ICMP4_ and
+ * ICMP6_ so as not to clash with the C library's and the kernel's names)
+ */
+#define ICMP4_DEST_UNREACH	3
+#define ICMP4_NET_UNREACH	0	/* ENETUNREACH */
+#define ICMP4_HOST_UNREACH	1	/* EHOSTUNREACH */
+#define ICMP4_PORT_UNREACH	3	/* ECONNREFUSED */
+#define ICMP4_NET_UNKNOWN	6	/* ENETUNREACH */
+#define ICMP4_HOST_UNKNOWN	7	/* EHOSTDOWN */
+#define ICMP4_NET_PROHIB	9	/* ENETUNREACH */
+#define ICMP4_HOST_PROHIB	10	/* EHOSTUNREACH */
+#define ICMP4_ADMIN_PROHIB	13	/* EHOSTUNREACH: "packet filtered" */
+
+#define ICMP6_DEST_UNREACH	1
+#define ICMP6_NOROUTE		0	/* ENETUNREACH */
+#define ICMP6_ADMIN_PROHIB	1	/* EACCES */
+#define ICMP6_ADDR_UNREACH	3	/* EHOSTUNREACH */
+#define ICMP6_PORT_UNREACH	4	/* ECONNREFUSED */
+#define ICMP6_POLICY_FAIL	5	/* EACCES */
+#define ICMP6_REJECT_ROUTE	6	/* EACCES */
+
 #define ICMP6_ECHO_REQUEST	128
 #define ICMP6_ECHO_REPLY	129
 #define ICMP6_RS		133

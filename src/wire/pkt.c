@@ -15,6 +15,10 @@
  * front of a payload the caller already placed at UDP4_PAYLOAD_OFF,
  * UDP6_PAYLOAD_OFF or (for ICMPv6, header included) ICMP6_OFF, and fill
  * checksums. They copy no data, so they suit the data path as well.
+ * frame_icmp4_err_build() and frame_icmp6_err_build() do the same for ICMP
+ * and ICMPv6 errors around a quoted packet at ICMP4_ERR_QUOTE_OFF or
+ * ICMP6_ERR_QUOTE_OFF, which they cut to the limits of RFC 1812 and
+ * RFC 4443 (576 and 1280 bytes for the whole error).
  */
 
 #include <string.h>
@@ -275,6 +279,92 @@ size_t frame_icmp6_build(uint8_t *frame, size_t size, const uint8_t *dmac,
 	ih->check = check;
 
 	return ICMP6_OFF + icmp_len;
+}
+
+/**
+ * frame_icmp4_err_build() - complete an ICMP error frame around a quote
+ * @frame:	frame buffer, offending packet (IP header first) already at
+ *		ICMP4_ERR_QUOTE_OFF
+ * @size:	size of @frame
+ * @dmac:	destination MAC address
+ * @smac:	source MAC address
+ * @src:	source address of the error
+ * @dst:	destination address of the error
+ * @type:	ICMP type, e.g. 3 (destination unreachable)
+ * @code:	ICMP code
+ * @quote_len:	length of the offending packet at ICMP4_ERR_QUOTE_OFF, cut
+ *		to ICMP4_ERR_QUOTE_MAX here
+ *
+ * The four bytes after the checksum (unused, or MTU for code 4) are zero.
+ *
+ * Return: frame length, 0 if it doesn't fit in @size
+ */
+size_t frame_icmp4_err_build(uint8_t *frame, size_t size,
+			     const uint8_t *dmac, const uint8_t *smac,
+			     const struct in_addr *src,
+			     const struct in_addr *dst, uint8_t type,
+			     uint8_t code, size_t quote_len)
+{
+	struct icmp_hdr *ih = (struct icmp_hdr *)(frame + ETH_HLEN + IP4_HLEN);
+	size_t icmp_len;
+
+	if (quote_len > ICMP4_ERR_QUOTE_MAX)
+		quote_len = ICMP4_ERR_QUOTE_MAX;
+	if (size < ICMP4_ERR_QUOTE_OFF ||
+	    quote_len > size - ICMP4_ERR_QUOTE_OFF)
+		return 0;
+	icmp_len = ICMP_HLEN + quote_len;
+
+	eth_build(frame, size, dmac, smac, ETHERTYPE_IP);
+	ip4_build(frame + ETH_HLEN, size - ETH_HLEN, IPPROTO_ICMP, src, dst,
+		  icmp_len, IP4_DEFAULT_TTL);
+
+	memset(ih, 0, sizeof(*ih));
+	ih->type = type;
+	ih->code = code;
+	ih->check = csum(ih, icmp_len, 0);
+
+	return ICMP4_ERR_QUOTE_OFF + quote_len;
+}
+
+/**
+ * frame_icmp6_err_build() - complete an ICMPv6 error frame around a quote
+ * @frame:	frame buffer, offending packet (IPv6 header first) already at
+ *		ICMP6_ERR_QUOTE_OFF
+ * @size:	size of @frame
+ * @dmac:	destination MAC address
+ * @smac:	source MAC address
+ * @src:	source address of the error
+ * @dst:	destination address of the error
+ * @type:	ICMPv6 type, e.g. 1 (destination unreachable)
+ * @code:	ICMPv6 code
+ * @quote_len:	length of the offending packet at ICMP6_ERR_QUOTE_OFF, cut
+ *		to ICMP6_ERR_QUOTE_MAX here
+ *
+ * The four bytes after the checksum (unused, or MTU for type 2) are zero.
+ *
+ * Return: frame length, 0 if it doesn't fit in @size
+ */
+size_t frame_icmp6_err_build(uint8_t *frame, size_t size,
+			     const uint8_t *dmac, const uint8_t *smac,
+			     const struct in6_addr *src,
+			     const struct in6_addr *dst, uint8_t type,
+			     uint8_t code, size_t quote_len)
+{
+	struct icmp_hdr *ih = (struct icmp_hdr *)(frame + ICMP6_OFF);
+
+	if (quote_len > ICMP6_ERR_QUOTE_MAX)
+		quote_len = ICMP6_ERR_QUOTE_MAX;
+	if (size < ICMP6_ERR_QUOTE_OFF ||
+	    quote_len > size - ICMP6_ERR_QUOTE_OFF)
+		return 0;
+
+	memset(ih, 0, sizeof(*ih));
+	ih->type = type;
+	ih->code = code;
+
+	return frame_icmp6_build(frame, size, dmac, smac, src, dst,
+				 ICMP_HLEN + quote_len, IP6_DEFAULT_HOP_LIMIT);
 }
 
 /**

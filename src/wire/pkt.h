@@ -27,6 +27,16 @@
 #define UDP6_PAYLOAD_OFF	(ETH_HLEN + IP6_HLEN + UDP_HLEN)
 #define ICMP6_OFF		(ETH_HLEN + IP6_HLEN)
 
+/* ICMP and ICMPv6 errors: the quoted packet (the offending IP header and
+ * what follows) starts after the ICMP header; errors are kept within the
+ * minimum MTU of their IP version (RFC 1812 4.3.2.3, RFC 4443 2.4 (c)), so
+ * quotes are cut to these lengths
+ */
+#define ICMP4_ERR_QUOTE_OFF	(ETH_HLEN + IP4_HLEN + ICMP_HLEN)
+#define ICMP6_ERR_QUOTE_OFF	(ETH_HLEN + IP6_HLEN + ICMP_HLEN)
+#define ICMP4_ERR_QUOTE_MAX	(576 - IP4_HLEN - ICMP_HLEN)
+#define ICMP6_ERR_QUOTE_MAX	(1280 - IP6_HLEN - ICMP_HLEN)
+
 /**
  * struct pkt - one validated frame, every pointer within the frame
  * @frame:	start of the Ethernet header
@@ -94,6 +104,16 @@ size_t frame_icmp6_build(uint8_t *frame, size_t size, const uint8_t *dmac,
 			 const uint8_t *smac, const struct in6_addr *src,
 			 const struct in6_addr *dst, size_t icmp_len,
 			 uint8_t hop_limit);
+size_t frame_icmp4_err_build(uint8_t *frame, size_t size,
+			     const uint8_t *dmac, const uint8_t *smac,
+			     const struct in_addr *src,
+			     const struct in_addr *dst, uint8_t type,
+			     uint8_t code, size_t quote_len);
+size_t frame_icmp6_err_build(uint8_t *frame, size_t size,
+			     const uint8_t *dmac, const uint8_t *smac,
+			     const struct in6_addr *src,
+			     const struct in6_addr *dst, uint8_t type,
+			     uint8_t code, size_t quote_len);
 bool icmp6_csum_ok(const struct pkt *p);
 
 #endif /* WIRE_PKT_H */

@@ -68,6 +68,17 @@ BAD_VALUES = [
     (['-M', '02:00:00:00:00'], '02:00:00:00:00'),
     (['-D', 'notanaddress'], 'notanaddress'),
     (['-p', '/nonexistent/dir/file.pcap'], '/nonexistent/dir/file.pcap'),
+    (['-o', 'notanaddress'], 'notanaddress'),
+    (['-o', '224.0.0.1'], '224.0.0.1'),
+    (['--outbound', '::1'], '::1'),
+    (['-o', '192.0.2.20', '-o', '192.0.2.21'], '192.0.2.21'),
+    (['--map-host-loopback', 'notanaddress'], 'notanaddress'),
+    (['--map-host-loopback', '127.0.0.1'], '127.0.0.1'),
+    (['--map-host-loopback', '192.0.2.5', '--map-host-loopback',
+      '192.0.2.6'], '192.0.2.6'),
+    (['--map-guest-addr', '0.0.0.0'], '0.0.0.0'),
+    (['--map-guest-addr', 'ff02::1'], 'ff02::1'),
+    (['--map-guest-addr', '192.0.2.1'], '--map-guest-addr'),
 ]
 
 

@@ -841,13 +841,16 @@ def test_forward_download(net):
 def test_forward_port_translation_and_peers(net):
     """-t 8080:80: HOST's 8080 reaches the guest's 80; the guest sees REMOTE
     clients as themselves, HOST's own (loopback, host address) as the
-    gateway; HOST's port 80 isn't forwarded"""
+    gateway; HOST's port 80 isn't forwarded. pasta splices connections from
+    HOST's loopback (test_splice.py): a socket of the namespace connects to
+    the namespace's own address, which is then the peer"""
     net.inst.fwd_port()	# fails clearly if -t isn't there
     srv = net.server('guest', 'listen', net.any, 80, 'recv')
     small, small_sha = net.inst.files['small'], net.inst.files['small_sha']
+    lo_peer = net.host if net.mode == 'pasta' else net.gw
     cases = [
         ('REMOTE', net.remote_run, ['--from', net.srv], net.host, net.srv),
-        ('HOST loopback', net.host_run, [], net.loopback, net.gw),
+        ('HOST loopback', net.host_run, [], net.loopback, lo_peer),
         ('HOST address', net.host_run, [], net.host, net.gw),
     ]
     seen = []

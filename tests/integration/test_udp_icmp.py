@@ -7,6 +7,14 @@
 #     through a server in REMOTE
 #   - a datagram to a closed port in REMOTE: the guest's connected socket
 #     sees ECONNREFUSED (ICMP port unreachable relayed to the guest)
+#   - other destination unreachable errors: routes of type unreachable,
+#     prohibit and throw (no route) in REMOTE, which then sends ICMP and
+#     ICMPv6 errors, and in HOST, where pasta's and passt's own connect() or
+#     sendto() fails: the guest's socket fails within a second with the
+#     errno a socket on HOST would see, its error queue shows the type and
+#     code (as REMOTE sent them, or as icmp_err_from_errno() maps the local
+#     errno), the gateway as the source and our datagram as the quote; ping
+#     prints the error instead of waiting
 #   - ping -c 3 to REMOTE succeeds, and an echo request with a chosen
 #     identifier and sequence number comes back as a reply with the same
 #     identifier, sequence number and data, checksum right
@@ -27,6 +35,7 @@
 import os
 import shutil
 import tempfile
+import time
 
 import pytest
 
@@ -38,7 +47,7 @@ from test_tcp import PY, SRV4, SRV6, Instance, new_port, remote  # noqa: F401
 MTU = 65520
 
 TOOL = r'''
-import os, random, socket, struct, sys, time
+import errno, os, random, socket, struct, sys, time
 
 
 def fam(addr):
@@ -89,6 +98,54 @@ def refused(addr, port):
         say('refused')
     except TimeoutError:
         say('timeout')
+
+
+def unreach(addr, port, recverr):
+    """Connected socket: send, expect an error on recv within a second.
+    Print the errno, the attempt, how long it took, and with IP_RECVERR
+    (IPV6_RECVERR) what the error queue says: origin, type, code, the
+    offender (the error's source) and whether the quote is our datagram"""
+    v6 = ':' in addr
+    s = socket.socket(fam(addr), socket.SOCK_DGRAM)
+    if recverr:
+        if v6:
+            s.setsockopt(socket.IPPROTO_IPV6, 25, 1)	# IPV6_RECVERR
+        else:
+            s.setsockopt(socket.IPPROTO_IP, 11, 1)	# IP_RECVERR
+    s.connect((addr, port))
+    s.settimeout(1)
+    data = os.urandom(100)
+    # ICMP errors are rate limited by the routers sending them: try again
+    for attempt in range(4):
+        t0 = time.monotonic()
+        s.send(data)
+        try:
+            s.recv(100)
+            say('answer')
+            return
+        except TimeoutError:
+            continue
+        except OSError as e:
+            dt = time.monotonic() - t0
+            err = errno.errorcode.get(e.errno, str(e.errno))
+        out = ['error', err, 'attempt', attempt, 'elapsed', '%.3f' % dt]
+        if recverr:
+            d, anc, fl, a = s.recvmsg(1000, 512, socket.MSG_ERRQUEUE)
+            for lvl, typ, cm in anc:
+                ee_errno, origin, t, code = struct.unpack('=IBBB', cm[:7])
+                off = cm[16:]
+                f = struct.unpack('=H', off[:2])[0]
+                if f == socket.AF_INET:
+                    src = socket.inet_ntop(f, off[4:8])
+                elif f == socket.AF_INET6:
+                    src = socket.inet_ntop(f, off[8:24])
+                else:
+                    src = '-'
+                out += ['origin', origin, 'type', t, 'code', code, 'from',
+                        src, 'quote-ok' if d == data else 'quote-bad']
+        say(*out)
+        return
+    say('timeout')
 
 
 def many(addr, port, n, first):
@@ -162,6 +219,8 @@ elif cmd == 'many':
     many(a[0], int(a[1]), int(a[2]), int(a[3]))
 elif cmd == 'echo-raw':
     echo_raw(a[0], int(a[1]), int(a[2]))
+elif cmd == 'unreach':
+    unreach(a[0], int(a[1]), a[2] == 'recverr')
 '''
 
 
@@ -244,7 +303,7 @@ def test_udp_refused(inst, fam, servers):
 
 
 def test_ping(inst, fam):
-    dst = REMOTE4 if fam == 4 else REMOTE6
+    dst = SRV4 if fam == 4 else SRV6
     res = run(inst.prefix + ['ping', f'-{fam}', '-c', '3', '-i', '0.2',
                              '-W', '2', dst], timeout=20)
     assert res.returncode == 0 and ' 0% packet loss' in res.stdout, \
@@ -260,7 +319,7 @@ def test_ping_pcap_ids(inst, fam):
     """Requests and replies in the capture: same identifiers, sequences"""
     if not shutil.which('tshark'):
         pytest.skip('tshark not installed')
-    dst = REMOTE4 if fam == 4 else REMOTE6
+    dst = SRV4 if fam == 4 else SRV6
     run(inst.prefix + ['ping', f'-{fam}', '-c', '2', '-i', '0.2', '-W', '2',
                        dst], timeout=20)
     proto = 'icmp' if fam == 4 else 'icmpv6'
@@ -291,7 +350,7 @@ def test_ping_not_permitted(inst, remote):
     sysctl(remote.host, path, '1 0')
     try:
         for fam in (4, 6):
-            dst = REMOTE4 if fam == 4 else REMOTE6
+            dst = SRV4 if fam == 4 else SRV6
             # A new identifier: a new flow, so a new ping socket
             run(inst.prefix + ['ping', f'-{fam}', '-c', '1', '-W', '1',
                                dst], timeout=20)
@@ -300,3 +359,164 @@ def test_ping_not_permitted(inst, remote):
     msg = 'ICMP echo: ping sockets not permitted, see ' \
           'net.ipv4.ping_group_range'
     assert inst.read_log().count(msg) == 1, inst.read_log(off)
+
+
+# ---------------------------------------------------------------------------
+# Destination unreachable errors other than port unreachable
+#
+# Routes of documentation prefixes only. REMOTE (the gateway of HOST, and of
+# the guest) answers for 198.51.100.64/26 ... 198.51.100.255, 2001:db8:12::/48
+# and 2001:db8:13::/48; HOST (where pasta and passt run) fails locally for
+# 198.51.100.0/28 ... 198.51.100.47, 2001:db8:10::/48, 2001:db8:11::/48 and
+# 2001:db8:14::/48. A "throw" route ends the lookup without a route.
+#
+# What Linux does with them (checked by hand, asserted below): forwarding,
+# an unreachable route sends ICMP host unreachable (code 1) or ICMPv6 no
+# route (code 0), prohibit sends ICMP "packet filtered" (13) or ICMPv6
+# administratively prohibited (1), no route sends ICMP network unreachable
+# (0). IPv4 errors need forwarding on REMOTE's interface. Locally, connect()
+# fails with EHOSTUNREACH, EACCES and ENETUNREACH.
+#
+# Linux tells a connected UDP socket about network and host unreachable
+# (IPv4 codes 0 and 1, IPv6 codes 0 and 3) only with IP_RECVERR or
+# IPV6_RECVERR: the tool sets it, except for the 'plain' cases, which check
+# that errors that are hard for Linux (prohibited) fail a socket without it.
+
+UNREACH_ROUTES = {
+    'remote': ['unreachable 198.51.100.128/26',
+               'prohibit 198.51.100.192/26',
+               'throw 198.51.100.64/26',
+               '-6 unreachable 2001:db8:12::/48',
+               '-6 prohibit 2001:db8:13::/48'],
+    'host': ['unreachable 198.51.100.0/28',
+             'prohibit 198.51.100.16/28',
+             'throw 198.51.100.32/28',
+             '-6 unreachable 2001:db8:10::/48',
+             '-6 prohibit 2001:db8:11::/48',
+             '-6 throw 2001:db8:14::/48'],
+}
+
+# case: (destination, errno, ICMP type, code, recverr)
+UNREACH4 = {
+    'remote-unreachable': ('198.51.100.129', 'EHOSTUNREACH', 3, 1, True),
+    'remote-prohibit': ('198.51.100.193', 'EHOSTUNREACH', 3, 13, True),
+    'remote-prohibit-plain': ('198.51.100.194', 'EHOSTUNREACH', 3, 13,
+                              False),
+    'remote-noroute': ('198.51.100.65', 'ENETUNREACH', 3, 0, True),
+    'host-unreachable': ('198.51.100.1', 'EHOSTUNREACH', 3, 1, True),
+    'host-prohibit': ('198.51.100.17', 'EHOSTUNREACH', 3, 13, True),
+    'host-prohibit-plain': ('198.51.100.18', 'EHOSTUNREACH', 3, 13, False),
+    'host-noroute': ('198.51.100.33', 'ENETUNREACH', 3, 0, True),
+}
+UNREACH6 = {
+    'remote-unreachable': ('2001:db8:12::1', 'ENETUNREACH', 1, 0, True),
+    'remote-prohibit': ('2001:db8:13::1', 'EACCES', 1, 1, True),
+    'remote-prohibit-plain': ('2001:db8:13::2', 'EACCES', 1, 1, False),
+    'host-unreachable': ('2001:db8:10::1', 'EHOSTUNREACH', 1, 3, True),
+    'host-prohibit': ('2001:db8:11::1', 'EACCES', 1, 1, True),
+    'host-prohibit-plain': ('2001:db8:11::2', 'EACCES', 1, 1, False),
+    'host-noroute': ('2001:db8:14::1', 'ENETUNREACH', 1, 0, True),
+}
+
+
+def _routes(ns, routes, op):
+    for r in routes:
+        v6 = r.startswith('-6 ')
+        args = r[3:].split() if v6 else r.split()
+        run_in(ns, ['ip'] + (['-6'] if v6 else []) + ['route', op] + args,
+               check=(op == 'add'))
+
+
+@pytest.fixture(scope='module')
+def unreach_routes(remote):
+    """The routes above, forwarding on REMOTE's r0, no ICMP and ICMPv6 rate
+    limits per destination in REMOTE. IPv4 errors about forwarded packets
+    have a limit of their own, not per namespace: five at once, then one a
+    second, which the tool and test_ping_unreachable wait for. It shares its
+    tokens with the per-destination limit, which would otherwise starve"""
+    keys = {'net.ipv4.conf.r0.forwarding': 1,
+            'net.ipv4.icmp_ratelimit': 0,
+            'net.ipv6.icmp.ratelimit': 0}
+    old = {k: run_in(remote.remote, ['sysctl', '-n', k],
+                     check=True).stdout.strip() for k in keys}
+    for k, v in keys.items():
+        sysctl(remote.remote, k, v)
+    _routes(remote.remote, UNREACH_ROUTES['remote'], 'add')
+    _routes(remote.host, UNREACH_ROUTES['host'], 'add')
+    yield
+    _routes(remote.host, UNREACH_ROUTES['host'], 'del')
+    _routes(remote.remote, UNREACH_ROUTES['remote'], 'del')
+    for k, v in old.items():
+        sysctl(remote.remote, k, v)
+
+
+def _unreach_cases():
+    return [pytest.param(4, k, id=f'ipv4-{k}') for k in UNREACH4] + \
+           [pytest.param(6, k, id=f'ipv6-{k}') for k in UNREACH6]
+
+
+@pytest.mark.parametrize('family,case', _unreach_cases())
+def test_udp_unreachable(inst, unreach_routes, family, case):
+    """A connected socket in the guest fails within a second with the
+    errno and ICMP type and code of the case, the error comes from the
+    guest's gateway, and quotes our datagram"""
+    dst, err, typ, code, recverr = (UNREACH4 if family == 4
+                                    else UNREACH6)[case]
+    gw = REMOTE4 if family == 4 else inst.topo.gw6
+    off = inst.log_size()
+    out = tool(inst, 'unreach', dst, 4242,
+               'recverr' if recverr else 'plain').split()
+    log = inst.read_log(off)
+    print(inst.mode, family, case, ' '.join(out))
+    check_sanitizers(inst.proc.output + log, inst.mode)
+    assert inst.running(), f'{inst.mode} exited:\n{inst.proc.output}'
+    assert out[:2] == ['error', err], f'{out}\n{log}'
+    assert float(out[5]) < 1.0, out
+    if recverr:
+        origin = 2 if family == 4 else 3	# SO_EE_ORIGIN_ICMP, ICMP6
+        assert out[6:] == ['origin', str(origin), 'type', str(typ),
+                           'code', str(code), 'from', gw, 'quote-ok'], \
+            f'{out}\n{log}'
+
+
+def test_udp_refused_from_peer(inst, fam, servers):
+    """A port unreachable comes from the peer itself, not the gateway"""
+    srv = SRV4 if fam == 4 else SRV6
+    out = tool(inst, 'unreach', srv, servers['closed'], 'recverr').split()
+    code = 3 if fam == 4 else 4
+    assert out[:2] == ['error', 'ECONNREFUSED'], out
+    assert out[6:] == ['origin', '2' if fam == 4 else '3',
+                       'type', '3' if fam == 4 else '1', 'code', str(code),
+                       'from', srv, 'quote-ok'], out
+
+
+# ping's words for each case (iputils)
+PING_UNREACH = [
+    (4, '198.51.100.130', 'Destination Host Unreachable'),
+    (4, '198.51.100.195', 'Packet filtered'),
+    (4, '198.51.100.2', 'Destination Host Unreachable'),
+    (4, '198.51.100.34', 'Destination Net Unreachable'),
+    (6, '2001:db8:12::3', 'Destination unreachable: No route'),
+    (6, '2001:db8:13::3', 'Destination unreachable: Administratively '
+                          'prohibited'),
+    (6, '2001:db8:10::3', 'Destination unreachable: Address unreachable'),
+]
+
+
+@pytest.mark.parametrize('family,dst,words', PING_UNREACH,
+                         ids=[f'ipv{f}-{d}' for f, d, _ in PING_UNREACH])
+def test_ping_unreachable(inst, unreach_routes, family, dst, words):
+    """ping to an unreachable destination reports the error from the
+    gateway at once, rather than timing out"""
+    gw = REMOTE4 if family == 4 else inst.topo.gw6
+    for _ in range(3):		# IPv4 errors from REMOTE: rate limited
+        t0 = time.monotonic()
+        res = run(inst.prefix + ['ping', f'-{family}', '-c', '1', '-W', '3',
+                                 dst], timeout=20)
+        took = time.monotonic() - t0
+        if words in res.stdout:
+            break
+    print(inst.mode, dst, f'{took:.3f}', res.stdout)
+    assert f'From {gw}' in res.stdout and words in res.stdout, \
+        f'{res.stdout}\n{res.stderr}\n{inst.read_log()}'
+    assert res.returncode != 0 and took < 2.5, (took, res.stdout)

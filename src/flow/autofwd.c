@@ -1,0 +1,461 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * autofwd.c - pasta: automatic port forwarding (-t, -u, -T, -U auto)
+ *
+ * Theory of operation
+ *
+ * With "auto", the ports to forward are the ones something listens on at
+ * the other end: -t auto and -u auto forward the host ports for which a
+ * socket in the namespace listens, -T auto and -U auto the namespace ports
+ * for which a socket on the host listens. We learn them from the kernel's
+ * socket tables, /proc/net/tcp, tcp6, udp and udp6, as seen from the side
+ * whose sockets we want: the namespace's files are opened from inside it
+ * (pasta_ns_open()) at start-up, and keep showing its sockets.
+ *
+ * Once a second, each table is read again. A TCP socket counts if it is in
+ * the LISTEN state; a UDP socket if it is bound and not connected (state
+ * CLOSE, no remote port), and its port is below the ephemeral range, so
+ * that client sockets waiting for replies don't get forwarded. Ports we
+ * bound ourselves on the scanned side (-T/-U ports in the namespace, -t/-u
+ * ports on the host, explicit or automatic) are left out, or each
+ * direction would forward the other one's sockets back.
+ *
+ * The difference with the previous scan is applied: new ports get a
+ * socket bound (listen_auto_port(): on every host address for -t/-u, on the
+ * namespace's loopback for -T/-U), ports that went away get theirs closed.
+ * Connections already accepted are not affected. A port that can't be
+ * bound (taken by someone else) is tried again on the next scan.
+ *
+ * Ports are forwarded untranslated. The parser, procnet_parse(), is pure
+ * and unit-tested.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+
+#include "conf/ctx.h"
+#include "flow/autofwd.h"
+#include "flow/listen.h"
+#include "ns/pasta.h"
+#include "policy/portspec.h"
+#include "util/log.h"
+
+#define AUTOFWD_SCAN_MS		1000
+#define PROCNET_CHUNK		65536
+
+#define TCP_STATE_LISTEN	0x0a
+#define TCP_STATE_CLOSE		0x07
+
+/**
+ * struct autofwd_dir - one automatic forwarding direction
+ * @fwd:	its configuration, in PORT_FWD_AUTO mode
+ * @proto:	IPPROTO_TCP or IPPROTO_UDP
+ * @scan_ns:	the scanned side is the namespace (-t, -u auto)
+ * @name:	option, for messages
+ * @proc_fd:	socket tables of the scanned side, IPv4 and IPv6, or -1
+ * @bound:	ports we forward now
+ * @fd:		our sockets for them, IPv4 and IPv6, -1 if none
+ */
+struct autofwd_dir {
+	struct port_fwd *fwd;
+	uint8_t proto;
+	bool scan_ns;
+	const char *name;
+	int proc_fd[2];
+	uint8_t bound[PORT_BITMAP_SIZE];
+	int fd[65536][2];
+};
+
+static struct autofwd_dir autofwd[4];
+static int autofwd_count;
+static uint64_t autofwd_last;
+static uint16_t autofwd_eph;		/* first ephemeral port */
+
+static char procnet_buf[PROCNET_CHUNK + 1];
+
+/**
+ * hexval() - value of a hexadecimal digit
+ * @ch:		character
+ *
+ * Return: 0 to 15, or -1 if @ch isn't a hexadecimal digit
+ */
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/**
+ * parse_hex() - parse a hexadecimal field
+ * @p:		cursor, moved past the digits
+ * @end:	end of the line
+ * @val:	value, filled
+ *
+ * Return: number of digits, 0 if none (or more than 8)
+ */
+static int parse_hex(const char **p, const char *end, unsigned long *val)
+{
+	int n = 0, d;
+
+	*val = 0;
+	while (*p < end && (d = hexval(**p)) >= 0) {
+		if (++n > 8)
+			return 0;
+		*val = (*val << 4) | (unsigned long)d;
+		(*p)++;
+	}
+	return n;
+}
+
+/**
+ * skip_blank() - skip spaces
+ * @p:		cursor
+ * @end:	end of the line
+ */
+static void skip_blank(const char **p, const char *end)
+{
+	while (*p < end && **p == ' ')
+		(*p)++;
+}
+
+/**
+ * procnet_line() - parse one line of /proc/net/{tcp,udp}{,6}
+ * @p:		start of the line
+ * @end:	end of the line, without the newline
+ * @port:	local port, filled
+ * @rport:	remote port, filled
+ * @state:	socket state, filled
+ *
+ * Line format: "  N: LOCALADDR:PORT REMADDR:PORT ST ...", addresses of 8
+ * (IPv4) or 32 (IPv6) hexadecimal digits. The header line doesn't parse.
+ *
+ * Return: 0 on success, -1 if the line isn't a socket entry
+ */
+static int procnet_line(const char *p, const char *end, uint16_t *port,
+			uint16_t *rport, unsigned int *state)
+{
+	unsigned long v;
+	int i;
+
+	skip_blank(&p, end);
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	if (p >= end || *p != ':')
+		return -1;
+	p++;
+
+	for (i = 0; i < 2; i++) {
+		const char *a;
+
+		skip_blank(&p, end);
+		a = p;
+		while (p < end && hexval(*p) >= 0)
+			p++;
+		if ((p - a != 8 && p - a != 32) || p >= end || *p != ':')
+			return -1;
+		p++;
+		if (parse_hex(&p, end, &v) != 4)
+			return -1;
+		if (!i)
+			*port = (uint16_t)v;
+		else
+			*rport = (uint16_t)v;
+	}
+
+	skip_blank(&p, end);
+	if (parse_hex(&p, end, &v) != 2)
+		return -1;
+	*state = (unsigned int)v;
+	return 0;
+}
+
+/**
+ * procnet_parse() - collect listening ports from socket table text
+ * @buf:	text, possibly ending with an incomplete line
+ * @len:	length of @buf
+ * @tcp:	TCP table (LISTEN sockets count) or UDP (unconnected ones)
+ * @eph:	first ephemeral port: UDP ports from there on don't count
+ * @bitmap:	ports found are set here (PORT_BITMAP_SIZE bytes)
+ *
+ * Return: bytes of @buf consumed: complete lines only
+ */
+size_t procnet_parse(const char *buf, size_t len, bool tcp, uint16_t eph,
+		     uint8_t *bitmap)
+{
+	const char *p = buf, *end = buf + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		uint16_t port = 0, rport = 0;
+		unsigned int state = 0;
+
+		if (!nl)
+			break;
+		if (!procnet_line(p, nl, &port, &rport, &state) && port) {
+			bool want = tcp ? state == TCP_STATE_LISTEN :
+					  state == TCP_STATE_CLOSE && !rport &&
+					  (!eph || port < eph);
+
+			if (want)
+				bitmap[port / 8] |= (uint8_t)(1U << (port % 8));
+		}
+		p = nl + 1;
+	}
+	return (size_t)(p - buf);
+}
+
+/**
+ * procnet_scan() - read a socket table file and collect its ports
+ * @fd:		descriptor of /proc/net/{tcp,udp}{,6}
+ * @tcp:	TCP or UDP table
+ * @eph:	first ephemeral port
+ * @bitmap:	ports found are set here
+ *
+ * Return: 0 on success, -errno on read failure
+ */
+static int procnet_scan(int fd, bool tcp, uint16_t eph, uint8_t *bitmap)
+{
+	size_t have = 0;
+
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return -errno;
+
+	for (;;) {
+		ssize_t n = read(fd, procnet_buf + have, PROCNET_CHUNK - have);
+		size_t used;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		have += (size_t)n;
+		used = procnet_parse(procnet_buf, have, tcp, eph, bitmap);
+		memmove(procnet_buf, procnet_buf + used, have - used);
+		have -= used;
+		if (!n || have == PROCNET_CHUNK)	/* EOF, or no line */
+			break;
+	}
+	return 0;
+}
+
+/**
+ * autofwd_own() - ports we bound on the scanned side of a direction
+ * @c:		execution context
+ * @d:		direction
+ * @own:	bitmap to fill
+ */
+static void autofwd_own(const struct ctx *c, const struct autofwd_dir *d,
+			uint8_t *own)
+{
+	const struct port_fwd *other;
+	int i, j;
+
+	/* The opposite direction binds on the side we scan */
+	if (d->proto == IPPROTO_TCP)
+		other = d->scan_ns ? &c->tcp_out : &c->tcp_in;
+	else
+		other = d->scan_ns ? &c->udp_out : &c->udp_in;
+
+	memcpy(own, other->map, PORT_BITMAP_SIZE);
+	for (i = 0; i < autofwd_count; i++) {
+		if (autofwd[i].fwd != other)
+			continue;
+		for (j = 0; j < PORT_BITMAP_SIZE; j++)
+			own[j] |= autofwd[i].bound[j];
+	}
+}
+
+/**
+ * autofwd_close_port() - stop forwarding a port
+ * @c:		execution context
+ * @d:		direction
+ * @port:	port
+ */
+static void autofwd_close_port(const struct ctx *c, struct autofwd_dir *d,
+			       unsigned int port)
+{
+	int v;
+
+	for (v = 0; v < 2; v++) {
+		if (d->fd[port][v] < 0)
+			continue;
+		epoll_ctl(c->epollfd, EPOLL_CTL_DEL, d->fd[port][v], NULL);
+		close(d->fd[port][v]);
+		d->fd[port][v] = -1;
+	}
+	d->bound[port / 8] &= (uint8_t)~(1U << (port % 8));
+	log_debug("%s auto: port %u no longer forwarded", d->name, port);
+}
+
+/**
+ * autofwd_open_port() - start forwarding a port
+ * @c:		execution context
+ * @d:		direction
+ * @port:	port
+ */
+static void autofwd_open_port(struct ctx *c, struct autofwd_dir *d,
+			      unsigned int port)
+{
+	int fd4 = -1, fd6 = -1;
+
+	if (c->ip4.enabled)
+		fd4 = listen_auto_port(c, d->fwd, d->proto, AF_INET,
+				       (uint16_t)port);
+	if (c->ip6.enabled)
+		fd6 = listen_auto_port(c, d->fwd, d->proto, AF_INET6,
+				       (uint16_t)port);
+	if (fd4 < 0 && fd6 < 0) {
+		log_debug("%s auto: can't bind port %u: %s", d->name, port,
+			  strerror(-(c->ip4.enabled ? fd4 : fd6)));
+		return;
+	}
+	d->fd[port][0] = fd4 < 0 ? -1 : fd4;
+	d->fd[port][1] = fd6 < 0 ? -1 : fd6;
+	d->bound[port / 8] |= (uint8_t)(1U << (port % 8));
+	log_debug("%s auto: forwarding port %u", d->name, port);
+}
+
+/**
+ * autofwd_scan() - rescan one direction and apply the difference
+ * @c:		execution context
+ * @d:		direction
+ */
+static void autofwd_scan(struct ctx *c, struct autofwd_dir *d)
+{
+	static uint8_t found[PORT_BITMAP_SIZE], own[PORT_BITMAP_SIZE];
+	uint16_t eph = autofwd_eph;
+	unsigned int port;
+	int v;
+
+	memset(found, 0, sizeof(found));
+	for (v = 0; v < 2; v++) {
+		if (d->proc_fd[v] >= 0 &&
+		    procnet_scan(d->proc_fd[v], d->proto == IPPROTO_TCP, eph,
+				 found))
+			return;	/* Keep what we have rather than drop all */
+	}
+	autofwd_own(c, d, own);
+
+	for (port = 1; port < 65536; port++) {
+		unsigned int byte = port / 8;
+		uint8_t bit = (uint8_t)(1U << (port % 8));
+		bool want = (found[byte] & bit) && !(own[byte] & bit);
+		bool have = d->bound[byte] & bit;
+
+		if (!(port % 8) && !found[byte] && !d->bound[byte]) {
+			port += 7;
+			continue;
+		}
+		if (want && !have)
+			autofwd_open_port(c, d, port);
+		else if (!want && have)
+			autofwd_close_port(c, d, port);
+	}
+}
+
+/**
+ * autofwd_add() - set up one direction if its configuration is "auto"
+ * @c:		execution context
+ * @fwd:	configuration
+ * @proto:	IPPROTO_TCP or IPPROTO_UDP
+ * @scan_ns:	the namespace is the scanned side
+ * @name:	option name
+ *
+ * Return: 0 on success, -errno if a socket table can't be opened (logged)
+ */
+static int autofwd_add(struct ctx *c, struct port_fwd *fwd, uint8_t proto,
+		       bool scan_ns, const char *name)
+{
+	const char *files[2] = {
+		proto == IPPROTO_TCP ? "/proc/net/tcp" : "/proc/net/udp",
+		proto == IPPROTO_TCP ? "/proc/net/tcp6" : "/proc/net/udp6",
+	};
+	struct autofwd_dir *d;
+	int v, port;
+
+	if (fwd->mode != PORT_FWD_AUTO)
+		return 0;
+
+	d = &autofwd[autofwd_count++];
+	d->fwd = fwd;
+	d->proto = proto;
+	d->scan_ns = scan_ns;
+	d->name = name;
+	for (port = 0; port < 65536; port++)
+		d->fd[port][0] = d->fd[port][1] = -1;
+
+	for (v = 0; v < 2; v++) {
+		int fd = scan_ns ? pasta_ns_open(files[v]) :
+				   open(files[v], O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0) {
+			int rc = scan_ns ? fd : -errno;
+
+			/* No IPv6 in the kernel: no tcp6 or udp6 file */
+			if (v && rc == -ENOENT) {
+				d->proc_fd[v] = -1;
+				continue;
+			}
+			log_err("%s auto: can't open %s%s: %s", name, files[v],
+				scan_ns ? " in the namespace" : "",
+				strerror(-rc));
+			return rc;
+		}
+		d->proc_fd[v] = fd;
+	}
+	return 0;
+}
+
+/**
+ * autofwd_init() - open socket tables and forward what listens now
+ * @c:		execution context
+ *
+ * Return: 0 on success, -errno on failure (logged)
+ */
+int autofwd_init(struct ctx *c)
+{
+	int i;
+
+	if (c->mode != MODE_PASTA)
+		return 0;
+	autofwd_eph = port_ephemeral_start();
+
+	if ((!c->no_tcp &&
+	     (autofwd_add(c, &c->tcp_in, IPPROTO_TCP, true, "-t") ||
+	      autofwd_add(c, &c->tcp_out, IPPROTO_TCP, false, "-T"))) ||
+	    (!c->no_udp &&
+	     (autofwd_add(c, &c->udp_in, IPPROTO_UDP, true, "-u") ||
+	      autofwd_add(c, &c->udp_out, IPPROTO_UDP, false, "-U"))))
+		return -EIO;
+
+	for (i = 0; i < autofwd_count; i++)
+		autofwd_scan(c, &autofwd[i]);
+	return 0;
+}
+
+/**
+ * autofwd_timer() - rescan socket tables once a second
+ * @c:		execution context
+ * @now:	current time, ms
+ */
+void autofwd_timer(struct ctx *c, uint64_t now)
+{
+	int i;
+
+	if (!autofwd_count || now - autofwd_last < AUTOFWD_SCAN_MS)
+		return;
+	autofwd_last = now;
+	for (i = 0; i < autofwd_count; i++)
+		autofwd_scan(c, &autofwd[i]);
+}

@@ -1,0 +1,503 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * tcp_splice.c - pasta: local TCP connections joined socket to socket
+ *
+ * Theory of operation
+ *
+ * A connection between the host's loopback and the namespace doesn't need
+ * the tap device at all: both ends are sockets of the same kernel. When a
+ * connection to a -t port comes from the host's loopback, or any connection
+ * arrives at a -T port (bound on the namespace's loopback), we open a socket
+ * on the other side, connect it, and from then on move bytes between the two
+ * sockets with splice(2) through a pair of pipes, one per direction, without
+ * copying them through our memory and without building a single frame.
+ *
+ * Targets: -T connections go to the host's loopback address of the same IP
+ * version, at the rule's target port. -t connections from the host's
+ * loopback go to the namespace's own address (the one it has on the tap
+ * device), so that services bound to the namespace's loopback only are not
+ * exposed by a forwarded port, as with any other client; --host-lo-to-ns-lo
+ * sends them to the namespace's loopback address instead.
+ *
+ * Data: for each direction, data read from the source socket goes into that
+ * direction's pipe, and from the pipe to the destination socket. The pipe
+ * is the only buffer, bounded by its size. When the destination can't take
+ * more (splice() to it returns EAGAIN), we stop reading from the source
+ * (its EPOLLIN is turned off) and wait for EPOLLOUT on the destination: the
+ * back-pressure of one socket reaches the other one's peer through the
+ * TCP windows of the kernel, exactly as on the tap path.
+ *
+ * Closing: end of file on one socket, once its pipe is empty, becomes
+ * shutdown(SHUT_WR) on the other one, so half-closed connections stay
+ * half-open as long as the peers want. The flow ends when both directions
+ * are shut down. An error (reset, refused connection) on either socket
+ * closes both, the other one with a reset (SO_LINGER with zero timeout).
+ *
+ * Spliced flows live in the common flow table (FLOW_TCP_SPLICE) but are not
+ * hashed: nothing ever looks them up by address, events carry their index.
+ * Each uses two sockets and four pipe descriptors.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include "conf/ctx.h"
+#include "flow/flow.h"
+#include "flow/tcp_splice.h"
+#include "ns/pasta.h"
+#include "util/epoll_ref.h"
+#include "util/log.h"
+#include "util/util.h"
+
+#define BIT(n)			(1U << (n))
+
+/* SPLICE_PIPE_SIZE - size we ask for each pipe: large enough that one
+ * splice() moves what a loopback segment train carries. An unprivileged user
+ * over the pipe-user-pages-soft limit gets the default size: that's fine.
+ */
+#define SPLICE_PIPE_SIZE	(512 * 1024)
+
+#define SPLICE_CONNECTING	BIT(0)	/* target side connect() pending */
+#define SPLICE_EOF(side)	BIT(1 + (side))	/* end of file read on side */
+#define SPLICE_SHUT(side)	BIT(3 + (side))	/* SHUT_WR done on side */
+#define SPLICE_BLOCKED(side)	BIT(5 + (side))	/* side can't take more */
+
+/**
+ * struct tcp_splice_conn - a spliced connection, an entry of the flow table
+ * @f:		common flow header; side FLOW_SIDE_GUEST is the namespace
+ *		socket, FLOW_SIDE_HOST the host one
+ * @s:		sockets, indexed by side
+ * @pipe:	pipes, indexed by the side data comes from: [0] read end,
+ *		[1] write end
+ * @pending:	bytes sitting in each pipe
+ * @pipe_size:	capacity of each pipe
+ * @events:	epoll events currently requested for each socket
+ * @flags:	SPLICE_* flags
+ * @target:	side whose socket we opened and connect()ed
+ * @moved:	bytes moved from each side to the other
+ */
+struct tcp_splice_conn {
+	struct flow_common f;
+	int s[2];
+	int pipe[2][2];
+	uint32_t pending[2];
+	uint32_t pipe_size[2];
+	uint32_t events[2];
+	uint16_t flags;
+	uint8_t target;
+	uint64_t moved[2];
+};
+
+FLOW_TYPE_CHECK(struct tcp_splice_conn);
+
+/**
+ * struct splice_stats - counters of what happened to local connections
+ * @accepted:	spliced connections set up
+ * @refused:	connections we couldn't set up (no socket, no pipe, full
+ *		table, refused by the target)
+ */
+static struct splice_stats {
+	unsigned long accepted;
+	unsigned long refused;
+} splice_stats;
+
+/**
+ * splice_at() - spliced connection for a flow table index
+ * @idx:	flow index
+ *
+ * Return: pointer to the connection
+ */
+static struct tcp_splice_conn *splice_at(unsigned int idx)
+{
+	return FLOW_AS(idx, struct tcp_splice_conn);
+}
+
+/**
+ * splice_close_reset() - close a socket so that its peer sees a reset
+ * @s:		socket, may be -1
+ */
+static void splice_close_reset(int s)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+	if (s < 0)
+		return;
+	setsockopt(s, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	close(s);
+}
+
+/**
+ * splice_conn_close() - close both sockets and the pipes, free the entry
+ * @c:		execution context
+ * @conn:	connection
+ * @rst:	reset both peers instead of closing gracefully
+ */
+static void splice_conn_close(struct ctx *c, struct tcp_splice_conn *conn,
+			      bool rst)
+{
+	int side, i;
+
+	for (side = 0; side < 2; side++) {
+		if (conn->s[side] >= 0) {
+			epoll_ctl(c->epollfd, EPOLL_CTL_DEL, conn->s[side],
+				  NULL);
+			if (rst)
+				splice_close_reset(conn->s[side]);
+			else
+				close(conn->s[side]);
+		}
+		for (i = 0; i < 2; i++)
+			if (conn->pipe[side][i] >= 0)
+				close(conn->pipe[side][i]);
+	}
+	log_debug("TCP splice: flow %u closed%s, %llu and %llu bytes",
+		  (unsigned int)((union flow *)conn - flowtab),
+		  rst ? " with reset" : "",
+		  (unsigned long long)conn->moved[FLOW_SIDE_HOST],
+		  (unsigned long long)conn->moved[FLOW_SIDE_GUEST]);
+	flow_free((int)((union flow *)conn - flowtab));
+}
+
+/**
+ * splice_epoll_update() - request the events each socket needs now
+ * @c:		execution context
+ * @conn:	connection
+ *
+ * A socket is read (EPOLLIN) while it hasn't reached end of file and the
+ * other one isn't blocked; a socket is written (EPOLLOUT) while it is
+ * blocked, or while its connect() is pending.
+ *
+ * Return: 0 on success, -1 if epoll refused
+ */
+static int splice_epoll_update(const struct ctx *c,
+			       struct tcp_splice_conn *conn)
+{
+	unsigned int idx = (unsigned int)((union flow *)conn - flowtab);
+	int side;
+
+	for (side = 0; side < 2; side++) {
+		union epoll_ref ref = { .type = EPOLL_TYPE_TCP_SPLICE,
+					.fd = conn->s[side],
+					.index = FLOW_SIDX(idx, side) };
+		struct epoll_event ev = { .data.u64 = ref.u64 };
+		uint32_t want = 0;
+
+		if (conn->flags & SPLICE_CONNECTING) {
+			if (side == conn->target)
+				want = EPOLLOUT;
+		} else {
+			if (!(conn->flags & SPLICE_EOF(side)) &&
+			    !(conn->flags & SPLICE_BLOCKED(!side)))
+				want |= EPOLLIN;
+			if (conn->flags & SPLICE_BLOCKED(side))
+				want |= EPOLLOUT;
+		}
+		if (want == conn->events[side])
+			continue;
+		ev.events = want;
+		if (epoll_ctl(c->epollfd, EPOLL_CTL_MOD, conn->s[side], &ev))
+			return -1;
+		conn->events[side] = want;
+	}
+	return 0;
+}
+
+/**
+ * splice_move() - move data from one socket to the other, as far as we can
+ * @conn:	connection
+ * @from:	side to read from
+ *
+ * Return: 0 on success, -1 on an error that ends the connection
+ */
+static int splice_move(struct tcp_splice_conn *conn, int from)
+{
+	int to = !from;
+
+	for (;;) {
+		bool progress = false, drained = false;
+		ssize_t n;
+
+		if (!(conn->flags & SPLICE_EOF(from)) &&
+		    conn->pending[from] < conn->pipe_size[from]) {
+			size_t room = conn->pipe_size[from] -
+				      conn->pending[from];
+
+			n = splice(conn->s[from], NULL, conn->pipe[from][1],
+				   NULL, room,
+				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n > 0) {
+				conn->pending[from] += (uint32_t)n;
+				progress = true;
+				drained = (size_t)n < room;
+			} else if (!n) {
+				conn->flags |= SPLICE_EOF(from);
+				progress = true;
+			} else if (errno != EAGAIN && errno != EINTR) {
+				return -1;
+			} else {
+				drained = true;
+			}
+		}
+
+		if (conn->pending[from]) {
+			n = splice(conn->pipe[from][0], NULL, conn->s[to],
+				   NULL, conn->pending[from],
+				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n > 0) {
+				conn->pending[from] -= (uint32_t)n;
+				conn->moved[from] += (uint64_t)n;
+				progress = true;
+			} else if (n < 0 && errno == EAGAIN) {
+				conn->flags |= SPLICE_BLOCKED(to);
+				break;
+			} else if (n < 0 && errno != EINTR) {
+				return -1;
+			}
+		}
+
+		if (!progress || (drained && !conn->pending[from]))
+			break;
+	}
+
+	if ((conn->flags & SPLICE_EOF(from)) && !conn->pending[from] &&
+	    !(conn->flags & SPLICE_SHUT(to))) {
+		shutdown(conn->s[to], SHUT_WR);
+		conn->flags |= SPLICE_SHUT(to);
+	}
+	return 0;
+}
+
+/**
+ * splice_pipes_open() - create the two pipes of a connection
+ * @conn:	connection, pipe descriptors set to -1
+ *
+ * Return: 0 on success, -1 on failure
+ */
+static int splice_pipes_open(struct tcp_splice_conn *conn)
+{
+	int side;
+
+	for (side = 0; side < 2; side++) {
+		int size;
+
+		if (pipe2(conn->pipe[side], O_NONBLOCK | O_CLOEXEC)) {
+			conn->pipe[side][0] = conn->pipe[side][1] = -1;
+			return -1;
+		}
+		fcntl(conn->pipe[side][0], F_SETPIPE_SZ, SPLICE_PIPE_SIZE);
+		size = fcntl(conn->pipe[side][0], F_GETPIPE_SZ);
+		conn->pipe_size[side] = size > 0 ? (uint32_t)size : 65536;
+	}
+	return 0;
+}
+
+/**
+ * splice_ns_target() - where local traffic from the host's loopback goes
+ * @c:		execution context
+ * @peer:	loopback address of the host-side peer
+ * @target:	address in the namespace, filled: its own address of the same
+ *		IP version, or loopback (--host-lo-to-ns-lo, or none known)
+ */
+void splice_ns_target(const struct ctx *c, const union inany_addr *peer,
+		      union inany_addr *target)
+{
+	/* With --config-net, we know the address we assigned; otherwise, the
+	 * one the namespace uses is the best guess
+	 */
+	if (inany_v4(peer)) {
+		struct in_addr a = c->seen.addr4.s_addr && !c->config_net ?
+				   c->seen.addr4 : c->ip4.addr;
+
+		if (c->host_lo_to_ns_lo || !a.s_addr || !c->ip4.enabled)
+			a.s_addr = htonl(INADDR_LOOPBACK);
+		inany_from_v4(target, a);
+	} else {
+		target->a6 = IN6_IS_ADDR_UNSPECIFIED(&c->seen.addr6) ||
+			     c->config_net ? c->ip6.addr : c->seen.addr6;
+		if (c->host_lo_to_ns_lo || !c->ip6.enabled ||
+		    IN6_IS_ADDR_UNSPECIFIED(&target->a6))
+			target->a6 = in6addr_loopback;
+	}
+}
+
+/**
+ * tcp_splice_conn_new() - splice an accepted local connection
+ * @c:		execution context
+ * @s:		accepted socket
+ * @accepted_side: FLOW_SIDE_HOST for -t (accepted on the host),
+ *		FLOW_SIDE_GUEST for -T (accepted in the namespace)
+ * @peer:	address of the accepted socket's peer
+ * @peer_port:	its port
+ * @port:	target port, after translation
+ *
+ * Takes ownership of @s: on failure, it's closed with a reset.
+ */
+void tcp_splice_conn_new(struct ctx *c, int s, int accepted_side,
+			 const union inany_addr *peer, uint16_t peer_port,
+			 uint16_t port)
+{
+	int target = !accepted_side, idx, one = 1, t, af;
+	struct tcp_splice_conn *conn;
+	struct sockaddr_storage sa;
+	union inany_addr taddr;
+	socklen_t sl;
+
+	if (accepted_side == FLOW_SIDE_HOST) {
+		splice_ns_target(c, peer, &taddr);
+	} else if (inany_v4(peer)) {
+		struct in_addr lo = { htonl(INADDR_LOOPBACK) };
+
+		inany_from_v4(&taddr, lo);
+	} else {
+		taddr.a6 = in6addr_loopback;
+	}
+	af = inany_v4(&taddr) ? AF_INET : AF_INET6;
+
+	idx = flow_alloc(FLOW_TCP_SPLICE);
+	if (idx < 0) {
+		log_debug("TCP splice: flow table full, refusing connection");
+		splice_stats.refused++;
+		splice_close_reset(s);
+		return;
+	}
+
+	conn = splice_at((unsigned int)idx);
+	memset(conn, 0, sizeof(*conn));
+	conn->f.type = FLOW_TCP_SPLICE;
+	conn->s[0] = conn->s[1] = -1;
+	memset(conn->pipe, -1, sizeof(conn->pipe));
+	conn->s[accepted_side] = s;
+	conn->target = (uint8_t)target;
+	conn->f.side[accepted_side].eaddr = *peer;
+	conn->f.side[accepted_side].eport = peer_port;
+	conn->f.side[target].eaddr = taddr;
+	conn->f.side[target].eport = port;
+
+	if (target == FLOW_SIDE_GUEST)
+		t = pasta_ns_socket(af, SOCK_STREAM | SOCK_NONBLOCK |
+				    SOCK_CLOEXEC, IPPROTO_TCP);
+	else
+		t = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			   IPPROTO_TCP);
+	if (t < 0) {
+		log_debug("TCP splice: can't open socket: %s",
+			  strerror(t == -1 ? errno : -t));
+		goto fail;
+	}
+	conn->s[target] = t;
+
+	if (splice_pipes_open(conn)) {
+		log_debug("TCP splice: can't open pipes: %s",
+			  strerror(errno));
+		goto fail;
+	}
+
+	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(t, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+
+	sl = inany_to_sockaddr(&taddr, port, &sa);
+	if (connect(t, (struct sockaddr *)&sa, sl) && errno != EINPROGRESS) {
+		log_debug("TCP splice: connect to port %u: %s", port,
+			  strerror(errno));
+		goto fail;
+	}
+	conn->flags = SPLICE_CONNECTING;
+
+	for (int side = 0; side < 2; side++) {
+		union epoll_ref ref = { .type = EPOLL_TYPE_TCP_SPLICE,
+					.fd = conn->s[side],
+					.index = FLOW_SIDX(idx, side) };
+		struct epoll_event ev = { .data.u64 = ref.u64 };
+
+		if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, conn->s[side], &ev))
+			goto fail;
+	}
+	if (splice_epoll_update(c, conn))
+		goto fail;
+
+	splice_stats.accepted++;
+	return;
+
+fail:
+	splice_stats.refused++;
+	splice_conn_close(c, conn, true);
+}
+
+/**
+ * tcp_splice_sock_handler() - events on a socket of a spliced connection
+ * @c:		execution context
+ * @ref:	epoll reference, index: flow and side
+ * @events:	epoll events
+ */
+void tcp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
+			     uint32_t events)
+{
+	unsigned int idx = FLOW_SIDX_IDX(ref.index);
+	int side = FLOW_SIDX_SIDE(ref.index);
+	struct tcp_splice_conn *conn;
+
+	if (!flow_is_live((int)idx) || FLOW(idx)->f.type != FLOW_TCP_SPLICE)
+		return;
+	conn = splice_at(idx);
+	if (conn->s[side] != ref.fd)
+		return;
+
+	if (conn->flags & SPLICE_CONNECTING) {
+		int err = 0;
+		socklen_t sl = sizeof(err);
+
+		if (side != conn->target)
+			goto err;
+		if (getsockopt(ref.fd, SOL_SOCKET, SO_ERROR, &err, &sl) ||
+		    err) {
+			log_debug("TCP splice: connect to port %u: %s",
+				  conn->f.side[side].eport, strerror(err));
+			goto err;
+		}
+		conn->flags &= (uint16_t)~SPLICE_CONNECTING;
+		events |= EPOLLIN;
+		if (splice_move(conn, !side))
+			goto err;
+	}
+
+	if (events & EPOLLERR)
+		goto err;
+
+	if (events & EPOLLOUT) {
+		conn->flags &= (uint16_t)~SPLICE_BLOCKED(side);
+		if (splice_move(conn, !side))
+			goto err;
+	}
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP)) {
+		if (splice_move(conn, side))
+			goto err;
+	}
+
+	if ((conn->flags & SPLICE_SHUT(0)) && (conn->flags & SPLICE_SHUT(1))) {
+		splice_conn_close(c, conn, false);
+		return;
+	}
+	if (splice_epoll_update(c, conn))
+		goto err;
+	return;
+
+err:
+	splice_conn_close(c, conn, true);
+}
+
+/**
+ * tcp_splice_stats_log() - log the counters of spliced connections
+ * @level:	log level
+ */
+void tcp_splice_stats_log(int level)
+{
+	log_msg(level, "TCP splice: %lu connections spliced, %lu refused",
+		splice_stats.accepted, splice_stats.refused);
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * udp_splice.h - pasta: local UDP traffic relayed socket to socket
+ */
+#ifndef FLOW_UDP_SPLICE_H
+#define FLOW_UDP_SPLICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "util/epoll_ref.h"
+
+struct ctx;
+
+void udp_splice_listen(struct ctx *c, int recv_side, int fd, uint16_t port,
+		       uint16_t target, const void *first, size_t first_len,
+		       const struct sockaddr_storage *first_peer);
+void udp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
+			     uint32_t events);
+void udp_splice_listen_ns_handler(struct ctx *c, union epoll_ref ref,
+				  uint32_t events);
+void udp_splice_timer(struct ctx *c, uint64_t now);
+void udp_splice_stats_log(int level);
+
+#endif /* FLOW_UDP_SPLICE_H */

@@ -1,0 +1,192 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# pasta's automatic port forwarding, the default of -t, -u and -T:
+#
+#   HOST (pasta, as nobody)                     namespace behind pasta
+#   ┌─────────────────────────────┐             ┌───────────────────────────┐
+#   │ -t auto: binds P on HOST    │ ◀─ scans ── │ server on 0.0.0.0:P       │
+#   │ server on 127.0.0.1:Q       │ ── scans ─▶ │ -T auto: binds 127.0.0.1:Q│
+#   └─────────────────────────────┘             └───────────────────────────┘
+#
+#   - a server started in the namespace after pasta is reachable from
+#     HOST's loopback and from REMOTE within two seconds, and the port is
+#     released within two seconds after the server goes away
+#   - the same for a UDP server (-u auto), from REMOTE
+#   - a server started on HOST's loopback after pasta is reachable from the
+#     namespace's loopback (-T auto)
+#   - no loops: a port forwarded one way is not forwarded back
+#   - explicit -t replaces auto
+#
+# The tool and the instance helpers are test_tcp's.
+
+import re
+import time
+
+import pytest
+
+from conftest import Proc, run, run_in, spawn_in, wait_until
+from test_tcp import (SMALL, Instance, Net, check_sent, files, ok,  # noqa: F401
+                      remote)
+
+PORT_BASE = 13000
+_port = [PORT_BASE]
+
+
+def port():
+    _port[0] += 1
+    return _port[0]
+
+
+_insts = {}
+
+
+@pytest.fixture(scope='module')
+def instances(remote, files):
+    yield _insts
+    for inst in _insts.values():
+        inst.stop()
+    _insts.clear()
+
+
+def get(instances, remote, files, variant):
+    extra = {'auto': [], 'explicit': ['-t', '13900']}[variant]
+    inst = instances.get(variant)
+    if inst is None or not inst.running():
+        if inst:
+            inst.stop()
+        inst = Instance(remote, files, 'pasta', extra=extra, fwd=False)
+        instances[variant] = inst
+    return inst
+
+
+@pytest.fixture(params=[4, 6], ids=['ipv4', 'ipv6'])
+def fam(request):
+    return request.param
+
+
+def listeners(ns_prefix, proto, port):
+    """Local addresses listening (TCP) or bound (UDP) on port, from ss"""
+    res = run(ns_prefix + ['ss', '-Hnl' + ('t' if proto == 'tcp'
+                                                     else 'u'),
+                                    f'sport = :{port}'])
+    return sorted(line.split()[3] for line in res.stdout.splitlines())
+
+
+def host_prefix(net):
+    return ['ip', 'netns', 'exec', net.topo.host]
+
+
+def test_tcp_auto_follows_namespace(instances, remote, files, fam):
+    """A server started in the namespace later: reachable from HOST's
+    loopback and from REMOTE within 2 s; gone within 2 s after it stops"""
+    net = Net(get(instances, remote, files, 'auto'), fam)
+    p = port()
+    assert listeners(host_prefix(net), 'tcp', p) == []
+    t0 = time.monotonic()
+    srv = net.server('guest', 'listen', net.any, p, 'recv')
+    wait_until(lambda: listeners(host_prefix(net), 'tcp', p), timeout=2.5,
+               what=f'port {p} bound on HOST')
+    assert time.monotonic() - t0 < 2.5
+    out = ok(net.host_run('connect', net.loopback, p, 'send',
+                          files['small']), 'HOST loopback client')
+    check_sent(out, SMALL, files['small_sha'])
+    out = ok(net.remote_run('connect', net.host, p, '--from', net.srv,
+                            'send', files['small']), 'REMOTE client')
+    assert check_sent(out, SMALL, files['small_sha'])[1] == net.srv
+    srv.stop()
+    wait_until(lambda: not listeners(host_prefix(net), 'tcp', p),
+               timeout=2.5, what=f'port {p} released on HOST')
+
+
+UDP_SERVER = r'''
+import socket, sys
+fam = socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], int(sys.argv[2])))
+print('listening', flush=True)
+while True:
+    d, a = s.recvfrom(65535)
+    s.sendto(b'echo ' + d, a)
+'''
+
+UDP_CLIENT = r'''
+import socket, sys
+fam = socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_DGRAM)
+if len(sys.argv) > 3:
+    s.bind((sys.argv[3], 0))
+s.settimeout(1)
+for _ in range(5):
+    s.sendto(b'hello', (sys.argv[1], int(sys.argv[2])))
+    try:
+        print(s.recv(100).decode(), flush=True)
+        break
+    except OSError as e:
+        print('error', e, flush=True)
+'''
+
+
+def test_udp_auto_follows_namespace(instances, remote, files, fam):
+    """A UDP server started in the namespace later is reachable from
+    REMOTE within 2 s (-u auto)"""
+    net = Net(get(instances, remote, files, 'auto'), fam)
+    p = port()
+    srv = Proc(net.inst.prefix + ['/usr/bin/python3', '-c', UDP_SERVER,
+                                  net.any, str(p)])
+    srv.wait_output('listening', timeout=5)
+    wait_until(lambda: listeners(host_prefix(net), 'udp', p), timeout=2.5,
+               what=f'UDP port {p} bound on HOST')
+    res = run_in(net.topo.remote, ['/usr/bin/python3', '-c', UDP_CLIENT,
+                                   net.host, str(p), net.srv])
+    assert 'echo hello' in res.stdout, res.stdout + res.stderr
+    srv.stop()
+    wait_until(lambda: not listeners(host_prefix(net), 'udp', p),
+               timeout=2.5, what=f'UDP port {p} released on HOST')
+
+
+def test_tcp_ns_auto_follows_host(instances, remote, files, fam):
+    """A server started on HOST's loopback later is reachable from the
+    namespace's loopback within 2 s (-T auto), and not forwarded back"""
+    net = Net(get(instances, remote, files, 'auto'), fam)
+    p = port()
+    srv = spawn_in(net.topo.host, net.remote_argv(
+        ['listen', net.loopback, p, 'recv']))
+    srv.wait_output('listening', timeout=5)
+    wait_until(lambda: listeners(net.inst.prefix, 'tcp', p), timeout=2.5,
+               what=f'port {p} bound in the namespace')
+    out = ok(net.inst.run('connect', net.loopback, p, 'send',
+                          files['small']), 'namespace client')
+    check_sent(out, SMALL, files['small_sha'])
+    # No loop: what we bound in the namespace isn't bound again on HOST
+    time.sleep(1.5)
+    assert listeners(host_prefix(net), 'tcp', p) == \
+        [f'{net.loopback}:{p}' if fam == 4 else f'[::1]:{p}']
+    assert len(listeners(net.inst.prefix, 'tcp', p)) == 2  # 127.0.0.1, ::1
+    srv.stop()
+    wait_until(lambda: not listeners(net.inst.prefix, 'tcp', p),
+               timeout=2.5, what=f'port {p} released in the namespace')
+
+
+def test_no_loop_from_namespace(instances, remote, files):
+    """A namespace server's port bound on HOST by -t auto isn't bound back
+    into the namespace by -T auto"""
+    net = Net(get(instances, remote, files, 'auto'), 4)
+    p = port()
+    srv = net.server('guest', 'listen', net.any, p, 'recv')
+    wait_until(lambda: listeners(host_prefix(net), 'tcp', p), timeout=2.5,
+               what=f'port {p} bound on HOST')
+    time.sleep(1.5)
+    assert listeners(net.inst.prefix, 'tcp', p) == [f'0.0.0.0:{p}']
+    srv.stop()
+
+
+def test_explicit_replaces_auto(instances, remote, files):
+    """-t 13900: that port only, namespace servers elsewhere not followed"""
+    net = Net(get(instances, remote, files, 'explicit'), 4)
+    host = listeners(host_prefix(net), 'tcp', 13900)
+    assert host and all(re.search(r':13900$', a) for a in host), host
+    p = port()
+    srv = net.server('guest', 'listen', net.any, p, 'recv')
+    time.sleep(2)
+    assert listeners(host_prefix(net), 'tcp', p) == []
+    srv.stop()
