@@ -5,7 +5,12 @@
 #
 # Exact command (as root, from the top of the repository):
 #
-#     bench/run.sh [--pasta PATH] [--seconds N] [--reps N]
+#     bench/run.sh [--pasta PATH] [--seconds N] [--reps N] [--tools LIST]
+#                  [--rows LIST]
+#
+# e.g. only the spliced rows and their baseline, 3 s a cell:
+#
+#     bench/run.sh --rows 9,10a,10b,11a,11b --seconds 3
 #
 # (make bench runs bench/run.sh; run.sh installs the dependencies with
 # bench/deps.sh, compiles bench/tcp_rr.c, tcp_crr.c and udp_rr.c into
@@ -18,8 +23,27 @@
 #   --seconds N    length of each measurement (default 5)
 #   --reps N       measure each cell N times, report the median (default 1)
 #   --tools LIST   comma-separated subset of ours,debian,slirp (default: all)
-#   --rows LIST    comma-separated subset of 1,2,3a,3b,4,5,6,7,8
-#                  (default: all)
+#   --rows LIST    comma-separated subset of
+#                  1,2,3a,3b,4,5,6,7,8,9,10a,10b,11a,11b (default: all)
+#
+# Rows (the numbers --rows takes):
+#
+#   1   TCP NS -> REMOTE (iperf3)          2   the same, -R
+#   3a  TCP REMOTE -> HOST:5201 -> NS      3b  the same, -R (pasta -t 5201)
+#   4   TCP_RR 1 byte, NS -> REMOTE        5   TCP_CRR, NS -> REMOTE
+#   6   UDP NS -> REMOTE (iperf3 -u)       7   UDP_RR 1 byte, NS -> REMOTE
+#   8   ICMP echo, NS -> REMOTE (ping)
+#   9   baseline of 10a-11b: iperf3 client and server in one namespace of
+#       their own over 127.0.0.1, no tool: the physical limit, measured in
+#       the same run (once a repetition, not once a tool)
+#   10a TCP HOST's 127.0.0.1 -> 127.0.0.1:5201 -> NS (pasta -t 5201: spliced)
+#   10b the same, -R (data NS -> HOST's loopback)
+#   11a TCP NS -> NS's 127.0.0.1:5202 -> HOST's 127.0.0.1:5202 (pasta -T
+#       5202: spliced)
+#   11b the same, -R (data HOST's loopback -> NS)
+#
+# The table gives ours against Debian's pasta and slirp4netns for all rows
+# but 9; a second table gives 10a-11b against row 9 (x/lo ratios).
 #
 # Debian's pasta is always /usr/bin/pasta (package 'passt'), slirp4netns is
 # /usr/bin/slirp4netns: both by absolute path, never looked up in $PATH, so
@@ -32,22 +56,35 @@
 #     r0 192.0.2.1/24  2001:db8:1::1 ─veth─ h0 192.0.2.2/24  2001:db8:1::2
 #     lo 203.0.113.1/32 (servers)          default via 192.0.2.1
 #     iperf3 -s -B 203.0.113.1 (5201)      /etc/netns/<HOST>/resolv.conf
-#     tcp_rr -s (5300, echo)
-#     udp_rr -s -b 203.0.113.1 (5300/udp)
+#     tcp_rr -s (5300, echo)               iperf3 -s -B 127.0.0.1 -p 5202
+#     udp_rr -s -b 203.0.113.1 (5300/udp)    (row 11, started when needed)
 #                                          nobody: unshare -rUn sleep  = NS
+#                                            iperf3 -s -p 5201 (rows 3, 10)
 #                                          nobody: the tool, attached to NS
 #
-#   ours:        pasta --config-net -f -t 5201 PID
-#   Debian's:    pasta --config-net -f -t 5201 -u none -T none -U none PID
-#                (no automatic port scanning: ours has none either)
-#   slirp4netns: slirp4netns --configure --mtu=65520 --disable-host-loopback
-#                --cidr=198.51.100.0/24 --api-socket SOCK PID tap0
-#                (port 5201 forwarded with add_hostfwd on the API socket)
+#   BASELINE pstbench<pid>-lo: lo only; iperf3 -s and -c over 127.0.0.1:5201
+#
+#   ours and Debian's, the same options, all explicit (both default to
+#   automatic forwarding, -t auto -u auto -T auto -U auto: nothing scanned):
+#                pasta --config-net -f -t 5201 -T 5202 -u none -U none PID
+#   slirp4netns: slirp4netns --configure --mtu=65520 --cidr=198.51.100.0/24
+#                --api-socket SOCK PID tap0
+#                (port 5201 forwarded with add_hostfwd on the API socket
+#                twice: on 192.0.2.2 for row 3, on 127.0.0.1 for row 10)
+#
+# slirp4netns has no splice, nor a -T: rows 10a/10b go through its
+# add_hostfwd on 127.0.0.1 (its TCP stack and tap0), rows 11a/11b from NS
+# to its gateway 198.51.100.2, which it maps to HOST's 127.0.0.1: that's why
+# it runs without --disable-host-loopback (no other row uses the mapping).
+# These are its equivalent paths, not spliced ones. Each cell of rows 10
+# and 11 says how many bytes went through NS's interfaces other than lo
+# (/proc/PID/net/dev): next to nothing when spliced, all of it otherwise.
 #
 # Clients and servers in NS run as nobody through 'nsenter --net'. Rows are
 # interleaved (each row for every tool, then the next row), so that drift of
 # the machine affects all tools alike. All traffic stays inside the
-# namespaces built here; everything is removed at the end (also on errors
+# namespaces built here (loopback traffic: HOST's and NS's lo, and the
+# baseline's namespace); everything is removed at the end (also on errors
 # and Ctrl-C): processes by process group, namespaces, /etc/netns/NAME, the
 # temporary directory, and the mode of /dev/net/tun.
 
@@ -96,6 +133,9 @@ RESOLV_CONF = (f'nameserver {REMOTE4}\nnameserver {REMOTE6}\n'
                'search example.org test.example\n')
 
 IPERF_PORT = 5201	# iperf3 in REMOTE, and forwarded to NS
+SPLICE_PORT = 5202	# iperf3 on HOST's 127.0.0.1, pasta -T 5202 in NS
+LOOPBACK4 = '127.0.0.1'
+SLIRP_GW4 = '198.51.100.2'	# slirp4netns' gateway: HOST's loopback
 ECHO_PORT = 5300	# tcp_rr -s (TCP) and udp_rr -s (UDP) in REMOTE
 UDP_LEN = 1400		# iperf3 -u datagram: no fragmentation on the veth
 PINGS = 200		# ICMP echo row: ping -c PINGS -i 0
@@ -425,6 +465,57 @@ class Topology:
                        f'server on port {port} in {self.remote}')
 
 
+    def lo_server(self):
+        """iperf3 -s on HOST's 127.0.0.1:SPLICE_PORT (as nobody), for -T"""
+        if getattr(self, 'lo_srv', None) and self.lo_srv.running():
+            return
+        self.lo_srv = Proc(in_netns(self.host, [IPERF3, '-s', '-B', LOOPBACK4,
+                                                '-p', str(SPLICE_PORT)],
+                                    'nobody'))
+        wait_until(lambda: listening(in_netns(self.host, []), SPLICE_PORT),
+                   5, f'iperf3 server on {LOOPBACK4}:{SPLICE_PORT} in '
+                   f'{self.host}')
+
+    def lo_server_restart(self):
+        if getattr(self, 'lo_srv', None):
+            self.lo_srv.stop()
+
+
+class Baseline:
+    """No tool: iperf3 client and server in one namespace over 127.0.0.1
+
+    The physical limit of the spliced rows: a namespace of its own, with
+    nothing but its loopback, so that no tool's sockets or processes share it.
+    """
+
+    key, name = 'lo', 'no tool'
+    proc = None
+    starts = 0
+    up = True
+
+    def __init__(self):
+        self.netns = f'{SESSION}-lo'
+        ns_create(self.netns)
+        self.srv = None
+
+    def alive(self):
+        return True
+
+    def server(self):
+        if self.srv and self.srv.running():
+            return
+        self.srv = Proc(in_netns(self.netns, [IPERF3, '-s', '-B', LOOPBACK4,
+                                              '-p', str(IPERF_PORT)],
+                                 'nobody'))
+        wait_until(lambda: listening(in_netns(self.netns, []), IPERF_PORT),
+                   5, f'iperf3 server in {self.netns}')
+
+    def server_restart(self):
+        if self.srv:
+            self.srv.stop()
+        self.srv = None
+
+
 def listening(prefix, port, proto='t'):
     """Something listens on TCP (proto 't') or UDP ('u') port"""
     rc, out, _ = run(prefix + ['ss', f'-H{proto}ln', f'sport = :{port}'])
@@ -555,10 +646,21 @@ class Pasta(Tool):
         return f'{line}  [{self.path}]'
 
     def argv(self, pid, fwd):
+        # Everything explicit: no automatic forwarding (the default of both
+        # ours and Debian's is 'auto' for -t, -u, -T, -U), no UDP ports
         a = [self.path, '--config-net', '-f']
         if fwd:
-            a += ['-t', str(IPERF_PORT)]
-        return a + self.extra + [str(pid)]
+            a += ['-t', str(IPERF_PORT), '-T', str(SPLICE_PORT)]
+        else:
+            a += ['-t', 'none', '-T', 'none']
+        return a + ['-u', 'none', '-U', 'none'] + self.extra + [str(pid)]
+
+    # Spliced rows: the -t port from HOST's loopback, the -T port from NS's
+    lo_dst = LOOPBACK4
+
+    @property
+    def lo_fwd(self):
+        return self.fwd
 
 
 class Slirp(Tool):
@@ -576,13 +678,25 @@ class Slirp(Tool):
         self.api = os.path.join(self.tmp, 'slirp.sock')
         if os.path.exists(self.api):
             os.unlink(self.api)
-        return [SLIRP, '--configure', '--mtu=65520',
-                '--disable-host-loopback', f'--cidr={SLIRP_CIDR}',
+        # No --disable-host-loopback: its gateway (SLIRP_GW4) leads to HOST's
+        # loopback, the path that stands in for pasta's -T (rows 11a, 11b)
+        return [SLIRP, '--configure', '--mtu=65520', f'--cidr={SLIRP_CIDR}',
                 f'--api-socket={self.api}', str(pid), 'tap0']
 
+    # No splice: NS reaches HOST's loopback through its gateway address
+    lo_dst = SLIRP_GW4
+    lo_fwd = None
+
     def after_start(self):
+        # Port 5201 on HOST's address (rows 3a, 3b), and on HOST's
+        # 127.0.0.1 (rows 10a, 10b: pasta's spliced path, slirp's stack)
+        self.fwd = self.hostfwd(HOST4)
+        self.lo_fwd = self.hostfwd(LOOPBACK4)
+
+    def hostfwd(self, host_addr):
+        """add_hostfwd on the API socket: None, or why it failed"""
         req = {'execute': 'add_hostfwd',
-               'arguments': {'proto': 'tcp', 'host_addr': HOST4,
+               'arguments': {'proto': 'tcp', 'host_addr': host_addr,
                              'host_port': IPERF_PORT,
                              'guest_addr': SLIRP_GUEST4,
                              'guest_port': IPERF_PORT}}
@@ -604,14 +718,16 @@ class Slirp(Tool):
             s.close()
         r = json.loads(resp or b'{}')
         if 'return' not in r:
-            self.fwd = f'add_hostfwd failed: {resp.decode(errors="replace")}'
+            return (f'add_hostfwd {host_addr}:{IPERF_PORT} failed: '
+                    f'{resp.decode(errors="replace")}')
+        return None
 
 
 # ---------------------------------------------------------------------------
 # Measurements: each returns a number, or raises BenchError
 
-def iperf3_client(argv_prefix, dst, reverse, secs):
-    a = argv_prefix + [IPERF3, '-c', dst, '-p', str(IPERF_PORT), '-t',
+def iperf3_client(argv_prefix, dst, reverse, secs, port=IPERF_PORT):
+    a = argv_prefix + [IPERF3, '-c', dst, '-p', str(port), '-t',
                        str(secs), '-O', '1', '-J']
     if reverse:
         a.append('-R')
@@ -688,6 +804,107 @@ def row_fwd_in(tool, secs):
 
 def row_fwd_out(tool, secs):
     return fwd_iperf(tool, True, secs)
+
+
+def tap_bytes(tool):
+    """Bytes received and sent by NS's interfaces but lo (the tap device)"""
+    try:
+        with open(f'/proc/{tool.ns.pid}/net/dev') as f:
+            lines = f.read().splitlines()[2:]
+    except (OSError, AttributeError):
+        return None
+    n = 0
+    for line in lines:
+        name, data = line.split(':', 1)
+        if name.strip() != 'lo':
+            v = data.split()
+            n += int(v[0]) + int(v[8])
+    return n
+
+
+def via_tap(tool, fn):
+    """Run fn(), add to its info how much went through NS's tap device
+
+    A spliced connection doesn't touch it: a few kB (the tool's own
+    traffic, ARP, NDP) in a cell of gigabytes, against all of it otherwise.
+    """
+    before = tap_bytes(tool)
+    v, info = fn()
+    after = tap_bytes(tool)
+    if before is not None and after is not None:
+        info = ', '.join(x for x in (info, f'{(after - before) / 1e6:.1f} MB '
+                                     f'through tap') if x)
+    return v, info
+
+
+def splice_t_iperf(tool, reverse, secs):
+    """iperf3 from HOST's loopback to the -t port, server in NS
+
+    pasta splices it to NS (ours: to NS's own address, Debian's: to NS's
+    loopback); slirp4netns has no splice: its add_hostfwd on 127.0.0.1 takes
+    the connection through its TCP stack and tap0 instead.
+    """
+    if tool.lo_fwd and tool.lo_fwd.startswith('n/a'):
+        raise NotApplicable(tool.lo_fwd)
+    if tool.lo_fwd:
+        raise BenchError(tool.lo_fwd)
+    fwd_server(tool)
+    try:
+        return via_tap(tool, lambda: iperf3_client(
+            in_netns(tool.topo.host, [], 'nobody'), LOOPBACK4, reverse,
+            secs))
+    except BenchError:
+        tool.fwd_srv.stop()
+        tool.fwd_srv_for = None
+        raise
+
+
+def row_splice_t_in(tool, secs):
+    return splice_t_iperf(tool, False, secs)
+
+
+def row_splice_t_out(tool, secs):
+    return splice_t_iperf(tool, True, secs)
+
+
+def splice_T_iperf(tool, reverse, secs):
+    """iperf3 from NS to the -T port on its loopback, server on HOST's
+
+    slirp4netns has no -T: NS reaches HOST's loopback through slirp's
+    gateway address instead (no --disable-host-loopback), its TCP stack
+    and tap0, the closest it has.
+    """
+    if tool.fwd and tool.fwd.startswith('n/a'):
+        raise NotApplicable(tool.fwd)
+    tool.topo.lo_server()
+    try:
+        v, info = via_tap(tool, lambda: iperf3_client(
+            tool.in_ns([]), tool.lo_dst, reverse, secs, SPLICE_PORT))
+    except BenchError:
+        tool.topo.lo_server_restart()
+        raise
+    if tool.lo_dst != LOOPBACK4:
+        info = ', '.join(x for x in (f'to {tool.lo_dst}', info) if x)
+    return v, info
+
+
+def row_splice_T_out(tool, secs):
+    return splice_T_iperf(tool, False, secs)
+
+
+def row_splice_T_in(tool, secs):
+    return splice_T_iperf(tool, True, secs)
+
+
+def row_loopback(base, secs):
+    """iperf3 client and server in one namespace over 127.0.0.1, no tool"""
+    base.server()
+    try:
+        return iperf3_client(in_netns(base.netns, [], 'nobody'), LOOPBACK4,
+                             False, secs)
+    except BenchError:
+        base.server_restart()
+        raise
 
 
 def c_client(tool, prog, key, secs):
@@ -795,7 +1012,19 @@ ROWS = [
     ('7  UDP_RR 1 byte, NS -> REMOTE', 'trans/s', row_udp_rr),
     (f'8  ICMP echo, NS -> REMOTE (ping -c {PINGS} -i 0)', 'echo/s',
      row_ping),
+    # Row 9 is the baseline of rows 10a to 11b, measured once, with no tool
+    ('9  TCP 127.0.0.1 -> 127.0.0.1, no tool', 'Gbit/s', row_loopback),
+    (f'10a TCP HOST lo -> NS, -t {IPERF_PORT} (splice)', 'Gbit/s',
+     row_splice_t_in),
+    (f'10b TCP NS -> HOST lo, -t {IPERF_PORT} -R (splice)', 'Gbit/s',
+     row_splice_t_out),
+    (f'11a TCP NS lo -> HOST lo, -T {SPLICE_PORT} (splice)', 'Gbit/s',
+     row_splice_T_out),
+    (f'11b TCP HOST lo -> NS lo, -T {SPLICE_PORT} -R (splice)', 'Gbit/s',
+     row_splice_T_in),
 ]
+BASELINE_ROW = '9'
+SPLICE_ROWS = ('10a', '10b', '11a', '11b')
 
 
 # ---------------------------------------------------------------------------
@@ -879,16 +1108,23 @@ def main():
 
     t0 = time.monotonic()
     want = args.tools.split(',')
+    ids = [r[0].split()[0] for r in ROWS]
+    bad = [x for x in args.rows.split(',') if x not in ids]
+    if bad:
+        sys.exit(f'bench: unknown row(s) {",".join(bad)}: choose from '
+                 f'{",".join(ids)}')
     rows = [r for r in ROWS if r[0].split()[0] in args.rows.split(',')]
     tools = []
     if 'ours' in want:
         tools.append(Pasta(Topology('ours'), 'ours', 'ours', ours, []))
     if 'debian' in want:
         tools.append(Pasta(Topology('deb'), 'debian', 'Debian pasta',
-                           DEBIAN_PASTA,
-                           ['-u', 'none', '-T', 'none', '-U', 'none']))
+                           DEBIAN_PASTA, []))
     if 'slirp' in want:
         tools.append(Slirp(Topology('slirp')))
+    base = Baseline() if any(r[0].split()[0] == BASELINE_ROW
+                             for r in rows) else None
+    label_w = max([len(r[0]) for r in rows] + [10])
 
     print('passt/pasta side-by-side benchmark')
     print(f'  date:     {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M:%S %Z}')
@@ -912,12 +1148,12 @@ def main():
             notes.append(f'{t.name}: {e}')
             print(f'  ! {t.name}: {tail(str(e), 4)}', file=sys.stderr)
         if t.fwd and t.fwd_optional:
-            print(f'  {t.name}: -t {IPERF_PORT}: {t.fwd}: '
+            print(f'  {t.name}: -t {IPERF_PORT} -T {SPLICE_PORT}: {t.fwd}: '
                   f'{getattr(t, "fwd_error", "")}', file=sys.stderr)
 
     results = {}
     for label, unit, fn in rows:
-        for t in tools:
+        for t in [base] if label.split()[0] == BASELINE_ROW else tools:
             cell = None
             vals, info = [], []
             for _ in range(args.reps):
@@ -945,9 +1181,9 @@ def main():
                 cell = statistics.median(vals)
             results[(label, t.key)] = cell
             shown = fmt(cell, unit)
-            print(f'  {label:46s} {t.name:13s} {shown} '
+            print(f'  {label:{label_w}s} {t.name:13s} {shown} '
                   f'{unit if isinstance(cell, float) else ""}'
-                  f'{"  (" + ", ".join(info) + ")" if any(info) else ""}',
+                  f'{"  (" + "; ".join(info) + ")" if any(info) else ""}',
                   flush=True)
             time.sleep(0.5)
 
@@ -956,6 +1192,8 @@ def main():
            'ours/pasta', 'ours/slirp']
     table = []
     for label, unit, fn in rows:
+        if label.split()[0] == BASELINE_ROW:
+            continue
         o, d, s = (results.get((label, k), '-')
                    for k in ('ours', 'debian', 'slirp'))
         table.append([label, unit, fmt(o, unit), fmt(d, unit), fmt(s, unit),
@@ -966,12 +1204,52 @@ def main():
                                else str(c).rjust(w[i])
                                for i, c in enumerate(r))
     print()
-    print(line(hdr))
-    print('  '.join('-' * x for x in w))
-    for r in table:
-        print(line(r))
-    print()
-    print('Higher is better everywhere; ratios > 1 mean ours is faster.')
+    if table:
+        print(line(hdr))
+        print('  '.join('-' * x for x in w))
+        for r in table:
+            print(line(r))
+        print()
+        print('Higher is better everywhere; ratios > 1 mean ours is faster.')
+
+    # The spliced rows against the loopback baseline of the same run
+    blabel = [r[0] for r in rows if r[0].split()[0] == BASELINE_ROW]
+    srows = [r for r in rows if r[0].split()[0] in SPLICE_ROWS]
+    if blabel:
+        b = results.get((blabel[0], 'lo'), '-')
+        print()
+        print(f'Baseline, row {BASELINE_ROW} (iperf3 client and server in '
+              f'one namespace over {LOOPBACK4}, no tool: the limit of this '
+              f'machine, same run): {fmt(b, "Gbit/s")}'
+              f'{" Gbit/s" if isinstance(b, float) else ""}')
+        if srows:
+            bhdr = ['', 'ours', 'Debian pasta', 'slirp4netns', 'loopback',
+                    'ours/lo', 'pasta/lo', 'slirp/lo']
+            bt = []
+            for label, unit, fn in srows:
+                o, d, sl = (results.get((label, k), '-')
+                            for k in ('ours', 'debian', 'slirp'))
+                bt.append([label, fmt(o, unit), fmt(d, unit), fmt(sl, unit),
+                           fmt(b, unit), ratio(o, b), ratio(d, b),
+                           ratio(sl, b)])
+            bw = [max(len(str(r[i])) for r in bt + [bhdr])
+                  for i in range(len(bhdr))]
+            bline = lambda r: '  '.join(str(c).ljust(bw[i]) if i < 1
+                                        else str(c).rjust(bw[i])
+                                        for i, c in enumerate(r))
+            print()
+            print(bline(bhdr))
+            print('  '.join('-' * x for x in bw))
+            for r in bt:
+                print(bline(r))
+            print()
+            print('Gbit/s; x/lo: fraction of the loopback baseline (1.00: as '
+                  'fast as plain loopback).')
+            if 'slirp' in want:
+                print(f'slirp4netns has no splice: 10a/10b go through its '
+                      f'add_hostfwd on {LOOPBACK4}, 11a/11b to its gateway '
+                      f'{SLIRP_GW4} (HOST\'s loopback), both through its '
+                      f'TCP stack and tap0.')
     if any(results.get((label, 'ours')) == 'n/a (not supported yet)'
            for label, _, _ in rows):
         print(f'ours: -t {IPERF_PORT} not supported yet: '
@@ -980,7 +1258,9 @@ def main():
         print('\nErrors:')
         for n in notes:
             print('  - ' + n.replace('\n', '\n    '))
-    print(f'\ntotal time: {time.monotonic() - t0:.0f} s')
+    print(f'\nload average at end: '
+          f'{" ".join(f"{x:.2f}" for x in os.getloadavg())}')
+    print(f'total time: {time.monotonic() - t0:.0f} s')
     cleanup()
     return 0
 

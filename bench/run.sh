@@ -6,12 +6,17 @@
 #
 # Exact command (as root, from anywhere; 'make bench' runs it too):
 #
-#     bench/run.sh [--pasta PATH] [--seconds N] [--reps N]
+#     bench/run.sh [--pasta PATH] [--seconds N] [--reps N] [--tools LIST]
+#                  [--rows LIST]
 #
 #   --pasta PATH   our pasta (default: pasta at the top of the repository,
 #                  or $PASTA_BIN)
-#   --seconds N    length of each measurement, default 5 (whole run: ~4 min)
+#   --seconds N    length of each measurement, default 5 (whole run: ~6 min)
 #   --reps N       measure each cell N times and report the median
+#   --tools LIST   subset of ours,debian,slirp (default: all)
+#   --rows LIST    subset of 1,2,3a,3b,4,5,6,7,8,9,10a,10b,11a,11b (default:
+#                  all; 9 is the plain loopback baseline of the spliced rows
+#                  10a-11b, see bench/bench.py)
 #
 # Steps: bench/deps.sh installs iperf3, passt (Debian's pasta), slirp4netns
 # if missing; bench/tcp_rr.c, tcp_crr.c and udp_rr.c are compiled into
