@@ -299,15 +299,20 @@ static int splice_pipes_open(struct tcp_splice_conn *conn)
 }
 
 /**
- * splice_ns_target() - where local traffic from the host's loopback goes
+ * splice_target() - where local traffic received on one side goes
  * @c:		execution context
- * @peer:	loopback address of the host-side peer
- * @target:	address in the namespace, filled: its own address of the same
- *		IP version, or loopback (--host-lo-to-ns-lo, or none known)
+ * @recv_side:	FLOW_SIDE_HOST: from the host's loopback to a -t/-u port;
+ *		FLOW_SIDE_GUEST: from the namespace to a -T/-U port
+ * @peer:	address of the peer on @recv_side
+ * @target:	address on the other side, filled: the host's loopback for
+ *		-T/-U; for -t/-u, the namespace's own address of the same IP
+ *		version, or its loopback (--host-lo-to-ns-lo, or none known)
  */
-void splice_ns_target(const struct ctx *c, const union inany_addr *peer,
-		      union inany_addr *target)
+void splice_target(const struct ctx *c, int recv_side,
+		   const union inany_addr *peer, union inany_addr *target)
 {
+	bool lo = recv_side == FLOW_SIDE_GUEST || c->host_lo_to_ns_lo;
+
 	/* With --config-net, we know the address we assigned; otherwise, the
 	 * one the namespace uses is the best guess
 	 */
@@ -315,13 +320,13 @@ void splice_ns_target(const struct ctx *c, const union inany_addr *peer,
 		struct in_addr a = c->seen.addr4.s_addr && !c->config_net ?
 				   c->seen.addr4 : c->ip4.addr;
 
-		if (c->host_lo_to_ns_lo || !a.s_addr || !c->ip4.enabled)
+		if (lo || !a.s_addr || !c->ip4.enabled)
 			a.s_addr = htonl(INADDR_LOOPBACK);
 		inany_from_v4(target, a);
 	} else {
 		target->a6 = IN6_IS_ADDR_UNSPECIFIED(&c->seen.addr6) ||
 			     c->config_net ? c->ip6.addr : c->seen.addr6;
-		if (c->host_lo_to_ns_lo || !c->ip6.enabled ||
+		if (lo || !c->ip6.enabled ||
 		    IN6_IS_ADDR_UNSPECIFIED(&target->a6))
 			target->a6 = in6addr_loopback;
 	}
@@ -349,15 +354,7 @@ void tcp_splice_conn_new(struct ctx *c, int s, int accepted_side,
 	union inany_addr taddr;
 	socklen_t sl;
 
-	if (accepted_side == FLOW_SIDE_HOST) {
-		splice_ns_target(c, peer, &taddr);
-	} else if (inany_v4(peer)) {
-		struct in_addr lo = { htonl(INADDR_LOOPBACK) };
-
-		inany_from_v4(&taddr, lo);
-	} else {
-		taddr.a6 = in6addr_loopback;
-	}
+	splice_target(c, accepted_side, peer, &taddr);
 	af = inany_v4(&taddr) ? AF_INET : AF_INET6;
 
 	idx = flow_alloc(FLOW_TCP_SPLICE);
@@ -386,9 +383,10 @@ void tcp_splice_conn_new(struct ctx *c, int s, int accepted_side,
 	else
 		t = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 			   IPPROTO_TCP);
+	if (t == -1 && target == FLOW_SIDE_HOST)
+		t = -errno;
 	if (t < 0) {
-		log_debug("TCP splice: can't open socket: %s",
-			  strerror(t == -1 ? errno : -t));
+		log_debug("TCP splice: can't open socket: %s", strerror(-t));
 		goto fail;
 	}
 	conn->s[target] = t;

@@ -854,24 +854,16 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 		const struct flowside *g;
 		struct udp_flow *uf;
 
-		if (peers[i].ss_family == AF_INET) {
-			const struct sockaddr_in *sin = (const void *)&peers[i];
-
-			inany_from_v4(&h.eaddr, sin->sin_addr);
-			h.eport = ntohs(sin->sin_port);
+		if (peers[i].ss_family != AF_INET &&
+		    peers[i].ss_family != AF_INET6)
+			continue;
+		inany_from_sockaddr(&peers[i], &h.eaddr, &h.eport);
+		if (peers[i].ss_family == AF_INET)
 			inany_from_v4(&h.oaddr, r->af == AF_INET ? r->addr.a4 :
 					       (struct in_addr){ 0 });
-		} else if (peers[i].ss_family == AF_INET6) {
-			const struct sockaddr_in6 *sin6 =
-				(const void *)&peers[i];
-
-			h.eaddr.a6 = sin6->sin6_addr;
-			h.eport = ntohs(sin6->sin6_port);
+		else
 			h.oaddr.a6 = r->af == AF_INET6 ? r->addr.a6 :
 						       in6addr_any;
-		} else {
-			continue;
-		}
 		/* The host side holds the real local address: flows of one
 		 * peer to two addresses of ours are two flows, each replying
 		 * from its own address. Without one, the rule's (or none)
@@ -884,10 +876,9 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 		if (c->mode == MODE_PASTA && !c->no_splice &&
 		    inany_is_loopback(&h.eaddr)) {
 			if (!(mm[i].msg_hdr.msg_flags & MSG_TRUNC))
-				udp_splice_listen(c, FLOW_SIDE_HOST, ref.fd,
-						  port, target,
-						  (uint8_t *)iov[i].iov_base,
-						  len, &peers[i]);
+				udp_splice_send(c, FLOW_SIDE_HOST, ref.fd,
+						&peers[i], port, target,
+						iov[i].iov_base, len);
 			continue;
 		}
 		if (c->splice_only)

@@ -152,15 +152,7 @@ static struct udp_splice_flow *udp_splice_flow_get(struct ctx *c,
 	if (sidx >= 0)
 		return udp_splice_at((unsigned int)FLOW_SIDX_IDX(sidx));
 
-	if (recv_side == FLOW_SIDE_HOST) {
-		splice_ns_target(c, peer, &taddr);
-	} else if (inany_v4(peer)) {
-		struct in_addr lo = { htonl(INADDR_LOOPBACK) };
-
-		inany_from_v4(&taddr, lo);
-	} else {
-		taddr.a6 = in6addr_loopback;
-	}
+	splice_target(c, recv_side, peer, &taddr);
 	af = inany_v4(&taddr) ? AF_INET : AF_INET6;
 
 	idx = flow_alloc(FLOW_UDP_SPLICE);
@@ -214,54 +206,79 @@ fail:
 }
 
 /**
+ * udp_splice_mmsg_init() - point message headers at the datagram buffers
+ * @mm:		message headers, UDP_SPLICE_BATCH of them
+ * @iov:	their I/O vectors
+ * @names:	source address buffers, or NULL not to ask for them
+ */
+static void udp_splice_mmsg_init(struct mmsghdr *mm, struct iovec *iov,
+				 struct sockaddr_storage *names)
+{
+	int i;
+
+	memset(mm, 0, sizeof(*mm) * UDP_SPLICE_BATCH);
+	for (i = 0; i < UDP_SPLICE_BATCH; i++) {
+		iov[i].iov_base = udp_splice_buf[i];
+		iov[i].iov_len = UDP_SPLICE_DGRAM_MAX;
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+		if (names) {
+			mm[i].msg_hdr.msg_name = &names[i];
+			mm[i].msg_hdr.msg_namelen = sizeof(names[i]);
+		}
+	}
+}
+
+/**
+ * udp_splice_send() - relay one datagram already read from a forwarded port
+ * @c:		execution context
+ * @recv_side:	FLOW_SIDE_HOST for -u (udp.c reads those sockets)
+ * @fd:		socket of the forwarded port
+ * @peer:	source of the datagram
+ * @port:	forwarded port
+ * @target:	target port on the other side
+ * @buf:	datagram
+ * @len:	its length
+ */
+void udp_splice_send(struct ctx *c, int recv_side, int fd,
+		     const struct sockaddr_storage *peer, uint16_t port,
+		     uint16_t target, const void *buf, size_t len)
+{
+	struct udp_splice_flow *uf;
+	union inany_addr pa;
+	uint16_t pport;
+
+	inany_from_sockaddr(peer, &pa, &pport);
+	uf = udp_splice_flow_get(c, recv_side, fd, &pa, pport, port, target);
+	if (!uf || send(uf->sock, buf, len, MSG_DONTWAIT) < 0) {
+		udp_splice_stats.dropped++;
+		return;
+	}
+	uf->last_active = now_ms();
+}
+
+/**
  * udp_splice_listen() - datagrams arriving at a forwarded port, relayed
  * @c:		execution context
- * @recv_side:	FLOW_SIDE_GUEST for -U (namespace), FLOW_SIDE_HOST for -u
+ * @recv_side:	side of @fd: FLOW_SIDE_GUEST for -U (namespace)
  * @fd:		socket of the forwarded port
  * @port:	forwarded port
  * @target:	target port on the other side
- * @first:	a datagram already read from @fd by the caller, or NULL
- * @first_len:	its length
- * @first_peer:	its source, if @first
  *
- * Reads a batch from @fd (after @first, if given) and sends runs of
- * datagrams of the same peer with one sendmmsg() each.
+ * Reads a batch from @fd and sends each run of datagrams from the same peer
+ * with one sendmmsg().
  */
-void udp_splice_listen(struct ctx *c, int recv_side, int fd, uint16_t port,
-		       uint16_t target, const void *first, size_t first_len,
-		       const struct sockaddr_storage *first_peer)
+static void udp_splice_listen(struct ctx *c, int recv_side, int fd,
+			      uint16_t port, uint16_t target)
 {
 	static struct sockaddr_storage peers[UDP_SPLICE_BATCH];
 	struct mmsghdr mm[UDP_SPLICE_BATCH];
 	struct iovec iov[UDP_SPLICE_BATCH];
-	int n = 0, i, start;
+	uint64_t now = now_ms();
+	int n, start;
 
-	if (first) {
-		if (first_len > UDP_SPLICE_DGRAM_MAX)
-			first_len = UDP_SPLICE_DGRAM_MAX;
-		memcpy(udp_splice_buf[0], first, first_len);
-		peers[0] = *first_peer;
-		iov[0].iov_base = udp_splice_buf[0];
-		iov[0].iov_len = first_len;
-		memset(&mm[0], 0, sizeof(mm[0]));
-		mm[0].msg_hdr.msg_iov = &iov[0];
-		mm[0].msg_hdr.msg_iovlen = 1;
-		mm[0].msg_len = (unsigned int)first_len;
-		n = 1;
-	} else {
-		for (i = 0; i < UDP_SPLICE_BATCH; i++) {
-			iov[i].iov_base = udp_splice_buf[i];
-			iov[i].iov_len = UDP_SPLICE_DGRAM_MAX;
-			memset(&mm[i], 0, sizeof(mm[i]));
-			mm[i].msg_hdr.msg_iov = &iov[i];
-			mm[i].msg_hdr.msg_iovlen = 1;
-			mm[i].msg_hdr.msg_name = &peers[i];
-			mm[i].msg_hdr.msg_namelen = sizeof(peers[i]);
-		}
-		n = recvmmsg(fd, mm, UDP_SPLICE_BATCH, MSG_DONTWAIT, NULL);
-		if (n <= 0)
-			return;
-	}
+	udp_splice_mmsg_init(mm, iov, peers);
+	n = recvmmsg(fd, mm, UDP_SPLICE_BATCH, MSG_DONTWAIT, NULL);
 
 	for (start = 0; start < n; ) {
 		struct udp_splice_flow *uf;
@@ -297,7 +314,7 @@ void udp_splice_listen(struct ctx *c, int recv_side, int fd, uint16_t port,
 		if (sent < end - start)
 			udp_splice_stats.dropped +=
 				(unsigned long)(end - start - MAX(sent, 0));
-		uf->last_active = now_ms();
+		uf->last_active = now;
 		start = end;
 	}
 }
@@ -333,13 +350,7 @@ void udp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
 		getsockopt(uf->sock, SOL_SOCKET, SO_ERROR, &err, &sl);
 	}
 
-	for (i = 0; i < UDP_SPLICE_BATCH; i++) {
-		iov[i].iov_base = udp_splice_buf[i];
-		iov[i].iov_len = UDP_SPLICE_DGRAM_MAX;
-		memset(&mm[i], 0, sizeof(mm[i]));
-		mm[i].msg_hdr.msg_iov = &iov[i];
-		mm[i].msg_hdr.msg_iovlen = 1;
-	}
+	udp_splice_mmsg_init(mm, iov, NULL);
 	n = recvmmsg(uf->sock, mm, UDP_SPLICE_BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0)
 		return;
@@ -396,8 +407,7 @@ void udp_splice_listen_ns_handler(struct ctx *c, union epoll_ref ref,
 	(void)events;
 	if (fwd->mode == PORT_FWD_SPEC)
 		target = port_rule_target(&fwd->rules[ref.index >> 16], port);
-	udp_splice_listen(c, FLOW_SIDE_GUEST, ref.fd, port, target, NULL, 0,
-			  NULL);
+	udp_splice_listen(c, FLOW_SIDE_GUEST, ref.fd, port, target);
 }
 
 /**

@@ -13,9 +13,9 @@
 
 struct ctx;
 
-void udp_splice_listen(struct ctx *c, int recv_side, int fd, uint16_t port,
-		       uint16_t target, const void *first, size_t first_len,
-		       const struct sockaddr_storage *first_peer);
+void udp_splice_send(struct ctx *c, int recv_side, int fd,
+		     const struct sockaddr_storage *peer, uint16_t port,
+		     uint16_t target, const void *buf, size_t len);
 void udp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
 			     uint32_t events);
 void udp_splice_listen_ns_handler(struct ctx *c, union epoll_ref ref,

@@ -113,6 +113,41 @@ def test_pasta_bad_values(topo, args):
     assert out.strip()
 
 
+SPLICE_BAD = [
+    (['-T', '0'], '--tcp-ns'),
+    (['-T', 'abc'], "'abc'"),
+    (['-U', '70000'], '70000'),
+    (['-T', 'auto', '-T', '22'], "can't be combined with 'auto'"),
+    (['-t', 'auto', '-t', '80'], "can't be combined with 'auto'"),
+    (['--no-splice', '--splice-only'], 'mutually exclusive'),
+]
+
+
+@pytest.mark.parametrize('args,shown', SPLICE_BAD,
+                         ids=[' '.join(a) for a, _ in SPLICE_BAD])
+def test_pasta_forwarding_bad_values(topo, args, shown):
+    """Bad -T/-U/-t auto/splice options: exit 1 before anything starts"""
+    rc, out = run_bin(topo, 'pasta', *args, '--', 'true')
+    assert rc == 1, out
+    assert shown in out, f'error message should mention {shown!r}:\n{out}'
+
+
+@pytest.mark.parametrize('args,shown', [
+    (['--tcp-ns', '22'], '--tcp-ns is for pasta mode only'),
+    (['--udp-ns', '22'], '--udp-ns is for pasta mode only'),
+    (['--no-splice'], '--no-splice is for pasta mode only'),
+    (['--splice-only'], '--splice-only is for pasta mode only'),
+    (['--host-lo-to-ns-lo'], '--host-lo-to-ns-lo is for pasta mode only'),
+    (['-t', 'auto'], "'auto' is only valid for pasta"),
+    (['-u', 'auto'], "'auto' is only valid for pasta"),
+], ids=['tcp-ns', 'udp-ns', 'no-splice', 'splice-only', 'host-lo-to-ns-lo',
+        't-auto', 'u-auto'])
+def test_pasta_forwarding_options_in_passt(topo, tmp, args, shown):
+    rc, out = run_bin(topo, 'passt', *_bad_args('passt', tmp), *args)
+    assert rc == 1, out
+    assert shown in out, out
+
+
 def test_pasta_netns_and_pid(topo):
     """--netns and a PID can't be given together"""
     rc, out = run_bin(topo, 'pasta', '--netns', '/proc/1/ns/net', '1')

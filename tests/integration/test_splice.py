@@ -69,7 +69,7 @@ def instances(remote, files):
 
 def get(instances, remote, files, variant):
     """The pasta instance for a variant of options, started on first use"""
-    extra = {'splice': ['-T', NS_FWD],
+    extra = {'splice': ['-T', NS_FWD, '-U', NS_FWD],
              'no-splice': ['--no-splice'],
              'lo': ['--host-lo-to-ns-lo'],
              'only': ['--splice-only']}[variant]
@@ -374,8 +374,8 @@ UDP_SIZES = ['1', '1000', '60000']
 @pytest.mark.parametrize('direction', ['out', 'in'])
 def test_udp_splice_echo(instances, remote, files, fam, direction):
     """Datagrams of 1, 1000 and 60000 bytes both ways: out, from the
-    namespace's loopback to a HOST loopback server (-U, implied by -T);
-    in, from HOST's loopback to a namespace server (-u implied by -t)"""
+    namespace's loopback to a HOST loopback server (-U); in, from HOST's
+    loopback to a namespace server (-u, implied by -t)"""
     net = net_for(instances, remote, files, fam, 'splice')
     py = '/usr/bin/python3'
     if direction == 'out':
