@@ -678,6 +678,12 @@ int pasta_watch_ns(struct ctx *c)
 			close(fd);
 			return 0;
 		}
+		/* Deleted before the watch was in place: no event will come */
+		if (access(c->netns_path, F_OK) && errno == ENOENT) {
+			log_info("Namespace %s is gone, exiting",
+				 pasta_inotify_name);
+			exit(EXIT_SUCCESS);
+		}
 		return epoll_add_ref(c->epollfd, EPOLL_TYPE_NS_INOTIFY, fd,
 				     EPOLLIN) ? -errno : 0;
 	}
