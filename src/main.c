@@ -355,8 +355,15 @@ int main(int argc, char **argv)
 		if (tap_sock_init(c))
 			exit(EXIT_FAILURE);
 	} else {
+		/* Watch the namespace as soon as we're in it: it may go away
+		 * while we set up the rest
+		 */
 		if (pasta_start(c))
 			exit(EXIT_FAILURE);
+		if (pasta_watch_ns(c)) {
+			log_perror("Can't watch the namespace");
+			exit(EXIT_FAILURE);
+		}
 	}
 
 	if (flow_init()) {
@@ -387,8 +394,7 @@ int main(int argc, char **argv)
 
 	c->flows_on = true;
 
-	if (tap_register(c) || signals_init(c) || tcp_init(c) ||
-	    (c->mode == MODE_PASTA && pasta_watch_ns(c))) {
+	if (tap_register(c) || signals_init(c) || tcp_init(c)) {
 		log_perror("Can't set up event loop");
 		exit(EXIT_FAILURE);
 	}

@@ -651,6 +651,10 @@ int pasta_watch_ns(struct ctx *c)
 	if (c->pasta_pid) {
 		int fd = (int)syscall(SYS_pidfd_open, c->pasta_pid, 0);
 
+		if (fd < 0 && errno == ESRCH) {
+			log_info("Namespace process exited, exiting");
+			exit(EXIT_SUCCESS);
+		}
 		if (fd < 0) {
 			log_warn("Can't watch process %i: %s", c->pasta_pid,
 				 strerror(errno));
