@@ -39,6 +39,7 @@
 #include "ns/pasta.h"
 #include "util/clock.h"
 #include "util/epoll_ref.h"
+#include "policy/fwd.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -127,6 +128,7 @@ static int signals_init(struct ctx *c)
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGTERM);
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
 		return -errno;
 	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -160,6 +162,55 @@ static void stats_log(const struct ctx *c)
 		tcp_splice_stats_log(LOG_NOTICE);
 		udp_splice_stats_log(LOG_NOTICE);
 	}
+	fwd_isolation_stats_log(c, LOG_NOTICE);
+}
+
+/**
+ * stats_changed() - tell whether counters changed since the last call
+ * @c:		execution context
+ *
+ * Return: true if frames came or went, or flows were refused
+ */
+static bool stats_changed(const struct ctx *c)
+{
+	const struct fwd_isolation_stats *is = fwd_isolation_get_stats();
+	static uint64_t last;
+	uint64_t sum;
+
+	sum = c->stats.frames_in + c->stats.frames_out + is->refused_tcp +
+	      is->refused_udp + is->refused_icmp;
+	if (sum == last)
+		return false;
+	last = sum;
+	return true;
+}
+
+/**
+ * stats_timer() - log counters every --stats seconds, if they changed
+ * @c:		execution context
+ * @now:	current time, ms
+ */
+static void stats_timer(const struct ctx *c, uint64_t now)
+{
+	static uint64_t next;
+
+	if (!c->stats_delay || now < next)
+		return;
+	next = now + c->stats_delay * 1000ULL;
+	if (stats_changed(c))
+		stats_log(c);
+}
+
+/**
+ * stats_at_exit() - log host isolation counters as the process exits
+ */
+static void stats_at_exit(void)
+{
+	const struct fwd_isolation_stats *is = fwd_isolation_get_stats();
+
+	fwd_isolation_stats_log(&ctx, is->refused_tcp + is->refused_udp +
+				      is->refused_icmp ? LOG_WARNING :
+							 LOG_INFO);
 }
 
 /**
@@ -176,6 +227,8 @@ static void signal_handler(const struct ctx *c, int fd)
 			pasta_child_exited();
 		else if (si.ssi_signo == SIGUSR1)
 			stats_log(c);
+		else if (si.ssi_signo == SIGTERM)
+			exit(EXIT_SUCCESS);
 	}
 }
 
@@ -225,6 +278,7 @@ static void __attribute__((noreturn)) main_loop(struct ctx *c)
 				tcp_timer_handler(c);
 				udp_timer(c);
 				icmp_timer(c);
+				stats_timer(c, now_ms());
 				if (c->mode == MODE_PASTA) {
 					uint64_t now = now_ms();
 
@@ -321,6 +375,8 @@ int main(int argc, char **argv)
 	conf_parse(c, argc, argv);
 	logging_init(c);
 	conf_derive(c);
+	if (fwd_isolation_init(c))
+		exit(EXIT_FAILURE);
 
 	if (*c->pcap_file) {
 		int rc = pcap_open(c->pcap_file);
@@ -401,6 +457,9 @@ int main(int argc, char **argv)
 
 	if (c->mode == MODE_PASTA)
 		pasta_release_child();
+
+	if (c->no_map_host)
+		atexit(stats_at_exit);
 
 	main_loop(c);
 }

@@ -619,6 +619,30 @@ static void conf_path(const char *opt, const char *path, char *dst)
 }
 
 /**
+ * conf_uint() - parse a decimal number within bounds
+ * @s:		string
+ * @min:	smallest value accepted
+ * @max:	largest value accepted
+ * @v:		value, set on success
+ *
+ * Return: 0 on success, -EINVAL otherwise
+ */
+static int conf_uint(const char *s, long min, long max, int *v)
+{
+	char *end;
+	long n;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno || *end || n < min || n > max)
+		return -EINVAL;
+	*v = (int)n;
+	return 0;
+}
+
+/**
  * is_pid() - tell whether a string is a process ID
  * @s:		string
  *
@@ -672,6 +696,13 @@ enum long_only_opt {
 	OPT_NO_SPLICE,
 	OPT_SPLICE_ONLY,
 	OPT_HOST_LO_TO_NS_LO,
+	OPT_NO_MAP_HOST,
+	OPT_MAP_HOST_ADDR,
+	OPT_HOST_ALLOW_TCP,
+	OPT_HOST_ALLOW_UDP,
+	OPT_HOST_ALLOW_PING,
+	OPT_HOST_REFUSE,
+	OPT_STATS,
 };
 
 /* Options of features that exist. Those not implemented yet are left out on
@@ -704,6 +735,14 @@ static const struct option options[] = {
 	  OPT_MAP_GUEST_ADDR },
 	{ "no-map-gw",		no_argument,		NULL, OPT_NO_MAP_GW },
 	{ "freebind",		no_argument,		NULL, OPT_FREEBIND },
+	{ "no-map-host",	no_argument,		NULL, OPT_NO_MAP_HOST },
+	{ "map-host-addr",	required_argument,	NULL, OPT_MAP_HOST_ADDR },
+	{ "host-allow-tcp",	required_argument,	NULL, OPT_HOST_ALLOW_TCP },
+	{ "host-allow-udp",	required_argument,	NULL, OPT_HOST_ALLOW_UDP },
+	{ "host-allow-ping",	no_argument,		NULL,
+	  OPT_HOST_ALLOW_PING },
+	{ "host-refuse",	required_argument,	NULL, OPT_HOST_REFUSE },
+	{ "stats",		required_argument,	NULL, OPT_STATS },
 	{ "dns",		required_argument,	NULL, 'D' },
 	{ "search",		required_argument,	NULL, 'S' },
 	{ "dns-forward",	required_argument,	NULL, OPT_DNS_FORWARD },
@@ -783,6 +822,7 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 	c->fd_given = -1;
 	c->fd_tap = -1;
 	c->fd_tap_listen = -1;
+	c->fd_route = -1;
 
 	while ((opt = getopt_long(argc, argv, optstring, options,
 				  NULL)) != -1) {
@@ -946,6 +986,48 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 			break;
 		case OPT_FREEBIND:
 			c->freebind = true;
+			break;
+		case OPT_MAP_HOST_ADDR:
+			if (strcmp(optarg, "none"))
+				die("Invalid --map-host-addr: %s (only 'none' "
+				    "is supported, as --no-map-host)", optarg);
+			/* fall through */
+		case OPT_NO_MAP_HOST:
+			c->no_map_host = true;
+			break;
+		case OPT_HOST_ALLOW_TCP:
+		case OPT_HOST_ALLOW_UDP: {
+			bool tcp = opt == OPT_HOST_ALLOW_TCP;
+			char err[PORT_SPEC_ERR_LEN];
+
+			if (port_allow_parse(tcp ? c->host_allow_tcp :
+						   c->host_allow_udp,
+					     optarg, port_ephemeral_start(),
+					     err, sizeof(err)))
+				die("Invalid --host-allow-%s: %s",
+				    tcp ? "tcp" : "udp", err);
+			c->host_allow_given = true;
+			break;
+		}
+		case OPT_HOST_ALLOW_PING:
+			c->host_allow_ping = true;
+			c->host_allow_given = true;
+			break;
+		case OPT_HOST_REFUSE:
+			if (!strcmp(optarg, "drop"))
+				c->host_refuse_drop = true;
+			else if (!strcmp(optarg, "reject"))
+				c->host_refuse_drop = false;
+			else
+				die("Invalid --host-refuse: %s (use 'reject' "
+				    "or 'drop')", optarg);
+			c->host_allow_given = true;
+			break;
+		case OPT_STATS:
+			if (conf_uint(optarg, 1, 86400, &v))
+				die("Invalid --stats delay: %s (seconds, 1 to "
+				    "86400)", optarg);
+			c->stats_delay = (unsigned int)v;
 			break;
 		case 'D':
 			if (!strcmp(optarg, "none")) {
@@ -1155,6 +1237,9 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 			if (all[i]->mode == PORT_FWD_UNSET)
 				all[i]->mode = PORT_FWD_AUTO;
 	}
+	if (c->host_allow_given && !c->no_map_host)
+		die("--host-allow-tcp, --host-allow-udp, --host-allow-ping and "
+		    "--host-refuse only apply with --no-map-host");
 	if (c->no_splice && c->splice_only)
 		die("Options --no-splice and --splice-only are mutually "
 		    "exclusive");

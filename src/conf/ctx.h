@@ -190,6 +190,16 @@ struct ctx {
 	bool no_map_gw;			/* --map-host-loopback none */
 	bool freebind;			/* --freebind: for -t, -u sockets */
 
+	/* Host isolation, see policy/fwd.c */
+	bool no_map_host;		/* --no-map-host */
+	bool host_allow_ping;		/* --host-allow-ping */
+	bool host_refuse_drop;		/* --host-refuse drop */
+	bool host_allow_given;		/* an allow-list option was given */
+	uint8_t host_allow_tcp[PORT_BITMAP_SIZE];	/* --host-allow-tcp */
+	uint8_t host_allow_udp[PORT_BITMAP_SIZE];	/* --host-allow-udp */
+	int fd_route;			/* netlink: route lookups, or -1 */
+	unsigned int stats_delay;	/* --stats: seconds, 0 for none */
+
 	/* Process */
 	bool foreground;
 	bool debug;

@@ -43,6 +43,7 @@
 #include "flow/listen.h"
 #include "ns/pasta.h"
 #include "policy/portspec.h"
+#include "policy/fwd.h"
 #include "util/log.h"
 
 #define AUTOFWD_SCAN_MS		1000
@@ -357,6 +358,10 @@ static void autofwd_scan(struct ctx *c, struct autofwd_dir *d)
 			port += 7;
 			continue;
 		}
+		/* Host isolation: only allowed host ports, for -T and -U */
+		if (want && !d->scan_ns && c->no_map_host &&
+		    !fwd_host_port_allowed(c, d->proto, (uint16_t)port))
+			want = false;
 		if (want && !have)
 			autofwd_open_port(c, d, port);
 		else if (!want && have)

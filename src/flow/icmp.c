@@ -151,17 +151,29 @@ static socklen_t icmp_sockaddr(const struct ctx *c, const union inany_addr *a,
  * @c:		execution context
  * @af:		AF_INET or AF_INET6
  * @key:	guest side of the flow
+ * @err:	set to EACCES if host isolation refuses the flow (unless
+ *		--host-refuse drop), 0 otherwise
  *
  * Return: the new flow, NULL on failure
  */
 static struct ping_flow *icmp_flow_new(struct ctx *c, int af,
-				       const struct flowside *key)
+				       const struct flowside *key, int *err)
 {
 	enum flow_type type = af == AF_INET ? FLOW_PING4 : FLOW_PING6;
 	union epoll_ref ref = { .type = EPOLL_TYPE_PING };
 	struct epoll_event ev = { .events = EPOLLIN };
+	union inany_addr target;
 	struct ping_flow *pf;
 	int idx, s, one = 1;
+
+	/* Policy first: no socket for a refused flow */
+	*err = 0;
+	if (fwd_guest_target(c, af == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6,
+			     key, &target)) {
+		if (!c->host_refuse_drop)
+			*err = EACCES;
+		return NULL;
+	}
 
 	s = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		   af == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
@@ -195,8 +207,7 @@ static struct ping_flow *icmp_flow_new(struct ctx *c, int af,
 	else
 		setsockopt(s, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
 
-	fwd_guest_target(c, af == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6,
-			 &key->oaddr, 0, &pf->f.side[FLOW_SIDE_HOST].eaddr);
+	pf->f.side[FLOW_SIDE_HOST].eaddr = target;
 
 	/* Keep the guest's identifier if we can: it's the "port". With -o,
 	 * the source address goes in the same bind()
@@ -288,7 +299,7 @@ bool icmp_tap_handler(struct ctx *c, const struct pkt *p)
 	struct ping_flow *pf;
 	uint16_t id;
 	socklen_t sl;
-	int sidx;
+	int sidx, err;
 
 	if (c->no_icmp || !p->l4 || p->l4_len < ICMP_HLEN)
 		return false;
@@ -313,16 +324,22 @@ bool icmp_tap_handler(struct ctx *c, const struct pkt *p)
 	if (sidx >= 0)
 		pf = ping_at(FLOW_SIDX_IDX(sidx));
 	else
-		pf = icmp_flow_new(c, p->af, &key);
-	if (!pf)
-		return false;
+		pf = icmp_flow_new(c, p->af, &key, &err);
+	if (!pf) {
+		if (!err || !icmp_err_from_errno(err, p->af == AF_INET,
+						 &etype, &ecode))
+			return false;
+		/* Refused by host isolation: administratively prohibited */
+		icmp_err_to_guest(c, &key, false, etype, ecode, p->proto,
+				  p->l4, p->l4_len, p->l4_len);
+		return true;
+	}
 
 	pf->last_active = now_ms();
 	sl = icmp_sockaddr(c, &pf->f.side[FLOW_SIDE_HOST].eaddr, &sa);
 	if (sendto(pf->sock, p->l4, p->l4_len, 0, (struct sockaddr *)&sa,
 		   sl) < 0) {
-		int err = errno;
-
+		err = errno;
 		log_trace("ICMP echo: sendto: %s", strerror(err));
 		/* A pending error fails sendto(): it's also in the queue */
 		if (icmp_sock_errqueue(c, pf))

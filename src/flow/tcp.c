@@ -731,7 +731,7 @@ static void tcp_conn_from_guest(struct ctx *c, const struct pkt *p,
 	struct sockaddr_storage sa;
 	socklen_t sl;
 	struct tcp_conn *conn;
-	int idx, s, one = 1, zero = 0;
+	int idx, s, rc, one = 1, zero = 0;
 	uint8_t ws;
 	uint16_t mss;
 
@@ -773,9 +773,17 @@ static void tcp_conn_from_guest(struct ctx *c, const struct pkt *p,
 	conn->wnd_from_guest = v->window;
 	conn->last_active = tcp_now;
 
-	if (fwd_guest_target(c, IPPROTO_TCP, &key->oaddr, key->oport,
-			     &conn->f.side[FLOW_SIDE_HOST].eaddr)) {
-		log_debug("TCP: no resolver to forward DNS to");
+	rc = fwd_guest_target(c, IPPROTO_TCP, key,
+			      &conn->f.side[FLOW_SIDE_HOST].eaddr);
+	if (rc == -EACCES && c->host_refuse_drop) {
+		/* Host isolation, silently: the guest's SYN goes nowhere */
+		conn->flags = 0;
+		flow_free(idx);
+		return;
+	}
+	if (rc) {
+		if (rc == -EHOSTUNREACH)
+			log_debug("TCP: no resolver to forward DNS to");
 		goto refuse;
 	}
 

@@ -277,7 +277,9 @@ static socklen_t udp_sockaddr(const struct ctx *c, const union inany_addr *a,
  * @af:		AF_INET or AF_INET6
  * @key:	guest side of the new flow
  * @err:	set to the errno of a failed connect() (or EHOSTUNREACH without
- *		a resolver for --dns-forward), 0 for other failures
+ *		a resolver for --dns-forward, EACCES if host isolation
+ *		refuses the flow, unless --host-refuse drop), 0 for other
+ *		failures
  *
  * Return: the new flow, NULL on failure
  */
@@ -288,7 +290,7 @@ static struct udp_flow *udp_flow_new(struct ctx *c, int af,
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct sockaddr_storage sa;
 	struct udp_flow *uf;
-	int idx, s, one = 1;
+	int idx, s, rc, one = 1;
 	socklen_t sl;
 
 	*err = 0;
@@ -306,10 +308,14 @@ static struct udp_flow *udp_flow_new(struct ctx *c, int af,
 	uf->f.side[FLOW_SIDE_HOST].eport = key->oport;
 	uf->sock = -1;
 
-	if (fwd_guest_target(c, IPPROTO_UDP, &key->oaddr, key->oport,
-			     &uf->f.side[FLOW_SIDE_HOST].eaddr)) {
-		log_debug("UDP: no resolver to forward DNS to");
-		*err = EHOSTUNREACH;
+	rc = fwd_guest_target(c, IPPROTO_UDP, key,
+			      &uf->f.side[FLOW_SIDE_HOST].eaddr);
+	if (rc) {
+		if (rc == -EHOSTUNREACH)
+			log_debug("UDP: no resolver to forward DNS to");
+		/* Host isolation: administratively prohibited, or nothing */
+		if (rc != -EACCES || !c->host_refuse_drop)
+			*err = -rc;
 		goto fail;
 	}
 

@@ -809,6 +809,72 @@ static int nl_default_route(int nl, struct nl_route_query *q)
 }
 
 /**
+ * nl_route_type_cb() - answer callback: type of the route the kernel chose
+ * @nh:		route message, NULL to reset
+ * @arg:	int: rtm_type, -1 until an answer is seen
+ *
+ * Return: 1 once the route is seen, 0 otherwise
+ */
+static int nl_route_type_cb(const struct nlmsghdr *nh, void *arg)
+{
+	int *type = arg;
+	struct nl_route_info r;
+
+	if (!nh) {
+		*type = -1;
+		return 0;
+	}
+	if (nl_route_parse(nh, 0, &r))
+		return 0;
+	*type = r.type;
+	return 1;
+}
+
+/**
+ * nl_route_type() - type of the route the kernel would use to a destination
+ * @nl:		netlink socket
+ * @af:		AF_INET or AF_INET6
+ * @dst:	destination address
+ * @oif:	output interface (the scope of a link-local address), 0 if none
+ *
+ * This is an RTM_GETROUTE request without NLM_F_DUMP: the kernel's own route
+ * lookup, as for a connect(), local table included. RTN_LOCAL means the
+ * destination is an address of this namespace, whatever interface has it and
+ * whenever it was added.
+ *
+ * Return: rtm_type (RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST, ...), or negative
+ * error code: the kernel's, for destinations without a usable route
+ * (-ENETUNREACH, -EHOSTUNREACH, -EACCES, -EINVAL), or our own
+ */
+int nl_route_type(int nl, int af, const void *dst, unsigned int oif)
+{
+	struct rtmsg rtm = { .rtm_family = af };
+	size_t alen = af_addr_len(af);
+	union nl_req req;
+	int rc, type = -1;
+
+	if (!alen)
+		return -EAFNOSUPPORT;
+	rtm.rtm_dst_len = (unsigned char)(alen * 8);
+
+	if ((rc = nl_msg_init(&req.nh, sizeof(req), RTM_GETROUTE, 0,
+			      &rtm, sizeof(rtm))) ||
+	    (rc = nl_attr_put(&req.nh, sizeof(req), RTA_DST, dst, alen)))
+		return rc;
+	if (oif) {
+		uint32_t o = oif;
+
+		if ((rc = nl_attr_put(&req.nh, sizeof(req), RTA_OIF, &o,
+				      sizeof(o))))
+			return rc;
+	}
+
+	if ((rc = nl_exchange(nl, &req.nh, nl_route_type_cb, &type)))
+		return rc;
+	return type < 0 ? -ENOENT : type;
+}
+
+/**
  * nl_default_route_ifindex() - output interface of the first default route
  * @nl:		netlink socket
  * @af:		AF_INET or AF_INET6

@@ -56,10 +56,15 @@
 #include <sys/socket.h>
 
 #include "conf/ctx.h"
+#include "ns/netlink.h"
 #include "policy/fwd.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 #define DNS_PORT	53
+
+#define FWD_LOG_WINDOW_MS	1000	/* refusal log: rate limit window */
+#define FWD_LOG_BURST		10	/* lines logged per window, at most */
 
 /**
  * fwd_is4() - tell whether an address is a given, configured IPv4 address
@@ -112,22 +117,245 @@ static const struct in6_addr *fwd_host_self6(const struct ctx *c)
 }
 
 /**
- * fwd_guest_target() - host address for a new flow from the guest
+ * fwd_host_port_allowed() - is a host port on the host isolation allow-list
+ * @c:		execution context
+ * @proto:	IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP or IPPROTO_ICMPV6
+ * @port:	destination port (ignored for ICMP)
+ *
+ * Return: true if --host-allow-tcp or --host-allow-udp has @port, or, for
+ *	   ICMP echo, if --host-allow-ping was given
+ */
+bool fwd_host_port_allowed(const struct ctx *c, uint8_t proto, uint16_t port)
+{
+	const uint8_t *map;
+
+	switch (proto) {
+	case IPPROTO_TCP:
+		map = c->host_allow_tcp;
+		break;
+	case IPPROTO_UDP:
+		map = c->host_allow_udp;
+		break;
+	default:
+		return c->host_allow_ping;
+	}
+	return port && (map[port / 8] & (1U << (port % 8)));
+}
+
+/**
+ * fwd_static_host() - host addresses told by their value alone
+ * @a:		destination on the host, IPv4-mapped for IPv4
+ *
+ * Return: the refusal for loopback, unspecified ("this network", 0.0.0.0/8),
+ *	   multicast and limited broadcast addresses, FWD_ALLOWED otherwise
+ */
+static enum fwd_refusal fwd_static_host(const union inany_addr *a)
+{
+	const struct in_addr *a4 = inany_v4(a);
+
+	if (a4) {
+		uint32_t h = ntohl(a4->s_addr);
+
+		if ((h >> 24) == 0)
+			return FWD_REFUSED_UNSPEC;
+		if ((h >> 24) == IN_LOOPBACKNET)
+			return FWD_REFUSED_LOOPBACK;
+		if ((h >> 28) == 0xe)
+			return FWD_REFUSED_MCAST;
+		if (h == INADDR_BROADCAST)
+			return FWD_REFUSED_BCAST;
+		return FWD_ALLOWED;
+	}
+
+	if (IN6_IS_ADDR_UNSPECIFIED(&a->a6))
+		return FWD_REFUSED_UNSPEC;
+	if (IN6_IS_ADDR_LOOPBACK(&a->a6))
+		return FWD_REFUSED_LOOPBACK;
+	if (IN6_IS_ADDR_MULTICAST(&a->a6))
+		return FWD_REFUSED_MCAST;
+	return FWD_ALLOWED;
+}
+
+/**
+ * fwd_host_policy() - host isolation: may a new guest flow use this target
  * @c:		execution context
  * @proto:	IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP or IPPROTO_ICMPV6
  * @dst:	destination as the guest addressed it
+ * @target:	host address the flow would use (see fwd_guest_target())
  * @port:	destination port (ignored for ICMP)
+ * @dns:	@target is the resolver of --dns-forward, port 53
+ * @route_type:	kernel route lookup in the host's namespace
+ *
+ * This is the one decision every new guest flow goes through, before any
+ * host socket exists. Without --no-map-host, everything is allowed. With it,
+ * the DNS forwarder and the allow-list are, and so is any target the kernel
+ * would route away from the host: the lookup answers RTN_UNICAST. Anything
+ * else, the mappings to the host, addresses told by their value, and local,
+ * broadcast, anycast or failed lookups, is refused. A lookup the kernel
+ * answers with an error (no route, a prohibit or blackhole route) is
+ * allowed: the host socket would fail the same way, and the guest hears of
+ * it as for any other destination.
+ *
+ * Return: FWD_ALLOWED, or why the flow is refused
+ */
+enum fwd_refusal fwd_host_policy(const struct ctx *c, uint8_t proto,
+				 const union inany_addr *dst,
+				 const union inany_addr *target, uint16_t port,
+				 bool dns, fwd_route_fn route_type)
+{
+	enum fwd_refusal why;
+	int type;
+
+	if (!c->no_map_host || dns || fwd_host_port_allowed(c, proto, port))
+		return FWD_ALLOWED;
+
+	if (fwd_is4(dst, c->ip4.map_host_loopback) ||
+	    fwd_is6(dst, &c->ip6.map_host_loopback))
+		return FWD_REFUSED_MAP_LOOPBACK;
+	if (fwd_is4(dst, c->ip4.map_guest_addr) ||
+	    fwd_is6(dst, &c->ip6.map_guest_addr))
+		return FWD_REFUSED_MAP_GUEST;
+
+	if ((why = fwd_static_host(target)))
+		return why;
+
+	type = route_type(c, target);
+	switch (type) {
+	case RTN_UNICAST:
+		return FWD_ALLOWED;
+	case RTN_BROADCAST:
+		return FWD_REFUSED_BCAST;
+	case RTN_MULTICAST:
+		return FWD_REFUSED_MCAST;
+	case -ENETUNREACH:
+	case -EHOSTUNREACH:
+	case -EACCES:
+	case -EPERM:
+	case -EINVAL:
+		return FWD_ALLOWED;
+	default:
+		return type < 0 ? FWD_REFUSED_LOOKUP : FWD_REFUSED_LOCAL;
+	}
+}
+
+/**
+ * fwd_refusal_str() - reason for a refusal, as logged
+ * @why:	refusal
+ *
+ * Return: short description
+ */
+const char *fwd_refusal_str(enum fwd_refusal why)
+{
+	static const char *const str[FWD_REFUSAL_COUNT] = {
+		[FWD_ALLOWED]			= "allowed",
+		[FWD_REFUSED_MAP_LOOPBACK]	= "host loopback mapping",
+		[FWD_REFUSED_MAP_GUEST]		= "host address mapping",
+		[FWD_REFUSED_LOOPBACK]		= "loopback address",
+		[FWD_REFUSED_UNSPEC]		= "unspecified address",
+		[FWD_REFUSED_BCAST]		= "broadcast address",
+		[FWD_REFUSED_MCAST]		= "multicast address",
+		[FWD_REFUSED_LOCAL]		= "host address",
+		[FWD_REFUSED_LOOKUP]		= "route lookup failed",
+	};
+
+	return (unsigned int)why < FWD_REFUSAL_COUNT ? str[why] : "?";
+}
+
+/**
+ * fwd_route_type() - route type to a host address, by asking the kernel
+ * @c:		execution context
+ * @a:		address, IPv4-mapped for IPv4
+ *
+ * Link-local IPv6 addresses are looked up on the template interface: host
+ * sockets use it as their scope.
+ *
+ * Return: RTN_* type, or negative error code
+ */
+static int fwd_route_type(const struct ctx *c, const union inany_addr *a)
+{
+	const struct in_addr *a4 = inany_v4(a);
+
+	if (c->fd_route < 0)
+		return -EBADF;
+	if (a4)
+		return nl_route_type(c->fd_route, AF_INET, a4, 0);
+	return nl_route_type(c->fd_route, AF_INET6, &a->a6,
+			     IN6_IS_ADDR_LINKLOCAL(&a->a6) ? c->ifi6 : 0);
+}
+
+static struct fwd_isolation_stats fwd_iso_stats;
+static uint64_t fwd_log_window;		/* start of the current window, ms */
+static unsigned int fwd_log_count;	/* lines logged in the window */
+
+/**
+ * fwd_refusal_note() - count and log (rate-limited) a refused flow
+ * @c:		execution context
+ * @proto:	IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP or IPPROTO_ICMPV6
+ * @g:		guest side of the flow
+ * @why:	reason
+ */
+static void fwd_refusal_note(const struct ctx *c, uint8_t proto,
+			     const struct flowside *g, enum fwd_refusal why)
+{
+	char src[INANY_ADDRSTRLEN], dst[INANY_ADDRSTRLEN];
+	bool icmp = proto != IPPROTO_TCP && proto != IPPROTO_UDP;
+	uint64_t now = now_ms();
+
+	if (proto == IPPROTO_TCP)
+		fwd_iso_stats.refused_tcp++;
+	else if (proto == IPPROTO_UDP)
+		fwd_iso_stats.refused_udp++;
+	else
+		fwd_iso_stats.refused_icmp++;
+
+	if (now - fwd_log_window >= FWD_LOG_WINDOW_MS) {
+		if (fwd_log_count > FWD_LOG_BURST)
+			log_msg(LOG_WARNING, "Host isolation: %u refusals "
+				"not logged in the last %u ms",
+				fwd_log_count - FWD_LOG_BURST,
+				FWD_LOG_WINDOW_MS);
+		fwd_log_window = now;
+		fwd_log_count = 0;
+	}
+	if (++fwd_log_count > FWD_LOG_BURST) {
+		fwd_iso_stats.log_suppressed++;
+		return;
+	}
+
+	inany_ntop(&g->eaddr, src, sizeof(src));
+	inany_ntop(&g->oaddr, dst, sizeof(dst));
+	if (icmp)
+		log_msg(LOG_WARNING, "Host isolation: refused %s echo from %s "
+			"to %s (%s)", proto == IPPROTO_ICMP ? "ICMP" : "ICMPv6",
+			src, dst, fwd_refusal_str(why));
+	else
+		log_msg(LOG_WARNING, "Host isolation: refused %s from %s:%u "
+			"to %s:%u (%s)", proto == IPPROTO_TCP ? "TCP" : "UDP",
+			src, g->eport, dst, g->oport, fwd_refusal_str(why));
+}
+
+/**
+ * fwd_guest_target() - host address for a new flow from the guest
+ * @c:		execution context
+ * @proto:	IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP or IPPROTO_ICMPV6
+ * @g:		guest side of the flow: @g->oaddr and @g->oport are where the
+ *		guest sent it (the port is ignored for ICMP)
  * @target:	address to use on the host
  *
- * Return: 0, or -EHOSTUNREACH for the DNS forwarding address without a
- *	   resolver to forward to
+ * Maps the destination (see the theory of operation), then asks
+ * fwd_host_policy(): a refused flow is counted and logged here, and the
+ * caller refuses it as c->host_refuse_drop says.
+ *
+ * Return: 0, -EHOSTUNREACH for the DNS forwarding address without a
+ *	   resolver to forward to, -EACCES if host isolation refuses the flow
  */
 int fwd_guest_target(const struct ctx *c, uint8_t proto,
-		     const union inany_addr *dst, uint16_t port,
-		     union inany_addr *target)
+		     const struct flowside *g, union inany_addr *target)
 {
-	bool dns = port == DNS_PORT &&
+	const union inany_addr *dst = &g->oaddr;
+	bool dns = g->oport == DNS_PORT &&
 		   (proto == IPPROTO_UDP || proto == IPPROTO_TCP);
+	enum fwd_refusal why;
 
 	*target = *dst;
 
@@ -140,22 +368,80 @@ int fwd_guest_target(const struct ctx *c, uint8_t proto,
 			struct in_addr lo = { htonl(INADDR_LOOPBACK) };
 
 			inany_from_v4(target, lo);
+			dns = false;
 		} else if (fwd_is4(dst, c->ip4.map_guest_addr)) {
 			inany_from_v4(target, fwd_host_self4(c));
+			dns = false;
+		} else {
+			dns = false;
 		}
-		return 0;
-	}
-
-	if (dns && fwd_is6(dst, &c->ip6.dns_match)) {
+	} else if (dns && fwd_is6(dst, &c->ip6.dns_match)) {
 		if (IN6_IS_ADDR_UNSPECIFIED(&c->ip6.dns_host))
 			return -EHOSTUNREACH;
 		target->a6 = c->ip6.dns_host;
-	} else if (fwd_is6(dst, &c->ip6.map_host_loopback)) {
-		target->a6 = in6addr_loopback;
-	} else if (fwd_is6(dst, &c->ip6.map_guest_addr)) {
-		target->a6 = *fwd_host_self6(c);
+	} else {
+		dns = false;
+		if (fwd_is6(dst, &c->ip6.map_host_loopback))
+			target->a6 = in6addr_loopback;
+		else if (fwd_is6(dst, &c->ip6.map_guest_addr))
+			target->a6 = *fwd_host_self6(c);
 	}
+
+	why = fwd_host_policy(c, proto, dst, target, g->oport, dns,
+			      fwd_route_type);
+	if (why == FWD_ALLOWED)
+		return 0;
+	fwd_refusal_note(c, proto, g, why);
+	return -EACCES;
+}
+
+/**
+ * fwd_isolation_init() - open what host isolation needs, if enabled
+ * @c:		execution context
+ *
+ * Return: 0 on success, negative error code on failure (logged)
+ */
+int fwd_isolation_init(struct ctx *c)
+{
+	int fd;
+
+	if (!c->no_map_host)
+		return 0;
+	fd = nl_open();
+	if (fd < 0) {
+		log_err("Host isolation: can't open netlink socket for route "
+			"lookups: %s", strerror(-fd));
+		return fd;
+	}
+	c->fd_route = fd;
 	return 0;
+}
+
+/**
+ * fwd_isolation_get_stats() - host isolation counters
+ *
+ * Return: pointer to the counters
+ */
+const struct fwd_isolation_stats *fwd_isolation_get_stats(void)
+{
+	return &fwd_iso_stats;
+}
+
+/**
+ * fwd_isolation_stats_log() - log host isolation counters, if enabled
+ * @c:		execution context
+ * @level:	log level
+ */
+void fwd_isolation_stats_log(const struct ctx *c, int level)
+{
+	if (!c->no_map_host)
+		return;
+	log_msg(level, "Host isolation: refused %llu TCP, %llu UDP, %llu "
+		"ICMP; %llu refusals not logged",
+		(unsigned long long)fwd_iso_stats.refused_tcp,
+		(unsigned long long)fwd_iso_stats.refused_udp,
+		(unsigned long long)fwd_iso_stats.refused_icmp,
+		(unsigned long long)fwd_iso_stats.log_suppressed);
 }
 
 /**

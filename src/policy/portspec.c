@@ -944,3 +944,50 @@ uint16_t port_ephemeral_start(void)
 	buf[n] = '\0';
 	return port_ephemeral_start_parse(buf);
 }
+
+/**
+ * port_allow_parse() - parse one occurrence of a host allow-list option
+ * @map:	bitmap of allowed ports to add to (PORT_BITMAP_SIZE bytes)
+ * @spec:	comma-separated list of ports, ranges and exclusions, as for
+ *		-t and -u, without bind scope, target ports or keywords
+ * @ephemeral_start: first ephemeral port, as for port_spec_parse()
+ * @err:	buffer for a human-readable error message, may be NULL
+ * @errlen:	size of @err
+ *
+ * An allow-list names host ports, whatever host address the guest used: an
+ * address or interface, a target port, "all", "none" and "auto" make no
+ * sense there, and are errors rather than something the operator didn't
+ * mean. So are port 0 and an empty list.
+ *
+ * Return: 0 on success, -EINVAL on error, with @map unchanged
+ */
+int port_allow_parse(uint8_t *map, const char *spec, uint16_t ephemeral_start,
+		     char *err, size_t errlen)
+{
+	static struct port_fwd tmp;
+	const char *why = NULL;
+	int i;
+
+	if (!*spec)
+		why = "empty list of ports";
+	else if (!strcmp(spec, "none") || !strcmp(spec, "all") ||
+		 !strcmp(spec, "auto"))
+		why = "a list of ports is needed, not a keyword";
+	else if (strchr(spec, '/') || strchr(spec, '%'))
+		why = "ports apply to every host address: no address or "
+		      "interface";
+	else if (strchr(spec, ':'))
+		why = "ports can't be translated";
+	if (why) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s in '%s'", why, spec);
+		return -EINVAL;
+	}
+
+	port_fwd_init(&tmp);
+	if (port_spec_parse(&tmp, spec, false, ephemeral_start, err, errlen))
+		return -EINVAL;
+	for (i = 0; i < PORT_BITMAP_SIZE; i++)
+		map[i] |= tmp.map[i];
+	return 0;
+}

@@ -97,6 +97,8 @@ struct port_fwd {
 void port_fwd_init(struct port_fwd *fwd);
 int port_spec_parse(struct port_fwd *fwd, const char *spec, bool allow_auto,
 		    uint16_t ephemeral_start, char *err, size_t errlen);
+int port_allow_parse(uint8_t *map, const char *spec, uint16_t ephemeral_start,
+		     char *err, size_t errlen);
 bool port_fwd_udp_from_tcp(struct port_fwd *udp, const struct port_fwd *tcp);
 int port_spec_fmt(const struct port_fwd *fwd, char *buf, size_t len);
 uint16_t port_ephemeral_start(void);

@@ -60,6 +60,13 @@ enum parse_result ip6_parse(const uint8_t *buf, size_t len,
 	memcpy(&v->dst, ih->daddr, 16);
 	v->hop_limit = ih->hop_limit;
 
+	/* IPv4-mapped addresses never appear on the wire (RFC 4291, 2.5.5.2),
+	 * and our IPv6 sockets would take them for IPv4 ones: a way around
+	 * any check on IPv4 destinations
+	 */
+	if (IN6_IS_ADDR_V4MAPPED(&v->src) || IN6_IS_ADDR_V4MAPPED(&v->dst))
+		return PARSE_MALFORMED;
+
 	nh = ih->nexthdr;
 	for (i = 0; i < IP6_EXT_MAX; i++) {
 		size_t ext_len;

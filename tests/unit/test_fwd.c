@@ -38,6 +38,28 @@ static union inany_addr addr(const char *s)
 }
 
 /**
+ * guest_target() - fwd_guest_target() for a destination and port
+ * @ctx:	execution context
+ * @proto:	protocol
+ * @dst:	destination the guest used
+ * @port:	destination port
+ * @t:		host target, set
+ *
+ * Return: what fwd_guest_target() returns
+ */
+static int guest_target(const struct ctx *ctx, uint8_t proto,
+			const union inany_addr *dst, uint16_t port,
+			union inany_addr *t)
+{
+	struct flowside g;
+
+	memset(&g, 0, sizeof(g));
+	g.oaddr = *dst;
+	g.oport = port;
+	return fwd_guest_target(ctx, proto, &g, t);
+}
+
+/**
  * setup() - a context forwarding 192.0.2.53 and 2001:db8::53
  */
 static void setup(void)
@@ -56,14 +78,14 @@ TEST(dns_mapped)
 	setup();
 	dst = addr("192.0.2.53");
 	want = addr("127.0.0.53");
-	CHECK_EQ(fwd_guest_target(&c, IPPROTO_UDP, &dst, 53, &t), 0);
+	CHECK_EQ(guest_target(&c, IPPROTO_UDP, &dst, 53, &t), 0);
 	CHECK(inany_equals(&t, &want));
-	CHECK_EQ(fwd_guest_target(&c, IPPROTO_TCP, &dst, 53, &t), 0);
+	CHECK_EQ(guest_target(&c, IPPROTO_TCP, &dst, 53, &t), 0);
 	CHECK(inany_equals(&t, &want));
 
 	dst = addr("2001:db8::53");
 	want = addr("2001:db8::1");
-	CHECK_EQ(fwd_guest_target(&c, IPPROTO_UDP, &dst, 53, &t), 0);
+	CHECK_EQ(guest_target(&c, IPPROTO_UDP, &dst, 53, &t), 0);
 	CHECK(inany_equals(&t, &want));
 }
 
@@ -73,18 +95,18 @@ TEST(others_unchanged)
 
 	setup();
 	dst = addr("192.0.2.53");
-	CHECK_EQ(fwd_guest_target(&c, IPPROTO_UDP, &dst, 54, &t), 0);
+	CHECK_EQ(guest_target(&c, IPPROTO_UDP, &dst, 54, &t), 0);
 	CHECK(inany_equals(&t, &dst));
-	CHECK_EQ(fwd_guest_target(&c, IPPROTO_ICMP, &dst, 53, &t), 0);
+	CHECK_EQ(guest_target(&c, IPPROTO_ICMP, &dst, 53, &t), 0);
 	CHECK(inany_equals(&t, &dst));
 
 	dst = addr("192.0.2.54");
-	CHECK_EQ(fwd_guest_target(&c, IPPROTO_UDP, &dst, 53, &t), 0);
+	CHECK_EQ(guest_target(&c, IPPROTO_UDP, &dst, 53, &t), 0);
 	CHECK(inany_equals(&t, &dst));
 
 	/* IPv4 forwarding address, as IPv6 destination: not mapped */
 	dst = addr("::192.0.2.53");
-	CHECK_EQ(fwd_guest_target(&c, IPPROTO_UDP, &dst, 53, &t), 0);
+	CHECK_EQ(guest_target(&c, IPPROTO_UDP, &dst, 53, &t), 0);
 	CHECK(inany_equals(&t, &dst));
 }
 
@@ -95,12 +117,12 @@ TEST(no_resolver)
 	setup();
 	c.ip4.dns_host.s_addr = 0;
 	dst = addr("192.0.2.53");
-	CHECK_EQ(fwd_guest_target(&c, IPPROTO_UDP, &dst, 53, &t),
+	CHECK_EQ(guest_target(&c, IPPROTO_UDP, &dst, 53, &t),
 		 -EHOSTUNREACH);
 
 	/* Without --dns-forward, nothing is mapped */
 	memset(&c, 0, sizeof(c));
-	CHECK_EQ(fwd_guest_target(&c, IPPROTO_UDP, &dst, 53, &t), 0);
+	CHECK_EQ(guest_target(&c, IPPROTO_UDP, &dst, 53, &t), 0);
 	CHECK(inany_equals(&t, &dst));
 }
 
@@ -148,7 +170,7 @@ static const char *target(uint8_t proto, const char *dst, uint16_t port)
 {
 	static char buf[INANY_ADDRSTRLEN + 16];
 	union inany_addr d = addr(dst), t;
-	int rc = fwd_guest_target(&c, proto, &d, port, &t);
+	int rc = guest_target(&c, proto, &d, port, &t);
 
 	if (rc) {
 		snprintf(buf, sizeof(buf), "error %i", rc);
@@ -583,7 +605,7 @@ TEST(guest_target_against_reference)
 
 			inany_from_v4(&dst, d4);
 			want = ref_target4(d4, proto, port, &t4);
-			rc = fwd_guest_target(&c, proto, &dst, port, &t);
+			rc = guest_target(&c, proto, &dst, port, &t);
 			CHECK_EQ(rc, want);
 			if (!rc && !want)
 				CHECK(inany_v4(&t) &&
@@ -593,7 +615,7 @@ TEST(guest_target_against_reference)
 
 			dst.a6 = d6;
 			want = ref_target6(&d6, proto, port, &t6);
-			rc = fwd_guest_target(&c, proto, &dst, port, &t);
+			rc = guest_target(&c, proto, &dst, port, &t);
 			CHECK_EQ(rc, want);
 			if (!rc && !want)
 				CHECK(!memcmp(&t.a6, &t6, 16));
