@@ -22,7 +22,9 @@
 #                  is, never resolved to ./passt.
 #   --seconds N    length of each measurement (default 5)
 #   --reps N       measure each cell N times, report the median (default 1)
-#   --tools LIST   comma-separated subset of ours,debian,slirp (default: all)
+#   --tools LIST   comma-separated subset of ours,iso,debian,slirp (default:
+#                  all; iso is ours with --no-map-host, compared with ours
+#                  in a table of its own)
 #   --rows LIST    comma-separated subset of
 #                  1,2,3a,3b,4,5,6,7,8,9,10a,10b,11a,11b (default: all)
 #
@@ -1077,7 +1079,7 @@ def main():
         help='our pasta (default: ./pasta of the repository)')
     ap.add_argument('--seconds', type=float, default=5)
     ap.add_argument('--reps', type=int, default=1)
-    ap.add_argument('--tools', default='ours,debian,slirp')
+    ap.add_argument('--tools', default='ours,iso,debian,slirp')
     ap.add_argument('--rows', default=','.join(r[0].split()[0]
                                                for r in ROWS))
     args = ap.parse_args()
@@ -1117,6 +1119,9 @@ def main():
     tools = []
     if 'ours' in want:
         tools.append(Pasta(Topology('ours'), 'ours', 'ours', ours, []))
+    if 'iso' in want:
+        tools.append(Pasta(Topology('iso'), 'iso', 'ours isolated', ours,
+                           ['--no-map-host']))
     if 'debian' in want:
         tools.append(Pasta(Topology('deb'), 'debian', 'Debian pasta',
                            DEBIAN_PASTA, []))
@@ -1211,6 +1216,30 @@ def main():
             print(line(r))
         print()
         print('Higher is better everywhere; ratios > 1 mean ours is faster.')
+
+    # The cost of host isolation: the same binary, with --no-map-host
+    if 'ours' in want and 'iso' in want:
+        ihdr = ['', 'unit', 'ours', 'ours isolated', 'isolated/ours']
+        it = []
+        for label, unit, fn in rows:
+            if label.split()[0] == BASELINE_ROW:
+                continue
+            o, i = (results.get((label, k), '-') for k in ('ours', 'iso'))
+            it.append([label, unit, fmt(o, unit), fmt(i, unit), ratio(i, o)])
+        iw = [max(len(str(r[i])) for r in it + [ihdr])
+              for i in range(len(ihdr))]
+        iline = lambda r: '  '.join(str(c).ljust(iw[i]) if i < 2
+                                    else str(c).rjust(iw[i])
+                                    for i, c in enumerate(r))
+        print()
+        print('Host isolation (ours with --no-map-host: a route lookup for '
+              'each new flow), same run:')
+        print(iline(ihdr))
+        print('  '.join('-' * x for x in iw))
+        for r in it:
+            print(iline(r))
+        print()
+        print('isolated/ours: 1.00 means no cost.')
 
     # The spliced rows against the loopback baseline of the same run
     blabel = [r[0] for r in rows if r[0].split()[0] == BASELINE_ROW]

@@ -13,7 +13,8 @@
 #                  or $PASTA_BIN)
 #   --seconds N    length of each measurement, default 5 (whole run: ~6 min)
 #   --reps N       measure each cell N times and report the median
-#   --tools LIST   subset of ours,debian,slirp (default: all)
+#   --tools LIST   subset of ours,iso,debian,slirp (default: all; iso is
+#                  ours with --no-map-host)
 #   --rows LIST    subset of 1,2,3a,3b,4,5,6,7,8,9,10a,10b,11a,11b (default:
 #                  all; 9 is the plain loopback baseline of the spliced rows
 #                  10a-11b, see bench/bench.py)

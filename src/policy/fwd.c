@@ -26,6 +26,29 @@
  *	(or, if the host has none, to the address given to the guest).
  *   4. Everything else goes where the guest sent it.
  *
+ * Then, still before any host socket exists, fwd_host_policy() applies host
+ * isolation (--no-map-host). Without the option it allows everything. With
+ * it, the default is refusal for anything that would reach the host's own
+ * network namespace, wherever the guest found the address:
+ *
+ *   - allowed first: the DNS forwarder (step 1 above, port 53 to the
+ *     configured resolver only), and ports on --host-allow-tcp or
+ *     --host-allow-udp (echo requests with --host-allow-ping), whatever host
+ *     address the guest used;
+ *   - refused by value: the --map-host-loopback and --map-guest-addr
+ *     addresses, loopback, 0.0.0.0/8 and ::, multicast, 255.255.255.255;
+ *   - anything else is looked up in the host's routing tables
+ *     (RTM_GETROUTE on c->fd_route, opened at start-up): only RTN_UNICAST
+ *     leaves the host. Local, broadcast and anycast routes are the host,
+ *     whatever interface has the address and whenever it was added; a
+ *     failed lookup is refused. No route at all (or a prohibit route) is
+ *     allowed: the socket fails as it would without the option.
+ *
+ * The caller refuses a flow with a TCP RST or an ICMP "administratively
+ * prohibited" error, or drops it with --host-refuse drop; fwd_guest_target()
+ * counts and logs it (at most FWD_LOG_BURST lines per FWD_LOG_WINDOW_MS).
+ * pasta's -T and -U auto forwarding consult fwd_host_port_allowed() too.
+ *
  * Then fwd_outbound_bind(), right after the host socket is created, applies
  * -o (source address) and --outbound-if4/6 (SO_BINDTODEVICE) for the target's
  * IP version, in the same bind() that sets a port or echo identifier the

@@ -8,7 +8,8 @@ import os
 
 import pytest
 
-from conftest import (passt_argv, pasta_argv, require_binaries, run_in)
+from conftest import (passt_argv, pasta_argv, require_binaries, run_in,
+                      run_pasta, start_passt)
 
 MODES = {'passt': passt_argv, 'pasta': pasta_argv}
 
@@ -79,6 +80,32 @@ BAD_VALUES = [
     (['--map-guest-addr', '0.0.0.0'], '0.0.0.0'),
     (['--map-guest-addr', 'ff02::1'], 'ff02::1'),
     (['--map-guest-addr', '192.0.2.1'], '--map-guest-addr'),
+    # Host isolation: allow-lists are plain lists of host ports
+    (['--no-map-host', '--host-allow-tcp', '0'],
+     "Invalid --host-allow-tcp: Port 0 is not valid in '0'"),
+    (['--no-map-host', '--host-allow-tcp', ''],
+     "Invalid --host-allow-tcp: empty list of ports"),
+    (['--no-map-host', '--host-allow-tcp', 'none'],
+     "not a keyword in 'none'"),
+    (['--no-map-host', '--host-allow-tcp', 'all'],
+     "not a keyword in 'all'"),
+    (['--no-map-host', '--host-allow-tcp', '127.0.0.1/22'],
+     "no address or interface in '127.0.0.1/22'"),
+    (['--no-map-host', '--host-allow-tcp', '8080:80'],
+     "can't be translated in '8080:80'"),
+    (['--no-map-host', '--host-allow-udp', 'abc'],
+     "Invalid --host-allow-udp: Invalid port specification 'abc'"),
+    (['--no-map-host', '--host-refuse', 'maybe'],
+     'Invalid --host-refuse: maybe'),
+    (['--stats', '0'], 'Invalid --stats delay: 0'),
+    (['--stats', 'x'], 'Invalid --stats delay: x'),
+    (['--stats', '86401'], 'Invalid --stats delay: 86401'),
+    (['--map-host-addr', '192.0.2.1'], 'Invalid --map-host-addr: 192.0.2.1'),
+    # Allow-list options without --no-map-host
+    (['--host-allow-tcp', '22'], 'only apply with --no-map-host'),
+    (['--host-allow-udp', '53'], 'only apply with --no-map-host'),
+    (['--host-allow-ping'], 'only apply with --no-map-host'),
+    (['--host-refuse', 'drop'], 'only apply with --no-map-host'),
 ]
 
 
@@ -90,6 +117,44 @@ def test_bad_value(topo, tmp, mode, args, shown):
     rc, out = run_bin(topo, mode, *_bad_args(mode, tmp), *args, *_cmd(mode))
     assert rc == 1, out
     assert shown in out, f'error message should mention {shown!r}:\n{out}'
+
+
+# Host isolation options with good values. With --version last, only each
+# value is checked (--version exits right away, before the checks across
+# options); then a real start of both modes.
+ISOLATION_GOOD = [
+    ['--no-map-host'],
+    ['--map-host-addr', 'none'],
+    ['--no-map-host', '--host-allow-tcp', '22,8080-8090',
+     '--host-allow-tcp', '~22', '--host-allow-udp', '53,5353',
+     '--host-allow-ping', '--host-refuse', 'drop', '--stats', '60'],
+    ['--map-host-addr', 'none', '--host-allow-udp', '1000-2000,~1500',
+     '--host-refuse', 'reject', '--stats', '1'],
+]
+
+
+@pytest.mark.parametrize('mode', MODES)
+@pytest.mark.parametrize('args', ISOLATION_GOOD,
+                         ids=[' '.join(a) for a in ISOLATION_GOOD])
+def test_isolation_good_values(topo, mode, args):
+    rc, out = run_bin(topo, mode, *args, '--version')
+    assert rc == 0, out
+
+
+@pytest.mark.parametrize('args', ISOLATION_GOOD,
+                         ids=[' '.join(a) for a in ISOLATION_GOOD])
+def test_isolation_options_start_passt(topo, tmp, args):
+    """passt starts with them: its socket appears, and it keeps running"""
+    p = start_passt(topo, tmp, *args)
+    assert p.running(), p.output
+
+
+@pytest.mark.parametrize('args', ISOLATION_GOOD,
+                         ids=[' '.join(a) for a in ISOLATION_GOOD])
+def test_isolation_options_start_pasta(topo, tmp, args):
+    """pasta starts with them, and runs its command to completion"""
+    res = run_pasta(topo, tmp, args, 'exit 0\n')
+    assert res.returncode == 0, res.stdout + res.stderr
 
 
 @pytest.mark.parametrize('mode', MODES)

@@ -723,6 +723,170 @@ TEST(ephemeral)
 	CHECK(e >= 1);
 }
 
+/* Host allow-lists (--host-allow-tcp, --host-allow-udp): plain bitmaps */
+static uint8_t allow[PORT_BITMAP_SIZE], allow_snap[PORT_BITMAP_SIZE];
+
+/**
+ * allow_has() - is a port set in the allow-list bitmap
+ * @port:	port
+ *
+ * Return: true if set
+ */
+static bool allow_has(unsigned int port)
+{
+	return allow[port / 8] & (1U << (port % 8));
+}
+
+/**
+ * allow_only() - count ports that differ from a set of ranges
+ * @ranges:	pairs of first and last port, ending with a 0, 0 pair
+ *
+ * Return: number of ports set but not in @ranges, or in @ranges but not set
+ */
+static unsigned int allow_only(const unsigned int *ranges)
+{
+	unsigned int p, bad = 0;
+
+	for (p = 0; p < 65536; p++) {
+		const unsigned int *r;
+		bool in = false;
+
+		for (r = ranges; r[0] || r[1]; r += 2)
+			in = in || (p >= r[0] && p <= r[1]);
+		bad += allow_has(p) != in;
+	}
+	return bad;
+}
+
+/**
+ * allow_parse() - port_allow_parse() into the allow bitmap, as for an option
+ * @spec:	list of ports
+ *
+ * Return: what port_allow_parse() returns
+ */
+static int allow_parse(const char *spec)
+{
+	err[0] = '\0';
+	return port_allow_parse(allow, spec, EPH, err, sizeof(err));
+}
+
+TEST(allow_valid)
+{
+	static const unsigned int one[] = { 22, 22, 0, 0 };
+	static const unsigned int two[] = { 8080, 8080, 9000, 9010, 0, 0 };
+	static const unsigned int hole[] = { 1000, 1499, 1501, 2000, 0, 0 };
+	static const unsigned int excl[] = { 1, 21, 23, EPH - 1, 0, 0 };
+	static const unsigned int edge[] = { 1, 1, 65535, 65535, 0, 0 };
+
+	memset(allow, 0, sizeof(allow));
+	CHECK_EQ(allow_parse("22"), 0);
+	CHECK_EQ(allow_only(one), 0);
+
+	memset(allow, 0, sizeof(allow));
+	CHECK_EQ(allow_parse("8080,9000-9010"), 0);
+	CHECK_EQ(allow_only(two), 0);
+
+	memset(allow, 0, sizeof(allow));
+	CHECK_EQ(allow_parse("1000-2000,~1500"), 0);
+	CHECK_EQ(allow_only(hole), 0);
+
+	/* Exclusions only: every non-ephemeral port but those */
+	memset(allow, 0, sizeof(allow));
+	CHECK_EQ(allow_parse("~22"), 0);
+	CHECK_EQ(allow_only(excl), 0);
+
+	memset(allow, 0, sizeof(allow));
+	CHECK_EQ(allow_parse("1,65535"), 0);
+	CHECK_EQ(allow_only(edge), 0);
+	CHECK_STR(err, "");
+}
+
+TEST(allow_accumulates)
+{
+	static const unsigned int both[] = { 22, 22, 8080, 8080,
+					     9000, 9010, 0, 0 };
+	static const unsigned int over[] = { 22, 22, 8080, 8080,
+					     9000, 9020, 0, 0 };
+
+	memset(allow, 0, sizeof(allow));
+	CHECK_EQ(allow_parse("22"), 0);
+	CHECK_EQ(allow_parse("8080,9000-9010"), 0);
+	CHECK_EQ(allow_only(both), 0);
+
+	/* Overlaps between occurrences are fine: it's a set of ports */
+	CHECK_EQ(allow_parse("9005-9020,22"), 0);
+	CHECK_EQ(allow_only(over), 0);
+
+	/* An exclusion only applies to its own occurrence */
+	CHECK_EQ(allow_parse("9000-9001,~22"), 0);
+	CHECK(allow_has(22));
+	CHECK_EQ(allow_only(over), 0);
+
+	/* A failed occurrence changes nothing */
+	memcpy(allow_snap, allow, sizeof(allow));
+	CHECK_EQ(allow_parse("23,abc"), -EINVAL);
+	CHECK(!memcmp(allow, allow_snap, sizeof(allow)));
+	CHECK(!allow_has(23));
+}
+
+static const struct err_case allow_err_cases[] = {
+	{ "",			"empty list of ports in ''" },
+	{ "0",			"Port 0 is not valid in '0'" },
+	{ "0-22",		"Port 0 is not valid" },
+	{ "65536",		"Port 65536 is out of range" },
+	{ "none",		"a list of ports is needed, not a keyword in "
+				"'none'" },
+	{ "all",		"not a keyword in 'all'" },
+	{ "auto",		"not a keyword in 'auto'" },
+	{ "all,22",		"Invalid port specification 'all'" },
+	{ "None",		"Invalid port specification 'None'" },
+	{ "127.0.0.1/22",	"ports apply to every host address: no "
+				"address or interface in '127.0.0.1/22'" },
+	{ "::1/22",		"no address or interface in '::1/22'" },
+	{ "lo%22",		"no address or interface in 'lo%22'" },
+	{ "%lo/22",		"no address or interface in '%lo/22'" },
+	{ "8080:80",		"ports can't be translated in '8080:80'" },
+	{ "22-23:32-33",	"ports can't be translated" },
+	{ "22,,23",		"Empty item in port list '22,,23'" },
+	{ ",",			"Empty item" },
+	{ "abc",		"Invalid port specification 'abc' in 'abc'" },
+	{ "22,abc",		"Invalid port specification 'abc' in "
+				"'22,abc'" },
+	{ "30-20",		"Invalid port range '30-20'" },
+	{ "22,22",		"Port 22 given twice" },
+	{ "~",			"Invalid port specification '~'" },
+};
+
+TEST(allow_errors)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(allow_err_cases) / sizeof(allow_err_cases[0]);
+	     i++) {
+		const struct err_case *c = &allow_err_cases[i];
+
+		memset(allow, 0, sizeof(allow));
+		allow[40000 / 8] = 0xff;
+		memcpy(allow_snap, allow, sizeof(allow));
+		CHECK_EQ(allow_parse(c->spec), -EINVAL);
+		if (!strstr(err, c->msg)) {
+			fprintf(stderr, "'%s': got \"%s\", want \"%s\"\n",
+				c->spec, err, c->msg);
+			CHECK(0);
+		}
+		CHECK(!memcmp(allow, allow_snap, sizeof(allow)));
+	}
+
+	/* No error buffer, or a tiny one */
+	CHECK_EQ(port_allow_parse(allow, "none", EPH, NULL, 0), -EINVAL);
+	CHECK_EQ(port_allow_parse(allow, "abc", EPH, NULL, 0), -EINVAL);
+	err[0] = 'x';
+	err[1] = 'y';
+	CHECK_EQ(port_allow_parse(allow, "", EPH, err, 1), -EINVAL);
+	CHECK_EQ(err[0], '\0');
+	CHECK_EQ(err[1], 'y');
+}
+
 /* Randomised comparison against a reference: bind scopes used, with their
  * address class and interface, to judge overlaps independently
  */

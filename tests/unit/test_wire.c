@@ -327,6 +327,73 @@ TEST(ip6_udp_parse)
 	CHECK(parse_copy(frame, len, &p) == PARSE_MALFORMED);
 }
 
+TEST(ip6_v4mapped_rejected)
+{
+	/* IPv4-mapped: never on the wire, and a way around IPv4 checks */
+	static const char *const mapped[] = {
+		"::ffff:127.0.0.1", "::ffff:192.0.2.1", "::ffff:0.0.0.0",
+		"::ffff:255.255.255.255", "::ffff:224.0.0.1",
+	};
+	/* Close to it, but not IPv4-mapped */
+	static const char *const other[] = {
+		"::fffe:1.2.3.4",	/* one off */
+		"64:ff9b::1.2.3.4",	/* NAT64 well-known prefix */
+		"::1.2.3.4",		/* IPv4-compatible, deprecated */
+		"::ffff:0:1.2.3.4",	/* SIIT IPv4-translated */
+		"::1:ffff:1.2.3.4",	/* non-zero before ffff */
+		"1::ffff:1.2.3.4",	/* non-zero first word */
+		"::ffff",		/* ffff in the last word */
+	};
+	const uint8_t echo[] = { 128, 0, 0, 0, 0, 1, 0, 1 };
+	struct ip6_view v;
+	struct pkt p;
+	size_t len, i;
+
+	for (i = 0; i < sizeof(mapped) / sizeof(mapped[0]); i++) {
+		len = tf_udp6(frame, sizeof(frame), mapped[i], 4000,
+			      "2001:db8::1", 53, "q", 1);
+		CHECK(parse_copy(frame, len, &p) == PARSE_MALFORMED);
+		CHECK(ip6_parse(frame + ETH_HLEN, len - ETH_HLEN, &v) ==
+		      PARSE_MALFORMED);
+
+		len = tf_udp6(frame, sizeof(frame), "2001:db8::2", 4000,
+			      mapped[i], 53, "q", 1);
+		CHECK(parse_copy(frame, len, &p) == PARSE_MALFORMED);
+
+		len = tf_udp6(frame, sizeof(frame), mapped[i], 4000,
+			      mapped[i], 53, "q", 1);
+		CHECK(parse_copy(frame, len, &p) == PARSE_MALFORMED);
+
+		len = tf_icmp6(frame, sizeof(frame), "fe80::2", mapped[i],
+			       echo, sizeof(echo));
+		CHECK(parse_copy(frame, len, &p) == PARSE_MALFORMED);
+	}
+
+	for (i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+		struct in6_addr a = tf_ip6(other[i]);
+
+		CHECK(!IN6_IS_ADDR_V4MAPPED(&a));
+
+		len = tf_udp6(frame, sizeof(frame), other[i], 4000,
+			      "2001:db8::1", 53, "q", 1);
+		CHECK(parse_copy(frame, len, &p) == PARSE_OK);
+		CHECK(!memcmp(&p.src6, &a, sizeof(a)));
+
+		len = tf_udp6(frame, sizeof(frame), "2001:db8::2", 4000,
+			      other[i], 53, "q", 1);
+		CHECK(parse_copy(frame, len, &p) == PARSE_OK);
+		CHECK(!memcmp(&p.dst6, &a, sizeof(a)));
+		CHECK(ip6_parse(frame + ETH_HLEN, len - ETH_HLEN, &v) ==
+		      PARSE_OK);
+		CHECK(!memcmp(&v.dst, &a, sizeof(a)));
+
+		len = tf_icmp6(frame, sizeof(frame), "fe80::2", other[i],
+			       echo, sizeof(echo));
+		CHECK(parse_copy(frame, len, &p) == PARSE_OK);
+		CHECK_EQ(p.proto, IPPROTO_ICMPV6);
+	}
+}
+
 TEST(tcp_header_view)
 {
 	uint8_t seg[28] = { 0 };
