@@ -9,6 +9,7 @@
 #   make fuzz         build the libFuzzer targets (clang)
 #   make fuzz-run     run each fuzzer for FUZZ_SECONDS
 #   make integration  pytest integration tests against ./passt
+#   make e2e          qemu guests behind ./passt (tests/e2e, tests/guest)
 #   make bench        side-by-side benchmark (bench/run.sh), as root
 #   make install      PREFIX=/usr/local DESTDIR=
 
@@ -33,7 +34,8 @@ PYTEST ?= /usr/bin/python3 -m pytest
 WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wno-unused-parameter
 HARDEN := -fPIE -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
 	  -fstack-clash-protection
-BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Isrc -DVERSION=\"$(VERSION)\" \
+BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Isrc -Ibuild/gen \
+	       -DVERSION=\"$(VERSION)\" \
 	       -pipe $(WARN)
 CFLAGS ?= -O2 -g
 LDFLAGS_HARDEN := -pie -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack
@@ -44,6 +46,9 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 SRCS := $(sort $(shell find src -name '*.c'))
 LIB_SRCS := $(filter-out src/main.c,$(SRCS))
 HDRS := $(shell find src -name '*.h')
+
+# The seccomp allow-lists, from #syscalls annotations (see src/sandbox/)
+SECCOMP_H := build/gen/seccomp.h
 
 OBJS := $(SRCS:src/%.c=build/obj/%.o)
 LIB_OBJS := $(LIB_SRCS:src/%.c=build/obj/%.o)
@@ -62,7 +67,8 @@ HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=build/helpers/%)
 
 .PHONY: all asan clean install uninstall check deps unit fuzz fuzz-run \
-	integration integration-asan clang helpers bench
+	integration integration-asan clang helpers bench seccomp \
+	seccomp-discover
 
 all: passt pasta
 
@@ -72,6 +78,43 @@ passt: $(OBJS)
 
 pasta: passt
 	ln -sf passt $@
+
+# Regenerated when a source changes, rewritten only when the lists do
+$(SECCOMP_H): $(SRCS) tools/seccomp.sh
+	@tools/seccomp.sh $(CC) $@ $(SRCS)
+
+build/obj/sandbox/sandbox.o build/asan/sandbox/sandbox.o \
+build/fuzzobj/sandbox/sandbox.o build/clang/passt: $(SECCOMP_H)
+
+# Print the lists and their counts
+seccomp:
+	@tools/seccomp.sh $(CC) - $(SRCS)
+
+# Test-only build: SIGUSR2 makes the main loop call getcwd(), which no
+# annotation allows (tests/integration/test_sandbox.py). Never installed.
+build/test/passt-selftest: $(SRCS) $(HDRS) $(SECCOMP_H)
+	@mkdir -p build/test
+	$(CC) $(BASE_CFLAGS) $(HARDEN) -O2 -DSECCOMP_SELFTEST \
+		$(LDFLAGS_HARDEN) -o $@ $(SRCS)
+	ln -sf passt-selftest build/test/pasta-selftest
+
+# Test-only build: the flow clock runs 100 times faster, for flow expiry
+# (tests/integration/test_flow_expiry.py). Never installed.
+build/test/passt-fasttime: $(SRCS) $(HDRS) $(SECCOMP_H)
+	@mkdir -p build/test
+	$(CC) $(BASE_CFLAGS) $(HARDEN) -O2 -DTEST_TIME_SCALE=100 \
+		$(LDFLAGS_HARDEN) -o $@ $(SRCS)
+	ln -sf passt-fasttime build/test/pasta-fasttime
+
+# Development aid: a passt whose filter reports refused calls in
+# /tmp/seccomp-discover.log and fails them with ENOSYS instead of killing;
+# run the test suites with PASST_BIN=$(CURDIR)/build/discover/passt
+seccomp-discover: $(SECCOMP_H)
+	@mkdir -p build/discover
+	$(CC) $(BASE_CFLAGS) $(HARDEN) -O2 -DSECCOMP_DISCOVER \
+		$(LDFLAGS_HARDEN) -o build/discover/passt $(SRCS)
+	ln -sf passt build/discover/pasta
+	touch /tmp/seccomp-discover.log && chmod 666 /tmp/seccomp-discover.log
 
 build/obj/%.o: src/%.c $(HDRS)
 	@mkdir -p $(dir $@)
@@ -146,11 +189,20 @@ build/helpers/%: tests/helpers/%.c
 
 helpers: $(HELPER_BINS)
 
-integration: all helpers
+integration: all helpers build/test/passt-selftest \
+	     build/test/passt-fasttime
 	$(PYTEST) -v tests/integration
 
-integration-asan: asan helpers
+integration-asan: asan helpers build/test/passt-selftest \
+		  build/test/passt-fasttime
 	PASST_BIN=$(CURDIR)/passt.asan $(PYTEST) -v tests/integration
+
+# End to end: qemu (TCG) boots a small Debian guest, built and cached in
+# build/guest by tests/guest/build.sh, on passt's socket
+.PHONY: e2e
+e2e: all
+	tests/guest/build.sh > /dev/null
+	$(PYTEST) -v tests/e2e
 
 deps:
 	tests/deps.sh
@@ -160,13 +212,15 @@ bench: all
 	bench/run.sh $(BENCH_ARGS)
 
 # Everything CI runs: dependencies, both compilers, unit tests, fuzzers for
-# a bounded time, integration tests against the normal and sanitizer builds
+# a bounded time, integration tests against the normal and sanitizer builds,
+# e2e tests with qemu guests against the normal build
 check: deps
 	$(MAKE) all
 	$(MAKE) clang
 	$(MAKE) unit
 	$(MAKE) fuzz-run
 	$(MAKE) integration
+	$(MAKE) e2e
 	$(MAKE) integration-asan
 
 install: all

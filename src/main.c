@@ -23,6 +23,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "conf/conf.h"
 #include "conf/ctx.h"
@@ -40,6 +41,7 @@
 #include "util/clock.h"
 #include "util/epoll_ref.h"
 #include "policy/fwd.h"
+#include "sandbox/sandbox.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -67,12 +69,17 @@ static void write_pid_file(int fd, pid_t pid)
 
 /**
  * daemonise() - fork to background, the parent writes the PID file and exits
+ * @c:		execution context
  * @pid_fd:	open PID file, or -1
  */
-static void daemonise(int pid_fd)
+static void daemonise(const struct ctx *c, int pid_fd)
 {
-	pid_t pid = fork();
+	pid_t pid;
 	int null;
+
+	/* passt: the background process starts a PID namespace */
+	sandbox_pidns(c);
+	pid = fork();
 
 	if (pid < 0) {
 		log_perror("fork");
@@ -129,6 +136,9 @@ static int signals_init(struct ctx *c)
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGTERM);
+#ifdef SECCOMP_SELFTEST
+	sigaddset(&set, SIGUSR2);
+#endif
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
 		return -errno;
 	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -229,12 +239,21 @@ static void signal_handler(const struct ctx *c, int fd)
 			stats_log(c);
 		else if (si.ssi_signo == SIGTERM)
 			exit(EXIT_SUCCESS);
+#ifdef SECCOMP_SELFTEST
+		/* Test-only build (make build/test/passt-selftest): a call
+		 * that no #syscalls annotation allows, to prove it's fatal
+		 */
+		else if (si.ssi_signo == SIGUSR2)
+			syscall(SYS_getcwd, NULL, 0);
+#endif
 	}
 }
 
 /**
  * main_loop() - wait for events and dispatch them by reference type
  * @c:		execution context
+ *
+ * #syscalls epoll_wait epoll_ctl read close exit_group
  */
 static void __attribute__((noreturn)) main_loop(struct ctx *c)
 {
@@ -399,6 +418,9 @@ int main(int argc, char **argv)
 		}
 	}
 
+	/* Root (or --runas) becomes another user before anything else */
+	sandbox_runas(c);
+
 	raise_fd_limit();
 
 	c->epollfd = epoll_create1(EPOLL_CLOEXEC);
@@ -441,10 +463,13 @@ int main(int argc, char **argv)
 	if (c->mode == MODE_PASTA)
 		pasta_ns_pool_refill();
 
+	/* passt: a user namespace of its own, for the sandbox */
+	sandbox_userns(c);
+
 	conf_print(c);
 
 	if (!c->foreground)
-		daemonise(pid_fd);
+		daemonise(c, pid_fd);
 	else
 		write_pid_file(pid_fd, getpid());
 
@@ -460,6 +485,9 @@ int main(int argc, char **argv)
 
 	if (c->no_map_host)
 		atexit(stats_at_exit);
+
+	sandbox_isolate(c);
+	sandbox_seccomp(c);
 
 	main_loop(c);
 }

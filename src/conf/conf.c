@@ -33,6 +33,7 @@
 #include "conf/conf.h"
 #include "ns/netlink.h"
 #include "policy/fwd.h"
+#include "sandbox/sandbox.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -72,6 +73,9 @@ static void __attribute__((noreturn)) usage(const char *name, int status)
 "  -f, --foreground	Don't run in background\n"
 "  -e, --stderr		Log to stderr too\n"
 "  -l, --log-file PATH	Log (only) to given file\n"
+"  --runas UID|UID:GID|LOGIN|LOGIN:GROUP\n"
+"			Run as given user and group after set-up\n"
+"    default: nobody, if started as root\n"
 "  --log-size BYTES	Maximum size of log file (default: 1 MiB)\n"
 "  -h, --help		Display this help message and exit\n"
 "  --version		Show version and exit\n"
@@ -716,6 +720,7 @@ enum long_only_opt {
 	OPT_HOST_ALLOW_PING,
 	OPT_HOST_REFUSE,
 	OPT_STATS,
+	OPT_RUNAS,
 };
 
 /* Options of features that exist. Those not implemented yet are left out on
@@ -756,6 +761,7 @@ static const struct option options[] = {
 	  OPT_HOST_ALLOW_PING },
 	{ "host-refuse",	required_argument,	NULL, OPT_HOST_REFUSE },
 	{ "stats",		required_argument,	NULL, OPT_STATS },
+	{ "runas",		required_argument,	NULL, OPT_RUNAS },
 	{ "dns",		required_argument,	NULL, 'D' },
 	{ "search",		required_argument,	NULL, 'S' },
 	{ "dns-forward",	required_argument,	NULL, OPT_DNS_FORWARD },
@@ -1036,6 +1042,19 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 				    "or 'drop')", optarg);
 			c->host_allow_given = true;
 			break;
+		case OPT_RUNAS: {
+			int rc = sandbox_runas_parse(optarg, &c->runas_uid,
+						     &c->runas_gid);
+
+			if (rc == -ENOENT)
+				die("Invalid --runas: no such user or group in "
+				    "%s", optarg);
+			if (rc)
+				die("Invalid --runas: %s (use UID, UID:GID, "
+				    "LOGIN or LOGIN:GROUP)", optarg);
+			c->runas_given = true;
+			break;
+		}
 		case OPT_STATS:
 			if (conf_uint(optarg, 1, 86400, &v))
 				die("Invalid --stats delay: %s (seconds, 1 to "

@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "policy/portspec.h"
 
@@ -201,6 +202,9 @@ struct ctx {
 	unsigned int stats_delay;	/* --stats: seconds, 0 for none */
 
 	/* Process */
+	bool runas_given;		/* --runas */
+	uid_t runas_uid;
+	gid_t runas_gid;
 	bool foreground;
 	bool debug;
 	bool quiet;

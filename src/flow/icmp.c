@@ -155,6 +155,8 @@ static socklen_t icmp_sockaddr(const struct ctx *c, const union inany_addr *a,
  *		--host-refuse drop), 0 otherwise
  *
  * Return: the new flow, NULL on failure
+ *
+ * #syscalls socket setsockopt bind
  */
 static struct ping_flow *icmp_flow_new(struct ctx *c, int af,
 				       const struct flowside *key, int *err)
@@ -361,6 +363,8 @@ bool icmp_tap_handler(struct ctx *c, const struct pkt *p)
  * @c:		execution context
  * @ref:	epoll reference: socket and flow index
  * @events:	epoll events
+ *
+ * #syscalls recvmsg sendto
  */
 void icmp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 {
@@ -392,7 +396,7 @@ void icmp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 		if (c->mtu && (size_t)c->mtu > hl - ETH_HLEN)
 			max = MIN(max, (size_t)c->mtu - (hl - ETH_HLEN));
 
-		n = recv(pf->sock, msg, max, MSG_DONTWAIT | MSG_TRUNC);
+		n = recv_msg(pf->sock, msg, max, MSG_DONTWAIT | MSG_TRUNC);
 		if (n < 0) {
 			/* A pending error: it's also in the queue */
 			if (errno != EAGAIN && errno != EWOULDBLOCK)

@@ -50,6 +50,8 @@
  *		address unless the rule gives one
  *
  * Return: the socket, added to the epoll set, or -errno on failure
+ *
+ * #syscalls:pasta socket setsockopt bind listen
  */
 static int listen_one(struct ctx *c, const struct port_spec_rule *r,
 		      unsigned int rule, int af, uint16_t port, uint8_t proto,

@@ -15,7 +15,7 @@
  * where the previous one stopped), build the headers around it, and send up
  * to a batch of frames with a single write to the frontend, within the
  * window the guest advertised. An acknowledgement from the guest discards
- * that many bytes from the queue (recv() with MSG_TRUNC, no copy). A
+ * that many bytes from the queue (recv_msg() with MSG_TRUNC, no copy). A
  * retransmission rewinds the peek offset to the last acknowledged byte and
  * peeks the same data again. The host peer's FIN shows as end of file once
  * everything before it was peeked, and becomes our FIN to the guest.
@@ -60,11 +60,13 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <linux/sock_diag.h>
 #include <linux/sockios.h>
 
 #include "conf/ctx.h"
 #include "flow/flow.h"
+#include "flow/siphash.h"
 #include "flow/tcp.h"
 #include "flow/tcp_splice.h"
 #include "frontend/tap.h"
@@ -191,18 +193,28 @@ static unsigned int conn_idx(const struct tcp_conn *conn)
 	return (unsigned int)((const union flow *)conn - flowtab);
 }
 
+static struct siphash_key tcp_isn_key;	/* secret of tcp_isn(), from tcp_init() */
+
 /**
- * tcp_isn() - a random initial sequence number
+ * tcp_isn() - initial sequence number of a connection, as RFC 6528 has it
+ * @f:		the connection's flow, both sides set
+ *
+ * A keyed hash of the addresses and ports of both sides, plus a clock
+ * ticking every 4 microseconds: unpredictable from outside, and increasing
+ * for reuses of the same ports. No system call (getrandom() only at start).
  *
  * Return: sequence number
  */
-static uint32_t tcp_isn(void)
+static uint32_t tcp_isn(const struct flow_common *f)
 {
-	uint32_t isn;
+	struct timespec ts;
+	uint64_t h, ticks;
 
-	if (getrandom(&isn, sizeof(isn), GRND_NONBLOCK) != sizeof(isn))
-		isn = (uint32_t)now_ms() * 2654435761U;
-	return isn;
+	h = siphash_2_4(&tcp_isn_key, f->side, sizeof(f->side));
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ticks = ((uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec) /
+		4000;
+	return (uint32_t)(h + ticks);
 }
 
 /**
@@ -636,7 +648,8 @@ static void tcp_guest_ack(struct ctx *c, struct tcp_conn *conn,
 	 */
 	if (SEQ_GT(v->ack, conn->seq_to_guest))
 		conn->seq_to_guest = v->ack;
-	if (data && recv(conn->sock, NULL, data, MSG_TRUNC | MSG_DONTWAIT) < 0)
+	if (data &&
+	    recv_msg(conn->sock, NULL, data, MSG_TRUNC | MSG_DONTWAIT) < 0)
 		log_debug("TCP: discarding acknowledged data failed: %s",
 			  strerror(errno));
 
@@ -723,6 +736,8 @@ ack:
  * @p:		frame holding the SYN
  * @v:		its TCP view
  * @key:	guest side of the new flow
+ *
+ * #syscalls socket setsockopt bind connect
  */
 static void tcp_conn_from_guest(struct ctx *c, const struct pkt *p,
 				const struct tcp_view *v,
@@ -768,7 +783,7 @@ static void tcp_conn_from_guest(struct ctx *c, const struct pkt *p,
 	}
 
 	conn->seq_from_guest = v->seq + 1;
-	conn->seq_to_guest = tcp_isn();
+	conn->seq_to_guest = tcp_isn(&conn->f);
 	conn->seq_ack_from_guest = conn->seq_to_guest;
 	conn->wnd_from_guest = v->window;
 	conn->last_active = tcp_now;
@@ -1017,7 +1032,7 @@ static void tcp_conn_from_sock(struct ctx *c, int s,
 	}
 
 	tcp_wnd_update(c, conn);
-	conn->seq_to_guest = tcp_isn();
+	conn->seq_to_guest = tcp_isn(&conn->f);
 	tcp_send_ctl(c, conn, TCP_SYN, conn->seq_to_guest);
 	conn->seq_to_guest++;
 	conn->seq_max = conn->seq_ack_from_guest = conn->seq_to_guest;
@@ -1042,6 +1057,8 @@ refuse:
  * pasta splices connections to -T ports, and connections to -t ports from
  * the host's loopback (unless --no-splice): see tcp_splice.c. Everything
  * else goes to the guest through the tap device, unless --splice-only.
+ *
+ * #syscalls accept4
  */
 void tcp_listen_handler(struct ctx *c, union epoll_ref ref)
 {
@@ -1119,6 +1136,8 @@ static void tcp_connected(struct ctx *c, struct tcp_conn *conn)
  * @c:		execution context
  * @ref:	epoll reference: flow index and socket
  * @events:	epoll events
+ *
+ * #syscalls recvmsg sendto getsockopt shutdown
  */
 void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 {
@@ -1287,6 +1306,12 @@ int tcp_init(struct ctx *c)
 		.it_interval = { 0, TCP_TICK_MS * 1000000L },
 		.it_value = { 0, TCP_TICK_MS * 1000000L },
 	};
+
+	uint8_t key[SIPHASH_KEY_LEN];
+
+	if (getrandom(key, sizeof(key), 0) != sizeof(key))
+		return -EIO;
+	siphash_key_from_bytes(&tcp_isn_key, key);
 
 	tcp_timer_fd = timerfd_create(CLOCK_MONOTONIC,
 				      TFD_NONBLOCK | TFD_CLOEXEC);

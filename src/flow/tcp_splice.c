@@ -433,6 +433,8 @@ fail:
  * @c:		execution context
  * @ref:	epoll reference, index: flow and side
  * @events:	epoll events
+ *
+ * #syscalls:pasta splice pipe2 fcntl shutdown getsockopt
  */
 void tcp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
 			     uint32_t events)

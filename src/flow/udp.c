@@ -282,6 +282,8 @@ static socklen_t udp_sockaddr(const struct ctx *c, const union inany_addr *a,
  *		failures
  *
  * Return: the new flow, NULL on failure
+ *
+ * #syscalls socket setsockopt bind connect
  */
 static struct udp_flow *udp_flow_new(struct ctx *c, int af,
 				     const struct flowside *key, int *err)
@@ -571,6 +573,8 @@ bool udp_tap_handler(struct ctx *c, const struct pkt *p)
  * @c:		execution context
  * @ref:	epoll reference: socket and flow index
  * @events:	epoll events
+ *
+ * #syscalls recvmmsg recvmsg sendmsg sendto
  */
 void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 {

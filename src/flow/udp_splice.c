@@ -239,6 +239,8 @@ static void udp_splice_mmsg_init(struct mmsghdr *mm, struct iovec *iov,
  * @target:	target port on the other side
  * @buf:	datagram
  * @len:	its length
+ *
+ * #syscalls:pasta recvmmsg sendmmsg sendto connect socket
  */
 void udp_splice_send(struct ctx *c, int recv_side, int fd,
 		     const struct sockaddr_storage *peer, uint16_t port,

@@ -77,6 +77,8 @@ int pcap_open(const char *path)
  * @iovcnt:	number of elements in @iov
  * @skip:	bytes at the start of the vector that aren't part of the frame
  *		(the stream length header)
+ *
+ * #syscalls writev
  */
 void pcap_frame_iov(const struct iovec *iov, int iovcnt, size_t skip)
 {

@@ -241,6 +241,8 @@ static void tap_stream_sndbuf(int fd)
 /**
  * tap_listen_handler() - accept a qemu connection, or refuse a second one
  * @c:		execution context
+ *
+ * #syscalls:passt accept4
  */
 void tap_listen_handler(struct ctx *c)
 {
@@ -338,6 +340,8 @@ static void tap_keep_tail(struct ctx *c, const struct iovec *iov, int iovcnt)
  * device doesn't block.
  *
  * Return: bytes, SIZE_MAX for no limit
+ *
+ * #syscalls:passt ioctl
  */
 size_t tap_room(const struct ctx *c)
 {
@@ -522,6 +526,8 @@ static void tap_handle_frame(struct ctx *c, const uint8_t *frame, size_t len)
  * tap_stream_handler() - read frames from the qemu stream socket
  * @c:		execution context
  * @events:	epoll events
+ *
+ * #syscalls:passt recvmsg sendmsg
  */
 void tap_stream_handler(struct ctx *c, uint32_t events)
 {
@@ -535,9 +541,9 @@ void tap_stream_handler(struct ctx *c, uint32_t events)
 			return;
 	}
 
-	n = recv(c->fd_tap, stream_buf + stream_have,
-		 STREAM_BUF_SIZE + FRAME_MAX + STREAM_HDR_LEN - stream_have,
-		 MSG_DONTWAIT);
+	n = recv_msg(c->fd_tap, stream_buf + stream_have,
+		     STREAM_BUF_SIZE + FRAME_MAX + STREAM_HDR_LEN - stream_have,
+		     MSG_DONTWAIT);
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
 		       errno != EINTR)) {
 		tap_client_gone(c);
@@ -589,6 +595,8 @@ void tap_stream_handler(struct ctx *c, uint32_t events)
  * tap_dev_handler() - read frames from the tap device
  * @c:		execution context
  * @events:	epoll events
+ *
+ * #syscalls:pasta read write
  */
 void tap_dev_handler(struct ctx *c, uint32_t events)
 {

@@ -845,6 +845,8 @@ static int nl_route_type_cb(const struct nlmsghdr *nh, void *arg)
  * Return: rtm_type (RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST, ...), or negative
  * error code: the kernel's, for destinations without a usable route
  * (-ENETUNREACH, -EHOSTUNREACH, -EACCES, -EINVAL), or our own
+ *
+ * #syscalls sendto recvmsg
  */
 int nl_route_type(int nl, int af, const void *dst, unsigned int oif)
 {

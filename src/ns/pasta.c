@@ -106,6 +106,8 @@ static int ns_call_trampoline(void *arg)
  * @arg:	its argument
  *
  * Return: what @fn returned, or -errno if it couldn't run
+ *
+ * #syscalls:pasta clone setns wait4 exit
  */
 static int ns_call(int netns_fd, int (*fn)(void *arg), void *arg)
 {
@@ -709,6 +711,8 @@ void pasta_release_child(void)
 
 /**
  * pasta_child_exited() - on SIGCHLD: quit with the command's status if done
+ *
+ * #syscalls:pasta wait4
  */
 void pasta_child_exited(void)
 {

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 
 #include "util/log.h"
@@ -86,7 +87,12 @@ void log_to_syslog(bool on)
 {
 	log_syslog_on = on;
 	if (on && !log_syslog_open) {
-		openlog(log_name, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+		/* No LOG_PID: it costs a getpid() per message, which the
+		 * seccomp filter would have to allow, and in passt's own PID
+		 * namespace the number would be 1. The system logger knows
+		 * our real PID from the socket's credentials anyway.
+		 */
+		openlog(log_name, LOG_NDELAY, LOG_DAEMON);
 		log_syslog_open = true;
 	}
 }
@@ -122,6 +128,8 @@ int log_open_file(const char *path, size_t max_size)
 /**
  * log_file_make_room() - drop the older half of the log file
  * @need:	bytes the next write needs
+ *
+ * #syscalls pread64 pwrite64 ftruncate
  */
 static void log_file_make_room(size_t need)
 {
@@ -189,6 +197,8 @@ static void log_file_write(const char *line, size_t len)
  * log_msg() - log a message to the active sinks, if its level is enabled
  * @level:	syslog-style level, or LOG_TRACE
  * @fmt:	printf-style format, no trailing newline needed
+ *
+ * #syscalls writev sendto
  */
 void log_msg(int level, const char *fmt, ...)
 {
@@ -228,7 +238,10 @@ void log_msg(int level, const char *fmt, ...)
 		log_file_write(line, len);
 
 	if (log_stderr_on) {
-		if (write(STDERR_FILENO, line, len) < 0 &&
+		struct iovec iov = { .iov_base = line, .iov_len = len };
+
+		/* writev(), as for capture files: one call less to allow */
+		if (writev(STDERR_FILENO, &iov, 1) < 0 &&
 		    (errno == EPIPE || errno == EBADF))
 			log_stderr_closed();
 	}

@@ -106,6 +106,19 @@ BAD_VALUES = [
     (['--host-allow-udp', '53'], 'only apply with --no-map-host'),
     (['--host-allow-ping'], 'only apply with --no-map-host'),
     (['--host-refuse', 'drop'], 'only apply with --no-map-host'),
+    # --runas UID|UID:GID|LOGIN|LOGIN:GROUP (test_sandbox.py: good values)
+    (['--runas', ''],
+     'Invalid --runas:  (use UID, UID:GID, LOGIN or LOGIN:GROUP)'),
+    (['--runas', ':1'],
+     'Invalid --runas: :1 (use UID, UID:GID, LOGIN or LOGIN:GROUP)'),
+    (['--runas', 'nobody:'],
+     'Invalid --runas: nobody: (use UID, UID:GID, LOGIN or LOGIN:GROUP)'),
+    (['--runas', 'nosuchuser'],
+     'Invalid --runas: no such user or group in nosuchuser'),
+    (['--runas', '1:nosuchgroup'],
+     'Invalid --runas: no such user or group in 1:nosuchgroup'),
+    (['--runas', 'nobody:nosuchgroup'],
+     'Invalid --runas: no such user or group in nobody:nosuchgroup'),
 ]
 
 
@@ -237,20 +250,3 @@ def test_pasta_only_options_in_passt(topo, tmp, args):
     assert rc == 1, out
 
 
-# Options of features that aren't built yet. They must fail cleanly for now
-# instead of being ignored. Remove entries as the features land (their own
-# tests take over then).
-NOT_YET_IMPLEMENTED = [
-    ['--runas', 'nobody'],
-]
-
-
-@pytest.mark.parametrize('mode', MODES)
-@pytest.mark.parametrize('args', NOT_YET_IMPLEMENTED,
-                         ids=[' '.join(a) for a in NOT_YET_IMPLEMENTED])
-def test_not_yet_implemented_options(topo, tmp, mode, args):
-    rc, out = run_bin(topo, mode, *_bad_args(mode, tmp), *args, *_cmd(mode))
-    assert rc == 1, out
-    name = args[0].lstrip('-')
-    mentioned = f"'{name}'" in out if len(name) == 1 else args[0] in out
-    assert mentioned, f'message should mention {args[0]}:\n{out}'
