@@ -13,7 +13,7 @@ set -eu
 
 PKGS="python3-pytest tshark busybox isc-dhcp-client iproute2 clang
       libclang-rt-14-dev util-linux iperf3 socat iputils-ping dnsmasq-base
-      bind9-dnsutils faketime"
+      bind9-dnsutils faketime qemu-system-x86 xz-utils libc6-dev"
 [ $# -gt 0 ] && PKGS="$*"
 
 missing=""
