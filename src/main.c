@@ -393,6 +393,13 @@ int main(int argc, char **argv)
 
 	conf_parse(c, argc, argv);
 	logging_init(c);
+
+	/* passt: listen first. libvirt starts qemu right after us, and
+	 * qemu 7.2 tries to connect once: everything slower comes after
+	 */
+	if (c->mode == MODE_PASST && tap_sock_init(c))
+		exit(EXIT_FAILURE);
+
 	conf_derive(c);
 	if (fwd_isolation_init(c))
 		exit(EXIT_FAILURE);
@@ -429,10 +436,7 @@ int main(int argc, char **argv)
 		exit(EXIT_FAILURE);
 	}
 
-	if (c->mode == MODE_PASST) {
-		if (tap_sock_init(c))
-			exit(EXIT_FAILURE);
-	} else {
+	if (c->mode == MODE_PASTA) {
 		/* Watch the namespace as soon as we're in it: it may go away
 		 * while we set up the rest
 		 */

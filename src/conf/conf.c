@@ -1523,10 +1523,18 @@ void conf_derive(struct ctx *c)
 	close(nl);
 
 	if (c->ip6.enabled) {
-		if (IN6_IS_ADDR_LINKLOCAL(&c->ip6.gw))
+		if (IN6_IS_ADDR_LINKLOCAL(&c->ip6.gw)) {
 			c->ip6.our_ll = c->ip6.gw;
-		else
+		} else {
 			conf_ll_from_mac(c->our_mac, &c->ip6.our_ll);
+			/* libvirt gives the guest's own MAC address as -M:
+			 * our link-local address must then differ from the
+			 * guest's, or it drops our router advertisements as
+			 * coming from itself
+			 */
+			if (c->our_mac_set)
+				c->ip6.our_ll.s6_addr[15] ^= 1;
+		}
 	}
 
 	if (!c->ip4.enabled && !c->ip6.enabled)
