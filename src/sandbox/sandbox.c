@@ -197,11 +197,24 @@ void sandbox_runas(const struct ctx *c)
 	if (uid == geteuid() && gid == getegid() && uid == getuid())
 		return;
 
+	/* passt's socket was bound first thing, as root: let the new user
+	 * (and qemu, run as that user) use it, while we may still chown()
+	 */
+	if (!geteuid() && c->mode == MODE_PASST && *c->sock_path &&
+	    c->fd_tap_listen >= 0 && chown(c->sock_path, uid, gid))
+		log_warn("Can't give %s to UID %u: %s", c->sock_path,
+			 (unsigned int)uid, strerror(errno));
+
 	/* Supplementary groups go first, while we may still drop them */
 	if (setgroups(0, NULL) && errno != EPERM)
 		goto fail;
 	if (setresgid(gid, gid, gid) || setresuid(uid, uid, uid))
 		goto fail;
+
+	/* Changing from root made us non-dumpable: /proc/self files, the ID
+	 * maps of a user namespace we create among them, would stay root's
+	 */
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	log_debug("Running as UID %u, GID %u", (unsigned int)uid,
 		  (unsigned int)gid);
 	return;
