@@ -12,9 +12,10 @@
  * of system calls. In the order main() calls these:
  *
  *   1. sandbox_runas(), right after the configuration, the log, capture and
- *	PID files are opened: if started as root (or with --runas), become the
- *	--runas user, by default nobody. Everything else runs as that user,
- *	as it would for an unprivileged start.
+ *	PID files are opened: if started as root of the initial user
+ *	namespace (or with --runas), become the --runas user, by default
+ *	nobody. Everything else runs as that user, as it would for an
+ *	unprivileged start.
  *   2. sandbox_userns(), passt only, once the listening socket and forwarded
  *	ports are bound: a new user namespace mapping only our own user and
  *	group IDs, in which we hold the capabilities for the next steps.
@@ -175,8 +176,42 @@ int sandbox_runas_parse(const char *spec, uid_t *uid, gid_t *gid)
 }
 
 /**
+ * sandbox_root_is_real() - are we in the initial user namespace?
+ *
+ * There, and only there, the user ID map is the identity over the whole
+ * range: "0 0 4294967295". Root of any other user namespace is some
+ * unprivileged user outside it, for example rootless Podman, which starts
+ * pasta as UID 0 of its own user namespace.
+ *
+ * Return: true in the initial user namespace, or if the map can't be read
+ */
+static bool sandbox_root_is_real(void)
+{
+	unsigned long inside, outside, count;
+	char buf[128];
+	ssize_t n;
+	int fd;
+
+	fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	buf[n] = 0;
+	if (sscanf(buf, "%lu %lu %lu", &inside, &outside, &count) != 3)
+		return true;
+	return !inside && !outside && count == 0xffffffffUL;
+}
+
+/**
  * sandbox_runas() - change to the --runas user, or nobody if started as root
  * @c:		execution context
+ *
+ * Root of a user namespace other than the initial one keeps its identity:
+ * its capabilities there are what pasta needs to join the namespaces it
+ * serves (--netns-only), and it's unprivileged outside anyway.
  *
  * Exits with status 1 if an explicit --runas can't be applied.
  */
@@ -188,7 +223,7 @@ void sandbox_runas(const struct ctx *c)
 	if (!c->runas_given) {
 		const struct passwd *pw;
 
-		if (geteuid())
+		if (geteuid() || !sandbox_root_is_real())
 			return;
 		pw = getpwnam("nobody");
 		uid = pw ? pw->pw_uid : NOBODY_ID;
