@@ -13,7 +13,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <libgen.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -370,6 +372,53 @@ static void logging_init(const struct ctx *c)
 }
 
 /**
+ * close_inherited_fds() - passt: close descriptors inherited from the parent
+ * @argc:	argument count
+ * @argv:	arguments, of which only -F/--fd is looked at here
+ *
+ * libvirt (9.0) starts us with its PID file open and locked, and any
+ * launcher may leak more: a sandboxed process has no business keeping them
+ * for its whole life, least of all a writable PID file, whose content
+ * libvirt later takes as the process to kill. Everything but the standard
+ * streams and the descriptor of --fd goes, before we open anything. A
+ * kernel without close_range() (before 5.9) leaves them open.
+ */
+static void close_inherited_fds(int argc, char **argv)
+{
+	static const struct option fd_opt[] = {
+		{ "fd",	required_argument,	NULL,	'F' },
+		{ 0 },
+	};
+	int opterr_saved = opterr, opt;
+	long keep = -1;
+
+	/* Options in any order ("-"), no complaints (":", opterr): the real
+	 * parsing, in conf_parse(), reports what's wrong
+	 */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "-:F:", fd_opt, NULL)) != -1) {
+		char *end;
+
+		if (opt != 'F')
+			continue;
+		errno = 0;
+		keep = strtol(optarg, &end, 10);
+		if (errno || end == optarg || *end || keep > INT_MAX)
+			keep = -1;
+	}
+	opterr = opterr_saved;
+	optind = 0;		/* conf_parse() starts over, from scratch */
+
+	if (keep <= STDERR_FILENO) {
+		close_range(STDERR_FILENO + 1, ~0U, 0);
+		return;
+	}
+	if (keep > STDERR_FILENO + 1)
+		close_range(STDERR_FILENO + 1, keep - 1, 0);
+	close_range(keep + 1, ~0U, 0);
+}
+
+/**
  * main() - entry point for both passt and pasta
  * @argc:	argument count
  * @argv:	arguments
@@ -387,6 +436,8 @@ int main(int argc, char **argv)
 	name = basename(name_buf);
 	c->mode = strncmp(name, "pasta", 5) ? MODE_PASST : MODE_PASTA;
 	log_set_name(c->mode == MODE_PASTA ? "pasta" : "passt");
+	if (c->mode == MODE_PASST)
+		close_inherited_fds(argc, argv);
 
 	/* A client going away must not kill us: writes fail with EPIPE */
 	signal(SIGPIPE, SIG_IGN);

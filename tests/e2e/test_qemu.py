@@ -457,18 +457,25 @@ def test_udp_both_ways(net, topo):
         out = g.out(f'gtool udp-req {dst} {UDP_ECHO} hi-{dst}')
         assert out.strip() == f'from {dst} {UDP_ECHO}: echo:hi-{dst}', out
 
-    g.sh(f'gtool udp-echo {FWD_UDP} 2 > /tmp/udp-echo.log 2>&1 &')
+    udp_forward_check(g, topo, FWD_UDP, SRV4, SRV6)
+
+
+def udp_forward_check(g, topo, port, srv4, srv6):
+    """REMOTE (from srv4, srv6) to an echo server in guest g through HOST's
+    forwarded UDP port, IPv4 and IPv6: replies come back, the guest sees
+    REMOTE's addresses"""
+    g.sh(f'gtool udp-echo {port} 2 > /tmp/udp-echo.log 2>&1 &')
     it.wait_until(lambda: 'listening' in g.out('cat /tmp/udp-echo.log'),
                   timeout=5, what='UDP echo in the guest')
-    for src, dst in ((SRV4, it.HOST4), (SRV6, it.HOST6)):
+    for src, dst in ((srv4, it.HOST4), (srv6, it.HOST6)):
         res = it.run_in(topo.remote, ['/usr/bin/python3', '-c', UDP_SEND_PY,
-                                      src, dst, str(FWD_UDP), f'to-{dst}'],
+                                      src, dst, str(port), f'to-{dst}'],
                         timeout=15)
         assert res.returncode == 0, res
         assert res.stdout.split() == [dst, f'to-{dst}'], res
     log = g.out('cat /tmp/udp-echo.log')
-    assert re.search(rf'from {re.escape(SRV4)} \d+: to-{it.HOST4}', log), log
-    assert re.search(rf'from {re.escape(SRV6)} \d+: to-{it.HOST6}', log), log
+    assert re.search(rf'from {re.escape(srv4)} \d+: to-{it.HOST4}', log), log
+    assert re.search(rf'from {re.escape(srv6)} \d+: to-{it.HOST6}', log), log
 
 
 # ---------------------------------------------------------------------------
