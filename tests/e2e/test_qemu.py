@@ -585,6 +585,8 @@ def test_qemu_before_passt(topo, image):
     it.wait_until(lambda: 'connection error' in info(), timeout=5,
                   what='stream netdev to fail without passt')
     p = Passt(topo, 'early', [])
+    # Absence of a retry: nothing to wait for but a while (2 s, more than
+    # qemu's start takes to connect when passt is there first)
     time.sleep(2)
     assert 'connection error' in info()
     q.stop()
@@ -598,7 +600,8 @@ def test_persistent_passt_serves_next_qemu(net, topo):
     a = net['guest']['A']
     rc = a.poweroff()
     assert rc == 0, a.diag()
-    time.sleep(0.5)
+    it.wait_until(lambda: 'waiting for the next one' in p.log_text(),
+                  timeout=10, what='passt A to see its client go')
     assert p.running(), p.log_text()
     g = Guest('guestA2', topo.host, net['image'], p.sock, MAC['A'],
               os.path.join(BASE, 'A2', 'vm'), append='e2e.dhcp6=0')
@@ -612,7 +615,9 @@ def test_persistent_passt_serves_next_qemu(net, topo):
         g.sh(f'wget -q -O /dev/null http://{SRV4}/small.bin', timeout=60)
         rc = g.poweroff()
         assert rc == 0
-        time.sleep(0.5)
+        it.wait_until(lambda: p.log_text().count(
+                          'waiting for the next one') >= 2,
+                      timeout=10, what='passt A to see its second client go')
         assert p.running(), p.log_text()
     finally:
         g.stop()

@@ -25,8 +25,8 @@ import time
 import pytest
 
 from conftest import Proc, run, run_in, spawn_in, wait_until
-from test_tcp import (SMALL, Instance, Net, check_sent, files, ok,  # noqa: F401
-                      remote)
+from test_tcp import (SMALL, Net, check_sent, files, instances,  # noqa: F401
+                      ipver, ok, pasta_variant, remote)
 
 PORT_BASE = 13000
 _port = [PORT_BASE]
@@ -37,31 +37,9 @@ def port():
     return _port[0]
 
 
-_insts = {}
-
-
-@pytest.fixture(scope='module')
-def instances(remote, files):
-    yield _insts
-    for inst in _insts.values():
-        inst.stop()
-    _insts.clear()
-
-
 def get(instances, remote, files, variant):
     extra = {'auto': [], 'explicit': ['-t', '13900']}[variant]
-    inst = instances.get(variant)
-    if inst is None or not inst.running():
-        if inst:
-            inst.stop()
-        inst = Instance(remote, files, 'pasta', extra=extra, fwd=False)
-        instances[variant] = inst
-    return inst
-
-
-@pytest.fixture(params=[4, 6], ids=['ipv4', 'ipv6'])
-def fam(request):
-    return request.param
+    return pasta_variant(instances, remote, files, variant, extra)
 
 
 def listeners(ns_prefix, proto, port):
@@ -89,10 +67,10 @@ def scans_seen(net):
     srv.stop()
 
 
-def test_tcp_auto_follows_namespace(instances, remote, files, fam):
+def test_tcp_auto_follows_namespace(instances, remote, files, ipver):
     """A server started in the namespace later: reachable from HOST's
     loopback and from REMOTE within 2 s; gone within 2 s after it stops"""
-    net = Net(get(instances, remote, files, 'auto'), fam)
+    net = Net(get(instances, remote, files, 'auto'), ipver)
     p = port()
     assert listeners(host_prefix(net), 'tcp', p) == []
     t0 = time.monotonic()
@@ -139,10 +117,10 @@ for _ in range(5):
 '''
 
 
-def test_udp_auto_follows_namespace(instances, remote, files, fam):
+def test_udp_auto_follows_namespace(instances, remote, files, ipver):
     """A UDP server started in the namespace later is reachable from
     REMOTE within 2 s (-u auto)"""
-    net = Net(get(instances, remote, files, 'auto'), fam)
+    net = Net(get(instances, remote, files, 'auto'), ipver)
     p = port()
     srv = Proc(net.inst.prefix + ['/usr/bin/python3', '-c', UDP_SERVER,
                                   net.any, str(p)])
@@ -157,10 +135,10 @@ def test_udp_auto_follows_namespace(instances, remote, files, fam):
                timeout=2.5, what=f'UDP port {p} released on HOST')
 
 
-def test_tcp_ns_auto_follows_host(instances, remote, files, fam):
+def test_tcp_ns_auto_follows_host(instances, remote, files, ipver):
     """A server started on HOST's loopback later is reachable from the
     namespace's loopback within 2 s (-T auto), and not forwarded back"""
-    net = Net(get(instances, remote, files, 'auto'), fam)
+    net = Net(get(instances, remote, files, 'auto'), ipver)
     p = port()
     srv = spawn_in(net.topo.host, net.remote_argv(
         ['listen', net.loopback, p, 'recv']))
@@ -174,7 +152,7 @@ def test_tcp_ns_auto_follows_host(instances, remote, files, fam):
     # even after later scans (a port forwarded after ours proves them)
     scans_seen(net)
     assert listeners(host_prefix(net), 'tcp', p) == \
-        [f'{net.loopback}:{p}' if fam == 4 else f'[::1]:{p}']
+        [f'{net.loopback}:{p}' if ipver == 4 else f'[::1]:{p}']
     assert len(listeners(net.inst.prefix, 'tcp', p)) == 2  # 127.0.0.1, ::1
     srv.stop()
     wait_until(lambda: not listeners(net.inst.prefix, 'tcp', p),

@@ -35,8 +35,8 @@
 #
 #   (--detach-netns: --userns=/proc/PID/ns/user --netns=STATE/netns instead
 #   of PID). Its child is 'unshare -rUnm sleep' run by nobody. RootlessKit's
-#   defaults are 10.0.2.100/24, gateway 10.0.2.2, DNS 10.0.2.3; here, the
-#   same layout in a documentation range: ADDR 203.0.113.100/24, GW
+#   default subnet is a private range; here, the same layout (host .100,
+#   gateway .2, DNS .3) in a documentation range: ADDR 203.0.113.100/24, GW
 #   203.0.113.2, DNS 203.0.113.3. These addresses exist only inside the
 #   namespace pasta configures: GW maps to HOST's loopback, DNS to HOST's
 #   resolver (dnsmasq in REMOTE, 192.0.2.1), and nothing is sent to them.

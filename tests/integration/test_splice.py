@@ -29,9 +29,9 @@ import time
 import pytest
 
 from conftest import Proc, run, spawn_in, wait_until
-from test_tcp import (BIG, SMALL, Instance, Net, check_sent, files, new_port,  # noqa: F401
-                      ok, one_result, progress, remote, tail,
-                      wait_stalled)
+from test_tcp import (BIG, SMALL, Net, check_sent, files,  # noqa: F401
+                      instances, ipver, new_port, ok, one_result,
+                      pasta_variant, progress, remote, tail, wait_stalled)
 
 NS_FWD = '11000-11099'		# -T range
 _ns_port = [11000]
@@ -56,17 +56,6 @@ def ns_port():
     return _ns_port[0]
 
 
-_insts = {}
-
-
-@pytest.fixture(scope='module')
-def instances(remote, files):
-    yield _insts
-    for inst in _insts.values():
-        inst.stop()
-    _insts.clear()
-
-
 def get(instances, remote, files, variant):
     """The pasta instance for a variant of options, started on first use"""
     extra = {'splice': ['-T', NS_FWD, '-U', NS_FWD],
@@ -75,23 +64,11 @@ def get(instances, remote, files, variant):
              'only': ['--splice-only']}[variant]
     first = T_BASE[variant]
     extra += ['-t', f'{first}-{first + 99}']
-    inst = instances.get(variant)
-    if inst is None or not inst.running():
-        if inst:
-            inst.stop()
-        inst = Instance(remote, files, 'pasta', extra=extra, fwd=False)
-        inst.variant = variant
-        instances[variant] = inst
-    return inst
+    return pasta_variant(instances, remote, files, variant, extra)
 
 
-@pytest.fixture(params=[4, 6], ids=['ipv4', 'ipv6'])
-def fam(request):
-    return request.param
-
-
-def net_for(instances, remote, files, fam, variant):
-    return Net(get(instances, remote, files, variant), fam)
+def net_for(instances, remote, files, ipver, variant):
+    return Net(get(instances, remote, files, variant), ipver)
 
 
 def splice_count(inst):
@@ -116,9 +93,9 @@ def host_spawn(net, *args):
 # -t from HOST's loopback: splice, and the tap path as control
 
 @pytest.mark.parametrize('variant', ['splice', 'no-splice'])
-def test_host_loopback_upload(instances, remote, files, fam, variant):
+def test_host_loopback_upload(instances, remote, files, ipver, variant):
     """64 MiB from HOST's loopback to a server in the namespace"""
-    net = net_for(instances, remote, files, fam, variant)
+    net = net_for(instances, remote, files, ipver, variant)
     before = splice_count(net.inst)
     port = fwd_port(net)
     srv = net.server('guest', 'listen', net.any, port, '--once', 'recv')
@@ -136,9 +113,9 @@ def test_host_loopback_upload(instances, remote, files, fam, variant):
 
 
 @pytest.mark.parametrize('variant', ['splice', 'no-splice'])
-def test_host_loopback_download(instances, remote, files, fam, variant):
+def test_host_loopback_download(instances, remote, files, ipver, variant):
     """64 MiB from a server in the namespace to HOST's loopback"""
-    net = net_for(instances, remote, files, fam, variant)
+    net = net_for(instances, remote, files, ipver, variant)
     before = splice_count(net.inst)
     port = fwd_port(net)
     srv = net.server('guest', 'listen', net.any, port, '--once', 'send',
@@ -153,10 +130,10 @@ def test_host_loopback_download(instances, remote, files, fam, variant):
 
 
 @pytest.mark.parametrize('variant', ['splice', 'lo'])
-def test_namespace_loopback_server(instances, remote, files, fam, variant):
+def test_namespace_loopback_server(instances, remote, files, ipver, variant):
     """A server on the namespace's loopback only: hidden from -t unless
     --host-lo-to-ns-lo, which also makes the client appear as loopback"""
-    net = net_for(instances, remote, files, fam, variant)
+    net = net_for(instances, remote, files, ipver, variant)
     port = fwd_port(net)
     srv = net.server('guest', 'listen', net.loopback, port, '--once', 'recv')
     if variant == 'splice':
@@ -174,10 +151,10 @@ def test_namespace_loopback_server(instances, remote, files, fam, variant):
 # ---------------------------------------------------------------------------
 # -T: from the namespace's loopback to HOST's
 
-def test_ns_to_host_loopback(instances, remote, files, fam):
+def test_ns_to_host_loopback(instances, remote, files, ipver):
     """64 MiB both ways between a client in the namespace and a server on
     HOST's loopback, through -T"""
-    net = net_for(instances, remote, files, fam, 'splice')
+    net = net_for(instances, remote, files, ipver, 'splice')
     port = ns_port()
     srv = host_spawn(net, 'listen', net.loopback, port, '--once', 'recv')
     out = ok(net.inst.run('connect', net.loopback, port, 'send', files['big'],
@@ -196,9 +173,9 @@ def test_ns_to_host_loopback(instances, remote, files, fam):
     assert srv.wait(10) == 0, srv.output
 
 
-def test_ns_port_without_server(instances, remote, files, fam):
+def test_ns_port_without_server(instances, remote, files, ipver):
     """-T port with nothing listening on HOST: the client gets a reset"""
-    net = net_for(instances, remote, files, fam, 'splice')
+    net = net_for(instances, remote, files, ipver, 'splice')
     out = ok(net.inst.run('connect', net.loopback, ns_port(), 'wait-reset'),
              'client')
     r = one_result(out, 'reset', f' (got: {out.strip()})')
@@ -232,10 +209,10 @@ def spliced_pair(net, direction, ns_role, host_role):
 
 @pytest.mark.parametrize('direction', ['in', 'out'])
 @pytest.mark.parametrize('first', ['ns', 'host'])
-def test_splice_half_close(instances, remote, files, fam, direction, first):
+def test_splice_half_close(instances, remote, files, ipver, direction, first):
     """One side shuts down its write side, the other still sends a reply
     that arrives in full"""
-    net = net_for(instances, remote, files, fam, 'splice')
+    net = net_for(instances, remote, files, ipver, 'splice')
     size = 256 << 10
     nr = ['half-first' if first == 'ns' else 'half-second', size]
     hr = ['half-second' if first == 'ns' else 'half-first', size]
@@ -248,9 +225,9 @@ def test_splice_half_close(instances, remote, files, fam, direction, first):
 
 @pytest.mark.parametrize('direction', ['in', 'out'])
 @pytest.mark.parametrize('aborts', ['ns', 'host'])
-def test_splice_reset(instances, remote, files, fam, direction, aborts):
+def test_splice_reset(instances, remote, files, ipver, direction, aborts):
     """SO_LINGER 0 close on one end: the other end sees ECONNRESET"""
-    net = net_for(instances, remote, files, fam, 'splice')
+    net = net_for(instances, remote, files, ipver, 'splice')
     nr = ['abort'] if aborts == 'ns' else ['wait-reset']
     hr = ['wait-reset'] if aborts == 'ns' else ['abort']
     n, h = spliced_pair(net, direction, nr, hr)
@@ -260,10 +237,10 @@ def test_splice_reset(instances, remote, files, fam, direction, aborts):
 
 
 @pytest.mark.parametrize('to', ['ns', 'host'])
-def test_splice_stalled_receiver(instances, remote, files, fam, to):
+def test_splice_stalled_receiver(instances, remote, files, ipver, to):
     """The receiver pauses after 1 MiB: the sender stalls, then resumes;
     every byte arrives"""
-    net = net_for(instances, remote, files, fam, 'splice')
+    net = net_for(instances, remote, files, ipver, 'splice')
     gofile = os.path.join(files['dir'], f'go-splice-{new_port()}')
     pre = 1 << 20
     port = fwd_port(net)
@@ -291,10 +268,10 @@ def test_splice_stalled_receiver(instances, remote, files, fam, to):
     assert (sha, int(n)) == (files['big_sha'], BIG)
 
 
-def test_splice_short_connections(instances, remote, files, fam):
+def test_splice_short_connections(instances, remote, files, ipver):
     """2,000 short connections through -t from HOST's loopback and 2,000
     through -T: all answered, no descriptor or flow left behind"""
-    net = net_for(instances, remote, files, fam, 'splice')
+    net = net_for(instances, remote, files, ipver, 'splice')
     fds = net.inst.fds()
     port = fwd_port(net)
     srv = net.server('guest', 'pong-server', net.any, port)
@@ -319,10 +296,10 @@ def test_splice_short_connections(instances, remote, files, fam):
 # ---------------------------------------------------------------------------
 # --splice-only
 
-def test_splice_only(instances, remote, files, fam):
+def test_splice_only(instances, remote, files, ipver):
     """--splice-only: a REMOTE client of a -t port is reset, a client on
     HOST's loopback goes through"""
-    net = net_for(instances, remote, files, fam, 'only')
+    net = net_for(instances, remote, files, ipver, 'only')
     port = fwd_port(net)
     srv = net.server('guest', 'listen', net.any, port, '--once', 'recv')
     out = ok(net.remote_run('connect', net.host, port, '--from', net.srv,
@@ -372,11 +349,11 @@ UDP_SIZES = ['1', '1000', '60000']
 
 
 @pytest.mark.parametrize('direction', ['out', 'in'])
-def test_udp_splice_echo(instances, remote, files, fam, direction):
+def test_udp_splice_echo(instances, remote, files, ipver, direction):
     """Datagrams of 1, 1000 and 60000 bytes both ways: out, from the
     namespace's loopback to a HOST loopback server (-U); in, from HOST's
     loopback to a namespace server (-u, implied by -t)"""
-    net = net_for(instances, remote, files, fam, 'splice')
+    net = net_for(instances, remote, files, ipver, 'splice')
     py = '/usr/bin/python3'
     if direction == 'out':
         p = ns_port()

@@ -472,6 +472,35 @@ def remote(topo):
     run_in(topo.remote, ['ip', 'addr', 'del', f'{SRV6}/128', 'dev', 'lo'])
 
 
+@pytest.fixture(scope='module')
+def instances(remote, files):
+    """A module's pasta instances, by variant: started on first use by
+    pasta_variant(), stopped at the end of the module"""
+    cache = {}
+    yield cache
+    for inst in cache.values():
+        inst.stop()
+
+
+def pasta_variant(instances, remote, files, variant, extra):
+    """The running pasta instance of a variant, started (again, if it
+    exited) with extra options"""
+    inst = instances.get(variant)
+    if inst is None or not inst.running():
+        if inst:
+            inst.stop()
+        inst = Instance(remote, files, 'pasta', extra=extra, fwd=False)
+        inst.variant = variant
+        instances[variant] = inst
+    return inst
+
+
+@pytest.fixture(params=[4, 6], ids=['ipv4', 'ipv6'])
+def ipver(request):
+    """IP version of a test: 4 or 6"""
+    return request.param
+
+
 _port = [20000]
 
 
