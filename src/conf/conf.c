@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * conf.c - command line parsing and derived configuration
+ * conf.c - command line parsing
  *
  * Theory of operation: the command line is the contract with the tools that
  * start us (Podman, libvirt, RootlessKit, people), so option spellings follow
@@ -9,13 +9,9 @@
  * of features that are not built yet are simply absent from the table, so
  * they fail the same way instead of being silently accepted.
  *
- * conf_parse() only records what was given. conf_derive() then fills the
- * gaps from the host: the template interface (first default route per IP
- * version, or -i, or --outbound-if4/6), its addresses, prefix, gateway and
- * MAC address over netlink, and resolvers and search domains from
- * /etc/resolv.conf. Values given on the command line always win.
+ * conf_parse() only records what was given; derive.c then fills the gaps from
+ * the host, and usage.c holds the --help text.
  */
-
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -37,171 +33,14 @@
 #include "util/log.h"
 #include "util/util.h"
 
-#define RESOLV_CONF	"/etc/resolv.conf"
-
-/* Default MAC address of our side if the template interface has none (for
- * example a tun or PPP device): locally administered, unicast
- */
-static const uint8_t mac_fallback[6] = { 0x9a, 0x55, 0x9a, 0x55, 0x9a, 0x55 };
+#include "conf/conf_int.h"
 
 /**
- * usage() - print the help text and exit
- * @name:	program name
- * @status:	exit status: 0 for -h, 1 after an error
- */
-static void __attribute__((noreturn)) usage(const char *name, int status)
-{
-	FILE *f = status ? stderr : stdout;
-	bool pasta = strstr(name, "pasta") != NULL;
-
-	if (pasta) {
-		fprintf(f, "Usage: %s [OPTION]... [COMMAND [ARG]...]\n", name);
-		fprintf(f, "       %s [OPTION]... PID\n", name);
-		fprintf(f, "       %s [OPTION]... --netns [PATH|NAME]\n\n",
-			name);
-		fprintf(f, "Without PID or --netns, run the given command or "
-			   "a shell in a new user and\nnetwork namespace "
-			   "connected through a tap device.\n\n");
-	} else {
-		fprintf(f, "Usage: %s [OPTION]...\n\n", name);
-	}
-
-	fprintf(f,
-"  -d, --debug		Be verbose\n"
-"      --trace		Be extra verbose, show single packets\n"
-"  -q, --quiet		Don't print informational messages\n"
-"  -f, --foreground	Don't run in background\n"
-"  -e, --stderr		Log to stderr too\n"
-"  -l, --log-file PATH	Log (only) to given file\n"
-"  --runas UID|UID:GID|LOGIN|LOGIN:GROUP\n"
-"			Run as given user and group after set-up\n"
-"    default: nobody, if started as root\n"
-"  --log-size BYTES	Maximum size of log file (default: 1 MiB)\n"
-"  -h, --help		Display this help message and exit\n"
-"  --version		Show version and exit\n"
-"  -p, --pcap FILE	Capture guest-side frames to FILE\n"
-"  -P, --pid FILE	Write own PID to FILE\n"
-"  -m, --mtu MTU	Assign MTU via DHCP/NDP (0: don't assign)\n"
-"    default: 65520\n"
-"  -a, --address ADDR	Assign IPv4 or IPv6 address ADDR\n"
-"    default: address of the template interface\n"
-"  -n, --netmask MASK	Assign IPv4 netmask (dot-decimal or prefix length)\n"
-"  -M, --mac-addr ADDR	Use source MAC address ADDR\n"
-"    default: MAC address of the template interface\n"
-"  -g, --gateway ADDR	Pass IPv4 or IPv6 gateway ADDR to the guest\n"
-"    default: gateway of the template interface\n"
-"  -i, --interface NAME	Template interface for addresses and routes\n"
-"    default: interface with the first default route\n"
-"  -o, --outbound ADDR	Bind outbound sockets to source address ADDR\n"
-"    default: chosen by the host's routes\n"
-"  --outbound-if4 NAME	Bind outbound IPv4 sockets to interface NAME,\n"
-"			and use it as template interface for IPv4\n"
-"  --outbound-if6 NAME	The same for IPv6\n"
-"  -D, --dns ADDR	Use resolver ADDR (repeatable), or 'none'\n"
-"    default: from " RESOLV_CONF "\n"
-"  --dns-forward ADDR	Forward DNS (port 53) to ADDR to the host's resolver\n"
-"  --dns-host ADDR	Host resolver --dns-forward goes to\n"
-"    default: first resolver of the same IP version\n"
-"  --map-host-loopback ADDR\n"
-"			Map guest's ADDR to the host's loopback, or 'none'\n"
-"    default: gateway address\n"
-"  --map-guest-addr ADDR	Map guest's ADDR to the host's own address\n"
-"    default: none\n"
-"  --no-map-gw		Same as --map-host-loopback none\n"
-"  --no-map-host		Host isolation: refuse guest flows to any address\n"
-"			of the host, loopback mapping included\n"
-"  --map-host-addr none	Same as --no-map-host\n"
-"  --host-allow-tcp PORTS\n"
-"			With --no-map-host, host TCP ports the guest may\n"
-"			still reach, e.g. 8080 or 1000-2000,~1500\n"
-"  --host-allow-udp PORTS\n"
-"			The same for UDP\n"
-"  --host-allow-ping	With --no-map-host, let echo requests reach the host\n"
-"  --host-refuse reject|drop\n"
-"			Refuse with a TCP reset or ICMP error, or silently\n"
-"    default: reject\n"
-"  --stats SECONDS	Log counters at most every SECONDS, if they changed\n"
-"  -S, --search LIST	Space-separated search list, or 'none'\n"
-"    default: from " RESOLV_CONF "\n");
-
-	if (pasta) {
-		fprintf(f,
-"  --dhcp-dns		Pass resolvers via DHCP, DHCPv6, NDP\n"
-"  --dhcp-search		Pass the search list via DHCP, DHCPv6, NDP\n");
-	} else {
-		fprintf(f,
-"  --no-dhcp-dns		Don't pass resolvers via DHCP, DHCPv6, NDP\n"
-"  --no-dhcp-search	Don't pass the search list via DHCP, DHCPv6, NDP\n");
-	}
-
-	fprintf(f,
-"  --no-tcp		Drop TCP from the guest\n"
-"  --no-udp		Drop UDP from the guest\n"
-"  --no-icmp		Drop ICMP and ICMPv6 echo requests\n"
-"  --no-dhcp		Disable the DHCP server\n"
-"  --no-ndp		Disable NDP responses\n"
-"  --no-dhcpv6		Disable the DHCPv6 server\n"
-"  --no-ra		Disable router advertisements\n"
-"  -4, --ipv4-only	Enable IPv4 operation only\n"
-"  -6, --ipv6-only	Enable IPv6 operation only\n"
-"  -t, --tcp-ports SPEC	TCP ports to forward to the guest, SPEC is:\n"
-"    none		don't forward any port\n"
-"%s"
-"    all		all non-ephemeral ports the host doesn't use\n"
-"    [ADDR[%%IF]/]PORTS	comma-separated ports or ranges, optionally\n"
-"			mapped with :, excluded with ~. Examples:\n"
-"			22  8080:80  1000-2000,~1500  192.0.2.1/22\n"
-"    default: %s\n"
-"  -u, --udp-ports SPEC	UDP ports to forward to the guest, SPEC as\n"
-"			for -t; without -u, the port numbers given to -t\n"
-"			are forwarded for UDP too (not translated)\n"
-"    default: %s\n"
-"  --freebind		Bind -t and -u addresses even if not configured\n",
-		pasta ? "    auto		ports bound in the namespace, rescanned "
-			"every second\n" : "",
-		pasta ? "auto" : "none", pasta ? "auto" : "none");
-
-	if (pasta) {
-		fprintf(f,
-"  -I, --ns-ifname NAME	Name of the tap device in the namespace\n"
-"    default: name of the template interface\n"
-"  --userns PATH		Target user namespace to join\n"
-"  --netns PATH|NAME	Target network namespace to join\n"
-"  --netns-only		Don't join or create a user namespace\n"
-"  --no-netns-quit	Don't quit when the target namespace goes away\n"
-"  --config-net		Configure the tap device in the namespace\n"
-"  --no-copy-routes	Don't copy all routes (deprecated)\n"
-"  --no-copy-addrs	Don't copy all addresses (deprecated)\n"
-"  --ns-mac-addr ADDR	MAC address of the tap device in the namespace\n"
-"  -T, --tcp-ns SPEC	TCP ports to forward from the namespace's loopback\n"
-"			to the host's, SPEC as for -t (auto: ports bound on\n"
-"			the host)\n"
-"    default: auto\n"
-"  -U, --udp-ns SPEC	UDP ports to forward from the namespace's loopback\n"
-"			to the host's, SPEC as for -u\n"
-"    default: auto\n"
-"  --no-splice		Don't splice local connections, use the tap device\n"
-"  --splice-only		Only splice local connections, forward nothing\n"
-"			else through the tap device\n"
-"  --host-lo-to-ns-lo	Connections from the host's loopback go to the\n"
-"			namespace's loopback, not its external address\n");
-	} else {
-		fprintf(f,
-"  -s, --socket PATH	UNIX domain socket path\n"
-"    default: first free /tmp/passt_N.socket, N from 1 to 64\n"
-"  -F, --fd FD		Use an already connected socket FD\n"
-"  -1, --one-off		Quit once the client disconnects\n");
-	}
-
-	exit(status);
-}
-
-/**
- * die() - print an error about the command line and exit with status 1
+ * conf_die() - print an error about the command line and exit with status 1
  * @fmt:	printf-style format
  */
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die(const char *fmt, ...)
+void __attribute__((noreturn, format(printf, 1, 2)))
+conf_die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -434,21 +273,21 @@ static void conf_dns_map(struct ctx *c, bool forward, const char *arg)
 	if (inet_pton(AF_INET, arg, &a4) == 1) {
 		d4 = forward ? &c->ip4.dns_match : &c->ip4.dns_host;
 		if (d4->s_addr)
-			die("%s given twice for IPv4: %s", opt, arg);
+			conf_die("%s given twice for IPv4: %s", opt, arg);
 		if (!a4.s_addr || a4.s_addr == INADDR_BROADCAST ||
 		    IN_MULTICAST(ntohl(a4.s_addr)))
-			die("Invalid address for %s: %s", opt, arg);
+			conf_die("Invalid address for %s: %s", opt, arg);
 		*d4 = a4;
 	} else if (inet_pton(AF_INET6, arg, &a6) == 1) {
 		d6 = forward ? &c->ip6.dns_match : &c->ip6.dns_host;
 		if (!IN6_IS_ADDR_UNSPECIFIED(d6))
-			die("%s given twice for IPv6: %s", opt, arg);
+			conf_die("%s given twice for IPv6: %s", opt, arg);
 		if (IN6_IS_ADDR_UNSPECIFIED(&a6) ||
 		    IN6_IS_ADDR_MULTICAST(&a6))
-			die("Invalid address for %s: %s", opt, arg);
+			conf_die("Invalid address for %s: %s", opt, arg);
 		*d6 = a6;
 	} else {
-		die("Invalid address for %s: %s", opt, arg);
+		conf_die("Invalid address for %s: %s", opt, arg);
 	}
 }
 
@@ -472,22 +311,22 @@ static void conf_addr_opt(const char *opt, const char *arg,
 		uint32_t h = ntohl(v4.s_addr);
 
 		if (a4->s_addr)
-			die("%s given twice for IPv4: %s", opt, arg);
+			conf_die("%s given twice for IPv4: %s", opt, arg);
 		if (!h || h == INADDR_BROADCAST || h >> 24 == 127 ||
 		    IN_MULTICAST(h))
-			die("Invalid address for %s: %s", opt, arg);
+			conf_die("Invalid address for %s: %s", opt, arg);
 		*a4 = v4;
 	} else if (inet_pton(AF_INET6, arg, &v6) == 1) {
 		if (!IN6_IS_ADDR_UNSPECIFIED(a6))
-			die("%s given twice for IPv6: %s", opt, arg);
+			conf_die("%s given twice for IPv6: %s", opt, arg);
 		if (IN6_IS_ADDR_UNSPECIFIED(&v6) ||
 		    IN6_IS_ADDR_LOOPBACK(&v6) ||
 		    IN6_IS_ADDR_MULTICAST(&v6) ||
 		    IN6_IS_ADDR_V4MAPPED(&v6))
-			die("Invalid address for %s: %s", opt, arg);
+			conf_die("Invalid address for %s: %s", opt, arg);
 		*a6 = v6;
 	} else {
-		die("Invalid address for %s: %s", opt, arg);
+		conf_die("Invalid address for %s: %s", opt, arg);
 	}
 }
 
@@ -618,7 +457,7 @@ static void conf_ifname(const char *opt, const char *name, char *dst)
 {
 	if (!*name || strlen(name) >= IF_NAMESIZE || strchr(name, '/') ||
 	    strchr(name, ' '))
-		die("Invalid interface name for %s: %s", opt, name);
+		conf_die("Invalid interface name for %s: %s", opt, name);
 	strcpy(dst, name);
 }
 
@@ -631,7 +470,7 @@ static void conf_ifname(const char *opt, const char *name, char *dst)
 static void conf_path(const char *opt, const char *path, char *dst)
 {
 	if (!*path || strlen(path) >= PATH_MAX)
-		die("Invalid path for %s: %s", opt, path);
+		conf_die("Invalid path for %s: %s", opt, path);
 	strcpy(dst, path);
 }
 
@@ -814,7 +653,7 @@ static void conf_mode_only(const struct ctx *c, enum run_mode mode,
 			   const char *opt)
 {
 	if (c->mode != mode)
-		die("%s is for %s mode only", opt,
+		conf_die("%s is for %s mode only", opt,
 		    mode == MODE_PASTA ? "pasta" : "passt");
 }
 
@@ -872,11 +711,11 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 		case OPT_LOG_SIZE:
 			if (conf_parse_size(optarg, &c->log_size) ||
 			    c->log_size < 4096)
-				die("Invalid --log-size: %s (minimum 4096)",
+				conf_die("Invalid --log-size: %s (minimum 4096)",
 				    optarg);
 			break;
 		case 'h':
-			usage(argv[0], EXIT_SUCCESS);
+			conf_usage(argv[0], EXIT_SUCCESS);
 		case OPT_VERSION:
 			printf("%s " VERSION "\n",
 			       c->mode == MODE_PASTA ? "pasta" : "passt");
@@ -892,7 +731,7 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 		case 'm':
 			v = conf_parse_mtu(optarg);
 			if (v < 0)
-				die("Invalid MTU: %s (0, or %i to %i)", optarg,
+				conf_die("Invalid MTU: %s (0, or %i to %i)", optarg,
 				    MTU_MIN_IPV4, MTU_DEFAULT);
 			c->mtu = v;
 			break;
@@ -901,41 +740,41 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 				uint32_t h = ntohl(a4.s_addr);
 
 				if (addr4)
-					die("IPv4 address given twice: %s",
+					conf_die("IPv4 address given twice: %s",
 					    optarg);
 				if (!h || h == 0xffffffff || h >> 24 == 127 ||
 				    h >> 28 == 0xe)
-					die("Invalid IPv4 address for "
+					conf_die("Invalid IPv4 address for "
 					    "--address: %s", optarg);
 				c->ip4.addr = a4;
 				addr4 = true;
 			} else if (inet_pton(AF_INET6, optarg, &a6) == 1) {
 				if (addr6)
-					die("IPv6 address given twice: %s",
+					conf_die("IPv6 address given twice: %s",
 					    optarg);
 				if (IN6_IS_ADDR_UNSPECIFIED(&a6) ||
 				    IN6_IS_ADDR_LOOPBACK(&a6) ||
 				    IN6_IS_ADDR_MULTICAST(&a6) ||
 				    IN6_IS_ADDR_LINKLOCAL(&a6) ||
 				    IN6_IS_ADDR_V4MAPPED(&a6))
-					die("Invalid IPv6 address for "
+					conf_die("Invalid IPv6 address for "
 					    "--address: %s", optarg);
 				c->ip6.addr = a6;
 				addr6 = true;
 			} else {
-				die("Invalid address for --address: %s",
+				conf_die("Invalid address for --address: %s",
 				    optarg);
 			}
 			break;
 		case 'n':
 			netmask = conf_parse_netmask(optarg);
 			if (netmask < 0)
-				die("Invalid netmask: %s", optarg);
+				conf_die("Invalid netmask: %s", optarg);
 			break;
 		case 'M':
 			if (conf_parse_mac(optarg, c->our_mac) ||
 			    (c->our_mac[0] & 1))
-				die("Invalid MAC address: %s", optarg);
+				conf_die("Invalid MAC address: %s", optarg);
 			c->our_mac_set = true;
 			break;
 		case 'g':
@@ -943,25 +782,25 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 				uint32_t h = ntohl(a4.s_addr);
 
 				if (gw4)
-					die("IPv4 gateway given twice: %s",
+					conf_die("IPv4 gateway given twice: %s",
 					    optarg);
 				if (!h || h == 0xffffffff || h >> 24 == 127 ||
 				    h >> 28 == 0xe)
-					die("Invalid IPv4 gateway: %s", optarg);
+					conf_die("Invalid IPv4 gateway: %s", optarg);
 				c->ip4.gw = a4;
 				gw4 = true;
 			} else if (inet_pton(AF_INET6, optarg, &a6) == 1) {
 				if (gw6)
-					die("IPv6 gateway given twice: %s",
+					conf_die("IPv6 gateway given twice: %s",
 					    optarg);
 				if (IN6_IS_ADDR_UNSPECIFIED(&a6) ||
 				    IN6_IS_ADDR_LOOPBACK(&a6) ||
 				    IN6_IS_ADDR_MULTICAST(&a6))
-					die("Invalid IPv6 gateway: %s", optarg);
+					conf_die("Invalid IPv6 gateway: %s", optarg);
 				c->ip6.gw = a6;
 				gw6 = true;
 			} else {
-				die("Invalid gateway address: %s", optarg);
+				conf_die("Invalid gateway address: %s", optarg);
 			}
 			break;
 		case 'i':
@@ -1008,7 +847,7 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 			break;
 		case OPT_MAP_HOST_ADDR:
 			if (strcmp(optarg, "none"))
-				die("Invalid --map-host-addr: %s (only 'none' "
+				conf_die("Invalid --map-host-addr: %s (only 'none' "
 				    "is supported, as --no-map-host)", optarg);
 			/* fall through */
 		case OPT_NO_MAP_HOST:
@@ -1023,7 +862,7 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 						   c->host_allow_udp,
 					     optarg, port_ephemeral_start(),
 					     err, sizeof(err)))
-				die("Invalid --host-allow-%s: %s",
+				conf_die("Invalid --host-allow-%s: %s",
 				    tcp ? "tcp" : "udp", err);
 			c->host_allow_given = true;
 			break;
@@ -1038,7 +877,7 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 			else if (!strcmp(optarg, "reject"))
 				c->host_refuse_drop = false;
 			else
-				die("Invalid --host-refuse: %s (use 'reject' "
+				conf_die("Invalid --host-refuse: %s (use 'reject' "
 				    "or 'drop')", optarg);
 			c->host_allow_given = true;
 			break;
@@ -1047,17 +886,17 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 						     &c->runas_gid);
 
 			if (rc == -ENOENT)
-				die("Invalid --runas: no such user or group in "
+				conf_die("Invalid --runas: no such user or group in "
 				    "%s", optarg);
 			if (rc)
-				die("Invalid --runas: %s (use UID, UID:GID, "
+				conf_die("Invalid --runas: %s (use UID, UID:GID, "
 				    "LOGIN or LOGIN:GROUP)", optarg);
 			c->runas_given = true;
 			break;
 		}
 		case OPT_STATS:
 			if (conf_uint(optarg, 1, 86400, &v))
-				die("Invalid --stats delay: %s (seconds, 1 to "
+				conf_die("Invalid --stats delay: %s (seconds, 1 to "
 				    "86400)", optarg);
 			c->stats_delay = (unsigned int)v;
 			break;
@@ -1066,7 +905,7 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 				c->ip4.dns_count = c->ip6.dns_count = 0;
 				c->dns_none = true;
 			} else if (conf_dns_add(c, optarg)) {
-				die("Invalid resolver address: %s", optarg);
+				conf_die("Invalid resolver address: %s", optarg);
 			} else {
 				conf_dns_host_default(c, optarg);
 			}
@@ -1078,7 +917,7 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 			break;
 		case 'S':
 			if (conf_parse_search(c, optarg))
-				die("Invalid search list: %s", optarg);
+				conf_die("Invalid search list: %s", optarg);
 			search_given = true;
 			break;
 		case OPT_NO_DHCP_DNS:
@@ -1125,7 +964,7 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 					    c->mode == MODE_PASTA,
 					    port_ephemeral_start(), err,
 					    sizeof(err)))
-				die("Invalid --tcp-ports: %s", err);
+				conf_die("Invalid --tcp-ports: %s", err);
 			break;
 		}
 		case 'u': {
@@ -1135,7 +974,7 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 					    c->mode == MODE_PASTA,
 					    port_ephemeral_start(), err,
 					    sizeof(err)))
-				die("Invalid --udp-ports: %s", err);
+				conf_die("Invalid --udp-ports: %s", err);
 			break;
 		}
 		case '4':
@@ -1148,7 +987,7 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 			conf_mode_only(c, MODE_PASST, "--socket");
 			conf_path("--socket", optarg, c->sock_path);
 			if (strlen(optarg) >= 108)
-				die("Socket path too long: %s", optarg);
+				conf_die("Socket path too long: %s", optarg);
 			break;
 		case 'F': {
 			char *end;
@@ -1159,7 +998,7 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 			fd = strtol(optarg, &end, 10);
 			if (errno || end == optarg || *end || fd < 0 ||
 			    fd > INT_MAX || fcntl((int)fd, F_GETFD) < 0)
-				die("Invalid file descriptor for --fd: %s",
+				conf_die("Invalid file descriptor for --fd: %s",
 				    optarg);
 			c->fd_given = (int)fd;
 			c->one_off = true;
@@ -1183,7 +1022,7 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 				conf_path("--netns", optarg, c->netns_path);
 			} else {
 				if (!*optarg || strlen(optarg) > NAME_MAX)
-					die("Invalid namespace name: %s",
+					conf_die("Invalid namespace name: %s",
 					    optarg);
 				snprintf(c->netns_path, sizeof(c->netns_path),
 					 "/run/netns/%s", optarg);
@@ -1217,7 +1056,7 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 					    c->mode == MODE_PASTA,
 					    port_ephemeral_start(), err,
 					    sizeof(err)))
-				die("Invalid --tcp-ns: %s", err);
+				conf_die("Invalid --tcp-ns: %s", err);
 			break;
 		}
 		case 'U': {
@@ -1228,7 +1067,7 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 					    c->mode == MODE_PASTA,
 					    port_ephemeral_start(), err,
 					    sizeof(err)))
-				die("Invalid --udp-ns: %s", err);
+				conf_die("Invalid --udp-ns: %s", err);
 			break;
 		}
 		case OPT_NO_SPLICE:
@@ -1247,12 +1086,12 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 			conf_mode_only(c, MODE_PASTA, "--ns-mac-addr");
 			if (conf_parse_mac(optarg, c->ns_mac) ||
 			    (c->ns_mac[0] & 1))
-				die("Invalid MAC address: %s", optarg);
+				conf_die("Invalid MAC address: %s", optarg);
 			c->ns_mac_set = true;
 			break;
 		default:
 			/* getopt_long() already printed why */
-			usage(argv[0], EXIT_FAILURE);
+			conf_usage(argv[0], EXIT_FAILURE);
 		}
 	}
 
@@ -1270,20 +1109,20 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 				all[i]->mode = PORT_FWD_AUTO;
 	}
 	if (c->host_allow_given && !c->no_map_host)
-		die("--host-allow-tcp, --host-allow-udp, --host-allow-ping and "
+		conf_die("--host-allow-tcp, --host-allow-udp, --host-allow-ping and "
 		    "--host-refuse only apply with --no-map-host");
 	if (c->no_splice && c->splice_only)
-		die("Options --no-splice and --splice-only are mutually "
+		conf_die("Options --no-splice and --splice-only are mutually "
 		    "exclusive");
 
 	if (v4_only && v6_only)
-		die("Options -4 and -6 are mutually exclusive");
+		conf_die("Options -4 and -6 are mutually exclusive");
 	if (c->debug && c->quiet)
-		die("Options --debug and --quiet are mutually exclusive");
+		conf_die("Options --debug and --quiet are mutually exclusive");
 	if (*c->log_file && c->log_stderr)
-		die("Options --log-file and --stderr are mutually exclusive");
+		conf_die("Options --log-file and --stderr are mutually exclusive");
 	if (c->fd_given >= 0 && *c->sock_path)
-		die("Options --fd and --socket are mutually exclusive");
+		conf_die("Options --fd and --socket are mutually exclusive");
 
 	c->ip4.enabled = !v6_only;
 	c->ip6.enabled = !v4_only;
@@ -1311,379 +1150,19 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 
 			if (pid && optind + 1 == argc) {
 				if (*c->netns_path)
-					die("Both a PID and --netns given");
+					conf_die("Both a PID and --netns given");
 				c->pasta_pid = pid;
 			} else {
 				if (*c->netns_path)
-					die("Both a command and --netns given");
+					conf_die("Both a command and --netns given");
 				c->pasta_argv = argv + optind;
 				c->pasta_argc = argc - optind;
 			}
 		} else if (*c->userns_path && !*c->netns_path) {
-			die("--userns requires --netns or a PID");
+			conf_die("--userns requires --netns or a PID");
 		}
 	} else if (optind < argc) {
-		die("Unexpected argument: %s", argv[optind]);
+		conf_die("Unexpected argument: %s", argv[optind]);
 	}
 }
 
-/**
- * conf_ifindex() - find the index of a named interface on the host
- * @name:	interface name
- * @opt:	option it came from, for the message
- *
- * Return: interface index, exits if there's no such interface
- */
-static unsigned int conf_ifindex(const char *name, const char *opt)
-{
-	unsigned int ifi = if_nametoindex(name);
-
-	if (!ifi)
-		die("No such interface for %s: %s", opt, name);
-	return ifi;
-}
-
-/**
- * conf_ip4() - derive the IPv4 configuration from the host
- * @c:		execution context
- * @nl:		netlink socket in the host's namespace
- */
-static void conf_ip4(struct ctx *c, int nl)
-{
-	struct ip4_conf *ip4 = &c->ip4;
-	struct in_addr host_addr = { 0 };
-	int host_prefix = 0;
-
-	if (*c->ifname4)
-		c->ifi4 = conf_ifindex(c->ifname4, "--interface");
-	else if (*c->outbound_if4)
-		c->ifi4 = conf_ifindex(c->outbound_if4, "--outbound-if4");
-	else
-		c->ifi4 = nl_default_route_ifindex(nl, AF_INET);
-
-	if (c->ifi4) {
-		if (!if_indextoname(c->ifi4, c->ifname4))
-			c->ifi4 = 0;
-	}
-
-	if (c->ifi4) {
-		if (!ip4->gw_given)
-			nl_default_gateway(nl, AF_INET, c->ifi4, &ip4->gw);
-		if (!nl_addr_get(nl, AF_INET, c->ifi4, &host_addr,
-				 &host_prefix, NULL))
-			ip4->host_addr = host_addr;
-	}
-
-	if (!ip4->addr_given) {
-		if (!host_addr.s_addr) {
-			log_debug("No IPv4 address on the host: IPv4 off");
-			ip4->enabled = false;
-			return;
-		}
-		ip4->addr = host_addr;
-	}
-
-	if (ip4->prefix_len < 0) {
-		if (host_addr.s_addr == ip4->addr.s_addr && host_prefix)
-			ip4->prefix_len = host_prefix;
-		else
-			ip4->prefix_len = conf_classful_prefix(ip4->addr);
-	}
-
-	ip4->our_addr = ip4->gw;
-	if (!ip4->gw.s_addr) {
-		log_debug("No IPv4 gateway: DHCP off");
-		c->no_dhcp = true;
-	}
-}
-
-/**
- * conf_ip6() - derive the IPv6 configuration from the host
- * @c:		execution context
- * @nl:		netlink socket in the host's namespace
- */
-static void conf_ip6(struct ctx *c, int nl)
-{
-	struct ip6_conf *ip6 = &c->ip6;
-	struct in6_addr host_addr = IN6ADDR_ANY_INIT, host_ll;
-	int host_prefix = 0;
-
-	if (*c->ifname6)
-		c->ifi6 = conf_ifindex(c->ifname6, "--interface");
-	else if (*c->outbound_if6)
-		c->ifi6 = conf_ifindex(c->outbound_if6, "--outbound-if6");
-	else
-		c->ifi6 = nl_default_route_ifindex(nl, AF_INET6);
-
-	if (c->ifi6) {
-		if (!if_indextoname(c->ifi6, c->ifname6))
-			c->ifi6 = 0;
-	}
-
-	if (c->ifi6) {
-		if (!ip6->gw_given)
-			nl_default_gateway(nl, AF_INET6, c->ifi6, &ip6->gw);
-		if (!nl_addr_get(nl, AF_INET6, c->ifi6, &host_addr,
-				 &host_prefix, &host_ll))
-			ip6->host_addr = host_addr;
-	}
-
-	if (!ip6->addr_given) {
-		if (IN6_IS_ADDR_UNSPECIFIED(&host_addr)) {
-			log_debug("No IPv6 address on the host: IPv6 off");
-			ip6->enabled = false;
-			return;
-		}
-		ip6->addr = host_addr;
-		ip6->prefix_len = host_prefix;
-	} else {
-		ip6->prefix_len = 64;
-	}
-	if (!ip6->prefix_len)
-		ip6->prefix_len = 64;
-}
-
-/**
- * conf_ll_from_mac() - build a link-local address from a MAC (EUI-64)
- * @mac:	MAC address
- * @ll:		output
- */
-static void conf_ll_from_mac(const uint8_t mac[6], struct in6_addr *ll)
-{
-	memset(ll, 0, sizeof(*ll));
-	ll->s6_addr[0] = 0xfe;
-	ll->s6_addr[1] = 0x80;
-	ll->s6_addr[8] = mac[0] ^ 0x02;
-	ll->s6_addr[9] = mac[1];
-	ll->s6_addr[10] = mac[2];
-	ll->s6_addr[11] = 0xff;
-	ll->s6_addr[12] = 0xfe;
-	ll->s6_addr[13] = mac[3];
-	ll->s6_addr[14] = mac[4];
-	ll->s6_addr[15] = mac[5];
-}
-
-/**
- * conf_resolv() - read resolvers and search list from /etc/resolv.conf
- * @c:		execution context
- */
-static void conf_resolv(struct ctx *c)
-{
-	static char text[16384];
-	ssize_t n, len = 0;
-	int fd;
-
-	if (c->dns_given && c->search_given)
-		return;
-
-	fd = open(RESOLV_CONF, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		log_debug("Can't open " RESOLV_CONF ": %s", strerror(errno));
-		return;
-	}
-	while (len < (ssize_t)sizeof(text) - 1 &&
-	       (n = read(fd, text + len, sizeof(text) - 1 - len)) > 0)
-		len += n;
-	close(fd);
-	text[len] = '\0';
-
-	conf_read_resolv(c, text, !c->dns_given, !c->search_given);
-}
-
-/**
- * conf_derive() - fill what the command line didn't give from the host
- * @c:		execution context
- *
- * Exits with status 1 if there's nothing we can work with.
- */
-void conf_derive(struct ctx *c)
-{
-	int nl = nl_open();
-
-	if (nl < 0)
-		die("Can't open netlink socket: %s", strerror(-nl));
-
-	if (c->ip4.enabled)
-		conf_ip4(c, nl);
-	if (c->ip6.enabled)
-		conf_ip6(c, nl);
-
-	if (!c->our_mac_set) {
-		unsigned int ifi = c->ifi4 ? c->ifi4 : c->ifi6;
-		uint8_t mac[6] = { 0 };
-		int mtu;
-
-		if (ifi)
-			nl_link_get(nl, ifi, mac, &mtu);
-		if (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5])
-			memcpy(c->our_mac, mac, 6);
-		else
-			memcpy(c->our_mac, mac_fallback, 6);
-	}
-	close(nl);
-
-	if (c->ip6.enabled) {
-		if (IN6_IS_ADDR_LINKLOCAL(&c->ip6.gw)) {
-			c->ip6.our_ll = c->ip6.gw;
-		} else {
-			conf_ll_from_mac(c->our_mac, &c->ip6.our_ll);
-			/* libvirt gives the guest's own MAC address as -M:
-			 * our link-local address must then differ from the
-			 * guest's, or it drops our router advertisements as
-			 * coming from itself
-			 */
-			if (c->our_mac_set)
-				c->ip6.our_ll.s6_addr[15] ^= 1;
-		}
-	}
-
-	if (!c->ip4.enabled && !c->ip6.enabled)
-		die("No usable IPv4 or IPv6 configuration: no default route "
-		    "or address on the host, and none given with -a");
-
-	conf_resolv(c);
-
-	/* --map-host-loopback defaults to the gateways */
-	fwd_map_defaults(c);
-	if ((c->ip4.map_guest_addr.s_addr &&
-	     c->ip4.map_guest_addr.s_addr == c->ip4.map_host_loopback.s_addr) ||
-	    (!IN6_IS_ADDR_UNSPECIFIED(&c->ip6.map_guest_addr) &&
-	     IN6_ARE_ADDR_EQUAL(&c->ip6.map_guest_addr,
-				&c->ip6.map_host_loopback)))
-		die("--map-guest-addr can't be the --map-host-loopback address "
-		    "(by default, the gateway's)");
-
-	/* With --dns-forward, that's the resolver the guest should use */
-	if (c->ip4.dns_match.s_addr) {
-		c->ip4.dns[0] = c->ip4.dns_match;
-		c->ip4.dns_count = 1;
-		if (!c->ip4.dns_host.s_addr)
-			log_warn("--dns-forward %s: no IPv4 resolver on the "
-				 "host to forward to", "for IPv4");
-	}
-	if (!IN6_IS_ADDR_UNSPECIFIED(&c->ip6.dns_match)) {
-		c->ip6.dns[0] = c->ip6.dns_match;
-		c->ip6.dns_count = 1;
-		if (IN6_IS_ADDR_UNSPECIFIED(&c->ip6.dns_host))
-			log_warn("--dns-forward %s: no IPv6 resolver on the "
-				 "host to forward to", "for IPv6");
-	}
-
-	if (c->mode == MODE_PASTA && !*c->ns_ifname) {
-		if (*c->ifname4)
-			strcpy(c->ns_ifname, c->ifname4);
-		else if (*c->ifname6)
-			strcpy(c->ns_ifname, c->ifname6);
-		else
-			strcpy(c->ns_ifname, "tap0");
-	}
-}
-
-/**
- * conf_print_map() - log the address mappings and outbound bindings in use
- * @c:		execution context
- */
-static void conf_print_map(const struct ctx *c)
-{
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
-	const struct in6_addr *self6;
-	struct in_addr self4;
-
-	self4 = c->ip4.host_addr.s_addr ? c->ip4.host_addr : c->ip4.addr;
-	self6 = IN6_IS_ADDR_UNSPECIFIED(&c->ip6.host_addr) ? &c->ip6.addr :
-							     &c->ip6.host_addr;
-
-	if (c->ip4.enabled && c->ip4.map_host_loopback.s_addr)
-		log_info("Map %s to 127.0.0.1",
-			 inet_ntop(AF_INET, &c->ip4.map_host_loopback, a,
-				   sizeof(a)));
-	if (c->ip6.enabled &&
-	    !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.map_host_loopback))
-		log_info("Map %s to ::1",
-			 inet_ntop(AF_INET6, &c->ip6.map_host_loopback, a,
-				   sizeof(a)));
-	if (c->ip4.enabled && c->ip4.map_guest_addr.s_addr)
-		log_info("Map %s to %s",
-			 inet_ntop(AF_INET, &c->ip4.map_guest_addr, a,
-				   sizeof(a)),
-			 inet_ntop(AF_INET, &self4, b, sizeof(b)));
-	if (c->ip6.enabled &&
-	    !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.map_guest_addr))
-		log_info("Map %s to %s",
-			 inet_ntop(AF_INET6, &c->ip6.map_guest_addr, a,
-				   sizeof(a)),
-			 inet_ntop(AF_INET6, self6, b, sizeof(b)));
-	if (c->outbound4.s_addr || *c->outbound_if4)
-		log_info("Outbound IPv4: %s%s%s",
-			 c->outbound4.s_addr ?
-			 inet_ntop(AF_INET, &c->outbound4, a, sizeof(a)) : "",
-			 c->outbound4.s_addr && *c->outbound_if4 ? " on " : "",
-			 c->outbound_if4);
-	if (!IN6_IS_ADDR_UNSPECIFIED(&c->outbound6) || *c->outbound_if6)
-		log_info("Outbound IPv6: %s%s%s",
-			 IN6_IS_ADDR_UNSPECIFIED(&c->outbound6) ? "" :
-			 inet_ntop(AF_INET6, &c->outbound6, a, sizeof(a)),
-			 !IN6_IS_ADDR_UNSPECIFIED(&c->outbound6) &&
-			 *c->outbound_if6 ? " on " : "", c->outbound_if6);
-}
-
-/**
- * conf_print() - log the configuration we'll give to the guest
- * @c:		execution context
- */
-void conf_print(const struct ctx *c)
-{
-	char buf[INET6_ADDRSTRLEN];
-	int i;
-
-	if (c->mode == MODE_PASTA)
-		log_info("Template interface: %s%s%s, namespace interface: %s",
-			 c->ifi4 ? c->ifname4 : "",
-			 c->ifi4 && c->ifi6 && strcmp(c->ifname4, c->ifname6) ?
-			 "/" : "",
-			 c->ifi6 && strcmp(c->ifname4, c->ifname6) ?
-			 c->ifname6 : "", c->ns_ifname);
-	else
-		log_info("Template interface: %s%s%s",
-			 c->ifi4 ? c->ifname4 : "",
-			 c->ifi4 && c->ifi6 && strcmp(c->ifname4, c->ifname6) ?
-			 "/" : "",
-			 c->ifi6 && strcmp(c->ifname4, c->ifname6) ?
-			 c->ifname6 : "");
-
-	log_info("ARP:");
-	log_info("    address: %02x:%02x:%02x:%02x:%02x:%02x",
-		 c->our_mac[0], c->our_mac[1], c->our_mac[2],
-		 c->our_mac[3], c->our_mac[4], c->our_mac[5]);
-
-	if (c->ip4.enabled) {
-		log_info("DHCP:%s", c->no_dhcp ? " (disabled)" : "");
-		log_info("    assign: %s",
-			 inet_ntop(AF_INET, &c->ip4.addr, buf, sizeof(buf)));
-		log_info("    prefix length: %i", c->ip4.prefix_len);
-		if (c->ip4.gw.s_addr)
-			log_info("    router: %s", inet_ntop(AF_INET, &c->ip4.gw,
-							 buf, sizeof(buf)));
-		for (i = 0; !c->no_dhcp_dns && i < c->ip4.dns_count; i++)
-			log_info("    DNS: %s", inet_ntop(AF_INET,
-						      &c->ip4.dns[i], buf,
-						      sizeof(buf)));
-	}
-
-	if (c->ip6.enabled) {
-		log_info("NDP/DHCPv6:");
-		log_info("    assign: %s", inet_ntop(AF_INET6, &c->ip6.addr,
-						   buf, sizeof(buf)));
-		log_info("    router: %s", inet_ntop(AF_INET6, &c->ip6.our_ll,
-						   buf, sizeof(buf)));
-		for (i = 0; !c->no_dhcp_dns && i < c->ip6.dns_count; i++)
-			log_info("    DNS: %s", inet_ntop(AF_INET6,
-						      &c->ip6.dns[i], buf,
-						      sizeof(buf)));
-	}
-
-	for (i = 0; !c->no_dhcp_search && i < c->search_count; i++)
-		log_info("    search: %s", c->search[i]);
-
-	conf_print_map(c);
-}
