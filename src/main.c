@@ -157,6 +157,7 @@ static int signals_init(struct ctx *c)
  */
 static void stats_log(const struct ctx *c)
 {
+	const struct fwd_guest_drops *gd = fwd_guest_drop_stats();
 	const struct flow_stats *fs = flow_get_stats();
 	const struct frame_stats *st = &c->stats;
 
@@ -170,6 +171,11 @@ static void stats_log(const struct ctx *c)
 		(unsigned long long)st->frames_dropped_out,
 		(unsigned long long)st->malformed,
 		(unsigned long long)st->unhandled);
+	log_msg(LOG_NOTICE, "guest drops: to loopback %llu TCP, %llu UDP, "
+		"%llu ICMP",
+		(unsigned long long)gd->loopback_tcp,
+		(unsigned long long)gd->loopback_udp,
+		(unsigned long long)gd->loopback_icmp);
 	if (c->mode == MODE_PASTA) {
 		tcp_splice_stats_log(LOG_NOTICE);
 		udp_splice_stats_log(LOG_NOTICE);
@@ -186,11 +192,13 @@ static void stats_log(const struct ctx *c)
 static bool stats_changed(const struct ctx *c)
 {
 	const struct fwd_isolation_stats *is = fwd_isolation_get_stats();
+	const struct fwd_guest_drops *gd = fwd_guest_drop_stats();
 	static uint64_t last;
 	uint64_t sum;
 
 	sum = c->stats.frames_in + c->stats.frames_out + is->refused_tcp +
-	      is->refused_udp + is->refused_icmp;
+	      is->refused_udp + is->refused_icmp + gd->loopback_tcp +
+	      gd->loopback_udp + gd->loopback_icmp;
 	if (sum == last)
 		return false;
 	last = sum;

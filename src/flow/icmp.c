@@ -152,7 +152,8 @@ static socklen_t icmp_sockaddr(const struct ctx *c, const union inany_addr *a,
  * @af:		AF_INET or AF_INET6
  * @key:	guest side of the flow
  * @err:	set to EACCES if host isolation refuses the flow (unless
- *		--host-refuse drop), 0 otherwise
+ *		--host-refuse drop), 0 otherwise (also for a loopback
+ *		destination without a mapping: dropped, no answer)
  *
  * Return: the new flow, NULL on failure
  *
@@ -166,13 +167,15 @@ static struct ping_flow *icmp_flow_new(struct ctx *c, int af,
 	struct epoll_event ev = { .events = EPOLLIN };
 	union inany_addr target;
 	struct ping_flow *pf;
-	int idx, s, one = 1;
+	int idx, s, rc, one = 1;
 
 	/* Policy first: no socket for a refused flow */
 	*err = 0;
-	if (fwd_guest_target(c, af == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6,
-			     key, &target)) {
-		if (!c->host_refuse_drop)
+	rc = fwd_guest_target(c, af == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6,
+			      key, &target);
+	if (rc) {
+		/* Nothing for a loopback destination without a mapping */
+		if (rc == -EACCES && !c->host_refuse_drop)
 			*err = EACCES;
 		return NULL;
 	}

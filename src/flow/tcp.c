@@ -790,8 +790,10 @@ static void tcp_conn_from_guest(struct ctx *c, const struct pkt *p,
 
 	rc = fwd_guest_target(c, IPPROTO_TCP, key,
 			      &conn->f.side[FLOW_SIDE_HOST].eaddr);
-	if (rc == -EACCES && c->host_refuse_drop) {
-		/* Host isolation, silently: the guest's SYN goes nowhere */
+	if ((rc == -EACCES && c->host_refuse_drop) || rc == -EADDRNOTAVAIL) {
+		/* Host isolation, silently, or a loopback destination without
+		 * a mapping: the guest's SYN goes nowhere
+		 */
 		conn->flags = 0;
 		flow_free(idx);
 		return;

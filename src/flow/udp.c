@@ -315,8 +315,11 @@ static struct udp_flow *udp_flow_new(struct ctx *c, int af,
 	if (rc) {
 		if (rc == -EHOSTUNREACH)
 			log_debug("UDP: no resolver to forward DNS to");
-		/* Host isolation: administratively prohibited, or nothing */
-		if (rc != -EACCES || !c->host_refuse_drop)
+		/* Host isolation: administratively prohibited, or nothing;
+		 * nothing for a loopback destination without a mapping
+		 */
+		if (rc != -EADDRNOTAVAIL &&
+		    (rc != -EACCES || !c->host_refuse_drop))
 			*err = -rc;
 		goto fail;
 	}

@@ -24,7 +24,14 @@
  *	copy of the host's, so the guest can't reach the host by that
  *	address; ADDR stands for it instead, and goes to the host's address
  *	(or, if the host has none, to the address given to the guest).
- *   4. Everything else goes where the guest sent it.
+ *   4. Everything else goes where the guest sent it, except for the host's
+ *	own addresses by value: loopback (127.0.0.0/8, ::1), 0.0.0.0/8 and
+ *	::, also IPv4-mapped. A guest has no business sending those (its
+ *	kernel keeps them to itself), and a host socket would reach the host
+ *	itself with them, whatever --map-host-loopback says. Only a mapping
+ *	above may produce such a target; otherwise the flow is dropped,
+ *	with no answer, and counted (fwd_guest_drop_stats), whether or not
+ *	host isolation is on.
  *
  * Then, still before any host socket exists, fwd_host_policy() applies host
  * isolation (--no-map-host). Without the option it allows everything. With
@@ -307,6 +314,7 @@ static int fwd_route_type(const struct ctx *c, const union inany_addr *a)
 }
 
 static struct fwd_isolation_stats fwd_iso_stats;
+static struct fwd_guest_drops fwd_drops;
 static uint64_t fwd_log_window;		/* start of the current window, ms */
 static unsigned int fwd_log_count;	/* lines logged in the window */
 
@@ -358,6 +366,50 @@ static void fwd_refusal_note(const struct ctx *c, uint8_t proto,
 }
 
 /**
+ * fwd_is_host_by_value() - is an address the host itself, whatever the routes
+ * @a:		address, IPv4-mapped for IPv4
+ *
+ * Return: true for 127.0.0.0/8, 0.0.0.0/8, ::1 and ::
+ */
+static bool fwd_is_host_by_value(const union inany_addr *a)
+{
+	enum fwd_refusal why = fwd_static_host(a);
+
+	return why == FWD_REFUSED_LOOPBACK || why == FWD_REFUSED_UNSPEC;
+}
+
+/**
+ * fwd_guest_drop_note() - count and log (debug) a flow to the host by value
+ * @proto:	IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP or IPPROTO_ICMPV6
+ * @g:		guest side of the flow
+ */
+static void fwd_guest_drop_note(uint8_t proto, const struct flowside *g)
+{
+	char dst[INANY_ADDRSTRLEN];
+
+	if (proto == IPPROTO_TCP)
+		fwd_drops.loopback_tcp++;
+	else if (proto == IPPROTO_UDP)
+		fwd_drops.loopback_udp++;
+	else
+		fwd_drops.loopback_icmp++;
+
+	inany_ntop(&g->oaddr, dst, sizeof(dst));
+	log_debug("Dropping flow from the guest to %s: loopback or "
+		  "unspecified address without a mapping", dst);
+}
+
+/**
+ * fwd_guest_drop_stats() - counters of guest flows dropped by their target
+ *
+ * Return: pointer to the counters
+ */
+const struct fwd_guest_drops *fwd_guest_drop_stats(void)
+{
+	return &fwd_drops;
+}
+
+/**
  * fwd_guest_target() - host address for a new flow from the guest
  * @c:		execution context
  * @proto:	IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP or IPPROTO_ICMPV6
@@ -370,7 +422,10 @@ static void fwd_refusal_note(const struct ctx *c, uint8_t proto,
  * caller refuses it as c->host_refuse_drop says.
  *
  * Return: 0, -EHOSTUNREACH for the DNS forwarding address without a
- *	   resolver to forward to, -EACCES if host isolation refuses the flow
+ *	   resolver to forward to, -EADDRNOTAVAIL for a loopback or
+ *	   unspecified destination no mapping produced (counted here: drop
+ *	   the flow without an answer), -EACCES if host isolation refuses the
+ *	   flow
  */
 int fwd_guest_target(const struct ctx *c, uint8_t proto,
 		     const struct flowside *g, union inany_addr *target)
@@ -378,6 +433,7 @@ int fwd_guest_target(const struct ctx *c, uint8_t proto,
 	const union inany_addr *dst = &g->oaddr;
 	bool dns = g->oport == DNS_PORT &&
 		   (proto == IPPROTO_UDP || proto == IPPROTO_TCP);
+	bool mapped = true;
 	enum fwd_refusal why;
 
 	*target = *dst;
@@ -397,6 +453,7 @@ int fwd_guest_target(const struct ctx *c, uint8_t proto,
 			dns = false;
 		} else {
 			dns = false;
+			mapped = false;
 		}
 	} else if (dns && fwd_is6(dst, &c->ip6.dns_match)) {
 		if (IN6_IS_ADDR_UNSPECIFIED(&c->ip6.dns_host))
@@ -408,6 +465,13 @@ int fwd_guest_target(const struct ctx *c, uint8_t proto,
 			target->a6 = in6addr_loopback;
 		else if (fwd_is6(dst, &c->ip6.map_guest_addr))
 			target->a6 = *fwd_host_self6(c);
+		else
+			mapped = false;
+	}
+
+	if (!mapped && fwd_is_host_by_value(target)) {
+		fwd_guest_drop_note(proto, g);
+		return -EADDRNOTAVAIL;
 	}
 
 	why = fwd_host_policy(c, proto, dst, target, g->oport, dns,

@@ -51,6 +51,18 @@ struct fwd_isolation_stats {
 	uint64_t log_suppressed;
 };
 
+/**
+ * struct fwd_guest_drops - new guest flows dropped whatever the options
+ * @loopback_tcp:	TCP to a loopback or unspecified address, no mapping
+ * @loopback_udp:	UDP, the same
+ * @loopback_icmp:	ICMP and ICMPv6 echo, the same
+ */
+struct fwd_guest_drops {
+	uint64_t loopback_tcp;
+	uint64_t loopback_udp;
+	uint64_t loopback_icmp;
+};
+
 /* fwd_route_fn - kernel route type (RTN_*) to an address, or -errno */
 typedef int (*fwd_route_fn)(const struct ctx *c, const union inany_addr *a);
 
@@ -65,6 +77,7 @@ const char *fwd_refusal_str(enum fwd_refusal why);
 int fwd_isolation_init(struct ctx *c);
 const struct fwd_isolation_stats *fwd_isolation_get_stats(void);
 void fwd_isolation_stats_log(const struct ctx *c, int level);
+const struct fwd_guest_drops *fwd_guest_drop_stats(void);
 
 int fwd_outbound_bind(const struct ctx *c, int s, const union inany_addr *dst,
 		      uint16_t port);

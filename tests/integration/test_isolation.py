@@ -145,10 +145,13 @@ VARIANTS = {
                '--host-allow-udp', ALLOW_UDP],
     'drop': ['--map-host-addr', 'none', '--host-refuse', 'drop'],
     'fwd': ['--no-map-host', '--host-allow-ping'],
+    'nogw': ['--no-map-gw'],
 }
 
 COUNTERS_RE = re.compile(r'Host isolation: refused (\d+) TCP, (\d+) UDP, '
                          r'(\d+) ICMP; (\d+) refusals not logged')
+GUEST_DROPS_RE = re.compile(r'guest drops: to loopback (\d+) TCP, (\d+) UDP, '
+                            r'(\d+) ICMP')
 FRAMES_RE = re.compile(r'frames: \d+ in, \d+ out, \d+ dropped out, (\d+) '
                        r'malformed')
 UDP_ERR = {4: 'error EHOSTUNREACH', 6: 'error EACCES'}
@@ -637,6 +640,17 @@ class IsoInstance(Instance):
                        timeout=5, what=f'{self.mode} counters after SIGUSR1')
         return tuple(int(x) for x in m.groups())
 
+    def guest_drops(self):
+        """(TCP, UDP, ICMP) flows to loopback dropped, from the lines
+        SIGUSR1 logs; None if there's no such line"""
+        off = self.log_size()
+        os.kill(self.pid, signal.SIGUSR1)
+        wait_until(lambda: FRAMES_RE.search(self.read_log(off)),
+                   timeout=5, what=f'{self.mode} frame counters')
+        time.sleep(0.1)		# the rest of the lines of the same signal
+        m = GUEST_DROPS_RE.search(self.read_log(off))
+        return tuple(int(x) for x in m.groups()) if m else None
+
     def malformed(self):
         """Frames dropped as malformed, from the line SIGUSR1 logs"""
         off = self.log_size()
@@ -967,7 +981,7 @@ def test_unspecified_and_v4mapped(iso, mode):
     frames work (SYN-ACK and replies; with the option a reset, and ICMP
     administratively prohibited, 3/13 and 1/1); a datagram to an allowed
     port, last, that every frame before it was handled. 0.0.0.1 ("this
-    network") is refused with the option, as unspecified"""
+    network") is dropped, option or not (see test_host_by_value)"""
     op, cl = iso.get(mode, 'open'), iso.get(mode, 'closed')
     mapped = f'::ffff:{HOST4}'
     neg = []
@@ -1004,7 +1018,7 @@ def test_unspecified_and_v4mapped(iso, mode):
     malformed = cl.malformed()
     with RefusalWindow(cl) as win:
         res = cl.craft(neg + [this_net] + ctl + marker)
-    assert res == {**{s: 'nothing' for s in neg}, this_net: 'rst',
+    assert res == {**{s: 'nothing' for s in neg}, this_net: 'nothing',
                    ctl[0]: 'rst', ctl[1]: 'icmp 3/13',
                    ctl[2]: 'rst', ctl[3]: 'icmp 1/1',
                    ctl[4]: 'icmp 3/13', ctl[5]: 'icmp 1/1',
@@ -1012,11 +1026,10 @@ def test_unspecified_and_v4mapped(iso, mode):
     assert cl.malformed() - malformed == n_mapped
     for p in (P_ZERO, P_MAPPED, P_LO, P_CTL):
         assert iso.server_lines(p, off) == []
-    assert win.delta == (3, 2, 2, 0), log_of(cl)
+    assert win.delta == (2, 2, 2, 0), log_of(cl)
     lines = win.lines()
-    assert len(lines) == 7, win.log
-    for what in (f'TCP from {G4}:', f'to 0.0.0.1:{P_ZERO} (unspecified '
-                 'address)', f'to {HOST4}:{P_CTL} (host address)',
+    assert len(lines) == 6, win.log
+    for what in (f'TCP from {G4}:', f'to {HOST4}:{P_CTL} (host address)',
                  f'to {HOST6}:{P_CTL} (host address)',
                  f'ICMP echo from {G4} to {HOST4} (host address)',
                  f'ICMPv6 echo from {G6} to {HOST6} (host address)'):
@@ -1026,6 +1039,43 @@ def test_unspecified_and_v4mapped(iso, mode):
         assert any(f'refused {proto} from {fam_src}:' in line and
                    f'to {dst}:{P_CTL} (host address)' in line
                    for line in lines), win.log
+
+
+# ---------------------------------------------------------------------------
+# The host by value: loopback and "this network", without any mapping
+
+@pytest.mark.parametrize('variant', ['open', 'nogw', 'closed'])
+@pytest.mark.parametrize('mode', MODES)
+def test_host_by_value(iso, mode, variant):
+    """Crafted frames from the guest to 127.0.0.1, 127.1.2.3, ::1 (TCP, UDP,
+    echo), 0.0.0.1 and 0.255.255.255: HOST's loopback listeners on P_LO
+    must see nothing, with the default gateway mapping (open), with
+    --no-map-gw, and with --no-map-host (closed, where they are dropped
+    before the policy: not refusals). Dropped without an answer and
+    counted (the 'guest drops' line of SIGUSR1). A datagram to an allowed
+    port, last, shows that every frame before it was handled. The gateway
+    mapping itself: test_gateway_loopback_mapping"""
+    inst = iso.get(mode, variant)
+    specs = [f'{k},{d},{P_LO}' for d in ('127.0.0.1', '::1')
+             for k in ('syn', 'udp')]
+    specs += ['echo,127.0.0.1', 'echo,::1', f'syn,127.1.2.3,{P_LO}',
+              f'udp,0.0.0.1,{P_ZERO}', f'syn,0.255.255.255,{P_ZERO}']
+    marker = [f'udp,{HOST4},{P_ALLOW}']
+
+    off = len(iso.host_srv.output)
+    refusals = inst.counters() if variant == 'closed' else None
+    before = inst.guest_drops()
+    res = inst.craft(specs + marker)
+    assert res == {**{s: 'nothing' for s in specs},
+                   marker[0]: 'udp-reply'}, log_of(inst)
+    for p in (P_LO, P_ZERO):
+        assert iso.server_lines(p, off) == [], log_of(inst)
+    after = inst.guest_drops()
+    assert before is not None and after is not None, log_of(inst)
+    assert tuple(a - b for a, b in zip(after, before)) == (4, 3, 2), \
+        log_of(inst)
+    if refusals is not None:
+        assert inst.counters() == refusals, log_of(inst)
 
 
 # ---------------------------------------------------------------------------

@@ -166,6 +166,8 @@ static void setup_map(void)
  *
  * Return: the target, formatted (static buffer), or "error N"
  */
+#define EADDRNOTAVAIL_STR	"error -99"
+
 static const char *target(uint8_t proto, const char *dst, uint16_t port)
 {
 	static char buf[INANY_ADDRSTRLEN + 16];
@@ -213,7 +215,43 @@ TEST(map_host_loopback_none)
 	fwd_map_defaults(&c);
 	CHECK(!c.ip4.map_host_loopback.s_addr);
 	CHECK(IN6_IS_ADDR_UNSPECIFIED(&c.ip6.map_host_loopback));
-	CHECK_STR(target(IPPROTO_TCP, "0.0.0.0", 80), "0.0.0.0");
+	CHECK_STR(target(IPPROTO_TCP, "0.0.0.0", 80), EADDRNOTAVAIL_STR);
+}
+
+TEST(host_by_value_dropped_unless_mapped)
+{
+	const struct fwd_guest_drops *d = fwd_guest_drop_stats();
+	struct fwd_guest_drops before = *d;
+	static const char *const dsts[] = {
+		"127.0.0.1", "127.1.2.3", "0.0.0.0", "0.0.0.1", "0.255.255.255",
+		"::1", "::", "::ffff:127.0.0.1", "::ffff:0.0.0.1",
+	};
+	int i, n = (int)(sizeof(dsts) / sizeof(dsts[0]));
+
+	/* With or without --map-host-loopback, no mapping gives these */
+	setup_map();
+	c.no_map_gw = true;
+	fwd_map_defaults(&c);
+	for (i = 0; i < n; i++) {
+		CHECK_STR(target(IPPROTO_TCP, dsts[i], 80), EADDRNOTAVAIL_STR);
+		CHECK_STR(target(IPPROTO_UDP, dsts[i], 53), EADDRNOTAVAIL_STR);
+		CHECK_STR(target(IPPROTO_ICMP, dsts[i], 0), EADDRNOTAVAIL_STR);
+	}
+	CHECK_EQ(d->loopback_tcp - before.loopback_tcp, (uint64_t)n);
+	CHECK_EQ(d->loopback_udp - before.loopback_udp, (uint64_t)n);
+	CHECK_EQ(d->loopback_icmp - before.loopback_icmp, (uint64_t)n);
+
+	setup_map();
+	fwd_map_defaults(&c);
+	CHECK_STR(target(IPPROTO_TCP, "127.0.0.1", 80), EADDRNOTAVAIL_STR);
+	CHECK_STR(target(IPPROTO_ICMPV6, "::1", 0), EADDRNOTAVAIL_STR);
+	/* ...while the mapping itself goes there */
+	CHECK_STR(target(IPPROTO_TCP, "192.0.2.1", 80), "127.0.0.1");
+	CHECK_STR(target(IPPROTO_ICMPV6, "fe80::1", 0), "::1");
+	/* Neighbours of loopback and "this network" are ordinary */
+	CHECK_STR(target(IPPROTO_TCP, "128.0.0.1", 80), "128.0.0.1");
+	CHECK_STR(target(IPPROTO_TCP, "1.0.0.0", 80), "1.0.0.0");
+	CHECK_STR(target(IPPROTO_TCP, "::2", 80), "::2");
 }
 
 TEST(map_host_loopback_custom)
@@ -486,7 +524,7 @@ static const char *const pool6[] = {
  * @port:	port
  * @out:	target, set on success
  *
- * Return: 0, or -EHOSTUNREACH
+ * Return: 0, -EHOSTUNREACH, or -EADDRNOTAVAIL
  */
 static int ref_target4(struct in_addr dst, uint8_t proto, uint16_t port,
 		       struct in_addr *out)
@@ -504,6 +542,9 @@ static int ref_target4(struct in_addr dst, uint8_t proto, uint16_t port,
 		out->s_addr = htonl(0x7f000001);
 	} else if (dst.s_addr && dst.s_addr == c.ip4.map_guest_addr.s_addr) {
 		*out = c.ip4.host_addr.s_addr ? c.ip4.host_addr : c.ip4.addr;
+	} else if ((ntohl(dst.s_addr) >> 24) == 127 ||
+		   (ntohl(dst.s_addr) >> 24) == 0) {
+		return -EADDRNOTAVAIL;	/* the host, with no mapping */
 	}
 	return 0;
 }
@@ -515,7 +556,7 @@ static int ref_target4(struct in_addr dst, uint8_t proto, uint16_t port,
  * @port:	port
  * @out:	target, set on success
  *
- * Return: 0, or -EHOSTUNREACH
+ * Return: 0, -EHOSTUNREACH, or -EADDRNOTAVAIL
  */
 static int ref_target6(const struct in6_addr *dst, uint8_t proto,
 		       uint16_t port, struct in6_addr *out)
@@ -535,6 +576,8 @@ static int ref_target6(const struct in6_addr *dst, uint8_t proto,
 	} else if (set && !memcmp(dst, &c.ip6.map_guest_addr, 16)) {
 		*out = memcmp(&c.ip6.host_addr, &any, 16) ? c.ip6.host_addr :
 							    c.ip6.addr;
+	} else if (!set || !memcmp(dst, &in6addr_loopback, 16)) {
+		return -EADDRNOTAVAIL;	/* the host, with no mapping */
 	}
 	return 0;
 }

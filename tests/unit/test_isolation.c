@@ -471,6 +471,7 @@ static const char *target(uint8_t proto, const char *dst, uint16_t port)
 }
 
 #define EACCES_STR	"error -13"
+#define EADDRNOTAVAIL_STR	"error -99"
 
 TEST(guest_target_fails_closed)
 {
@@ -487,14 +488,14 @@ TEST(guest_target_fails_closed)
 	CHECK_STR(target(U, "2001:db8:3::7", 80), EACCES_STR);
 	CHECK_STR(target(I4, "203.0.113.80", 0), EACCES_STR);
 
-	/* Static refusals */
-	CHECK_STR(target(T, "127.0.0.1", 80), EACCES_STR);
+	/* Static refusals; loopback without a mapping is dropped before */
+	CHECK_STR(target(T, "127.0.0.1", 80), EADDRNOTAVAIL_STR);
 	CHECK_STR(target(T, "192.0.2.1", 80), EACCES_STR);
 	CHECK_STR(target(U, "fe80::1", 80), EACCES_STR);
 	CHECK_STR(target(T, "192.0.2.200", 80), EACCES_STR);
 	CHECK_STR(target(U, "ff02::1", 9), EACCES_STR);
 	CHECK_STR(target(U, "255.255.255.255", 67), EACCES_STR);
-	CHECK_STR(target(I6, "::", 0), EACCES_STR);
+	CHECK_STR(target(I6, "::", 0), EADDRNOTAVAIL_STR);
 
 	/* The allow-list needs no lookup: mapped as usual */
 	port_allow_parse(c.host_allow_tcp, "22", 32768, NULL, 0);
@@ -528,7 +529,7 @@ TEST(guest_target_dns)
 	CHECK_STR(target(I4, "192.0.2.53", 53), EACCES_STR);
 	CHECK_STR(target(I6, "2001:db8::53", 53), EACCES_STR);
 	CHECK_STR(target(U, "192.0.2.54", 53), EACCES_STR);
-	CHECK_STR(target(U, "127.0.0.53", 53), EACCES_STR);
+	CHECK_STR(target(U, "127.0.0.53", 53), EADDRNOTAVAIL_STR);
 
 	/* The forwarding address is the gateway: DNS wins over the loopback
 	 * mapping, which is refused for anything else
@@ -551,31 +552,51 @@ TEST(guest_target_dns)
 
 TEST(guest_target_counts)
 {
+	const struct fwd_guest_drops *d = fwd_guest_drop_stats();
 	const struct fwd_isolation_stats *s = fwd_isolation_get_stats();
 	struct fwd_isolation_stats before;
+	struct fwd_guest_drops dbefore;
 	int i;
 
 	setup();
 	before = *s;
+	dbefore = *d;
 
 	/* Allowed flows and flows without isolation aren't counted */
-	CHECK_STR(target(T, "127.0.0.1", 80), "127.0.0.1");
+	CHECK_STR(target(T, "192.0.2.1", 80), "127.0.0.1");
 	c.no_map_host = true;
 	c.host_allow_ping = true;
-	CHECK_STR(target(I4, "127.0.0.1", 0), "127.0.0.1");
+	CHECK_STR(target(I4, "192.0.2.1", 0), "127.0.0.1");
 	c.host_allow_ping = false;
 	CHECK_EQ(s->refused_tcp, before.refused_tcp);
 	CHECK_EQ(s->refused_udp, before.refused_udp);
 	CHECK_EQ(s->refused_icmp, before.refused_icmp);
 
-	CHECK_STR(target(T, "127.0.0.1", 80), EACCES_STR);
+	CHECK_STR(target(T, "192.0.2.1", 80), EACCES_STR);
 	CHECK_STR(target(T, "203.0.113.80", 80), EACCES_STR);
-	CHECK_STR(target(U, "::1", 80), EACCES_STR);
-	CHECK_STR(target(I4, "127.0.0.1", 0), EACCES_STR);
-	CHECK_STR(target(I6, "::1", 0), EACCES_STR);
+	CHECK_STR(target(U, "fe80::1", 80), EACCES_STR);
+	CHECK_STR(target(I4, "192.0.2.1", 0), EACCES_STR);
+	CHECK_STR(target(I6, "fe80::1", 0), EACCES_STR);
 	CHECK_EQ(s->refused_tcp, before.refused_tcp + 2);
 	CHECK_EQ(s->refused_udp, before.refused_udp + 1);
 	CHECK_EQ(s->refused_icmp, before.refused_icmp + 2);
+
+	/* Loopback without a mapping: dropped and counted apart, with the
+	 * allow-list or without isolation too
+	 */
+	CHECK_STR(target(T, "127.0.0.1", 80), EADDRNOTAVAIL_STR);
+	CHECK_STR(target(U, "::1", 80), EADDRNOTAVAIL_STR);
+	CHECK_STR(target(I4, "127.0.0.1", 0), EADDRNOTAVAIL_STR);
+	CHECK_STR(target(I6, "::1", 0), EADDRNOTAVAIL_STR);
+	c.no_map_host = false;
+	CHECK_STR(target(T, "127.0.0.1", 22), EADDRNOTAVAIL_STR);
+	CHECK_EQ(s->refused_tcp, before.refused_tcp + 2);
+	CHECK_EQ(s->refused_udp, before.refused_udp + 1);
+	CHECK_EQ(s->refused_icmp, before.refused_icmp + 2);
+	CHECK_EQ(d->loopback_tcp, dbefore.loopback_tcp + 2);
+	CHECK_EQ(d->loopback_udp, dbefore.loopback_udp + 1);
+	CHECK_EQ(d->loopback_icmp, dbefore.loopback_icmp + 2);
+	c.no_map_host = true;
 
 	/* A burst: at most 10 lines a second, the rest counted */
 	for (i = 0; i < 30; i++)
