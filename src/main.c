@@ -165,12 +165,13 @@ static void stats_log(const struct ctx *c)
 		(unsigned int)fs->in_use, (unsigned int)fs->max_in_use,
 		(unsigned long long)fs->alloc_fail);
 	log_msg(LOG_NOTICE, "frames: %llu in, %llu out, %llu dropped out, "
-		"%llu malformed, %llu unhandled",
+		"%llu malformed, %llu unhandled, %llu oversized out",
 		(unsigned long long)st->frames_in,
 		(unsigned long long)st->frames_out,
 		(unsigned long long)st->frames_dropped_out,
 		(unsigned long long)st->malformed,
-		(unsigned long long)st->unhandled);
+		(unsigned long long)st->unhandled,
+		(unsigned long long)st->frames_oversized);
 	log_msg(LOG_NOTICE, "guest drops: to loopback %llu TCP, %llu UDP, "
 		"%llu ICMP",
 		(unsigned long long)gd->loopback_tcp,

@@ -133,6 +133,9 @@ struct frame_stats {
 	uint64_t frames_dropped_out;	/* frames for the guest we dropped */
 	uint64_t malformed;		/* dropped: failed validation */
 	uint64_t unhandled;		/* dropped: valid, nobody handles it */
+	uint64_t frames_oversized;	/* for the guest, over FRAME_MAX: not
+					 * built, or not sent
+					 */
 	uint64_t arp_replies;
 	uint64_t dhcp_replies;
 	uint64_t ndp_replies;		/* NA and RA */

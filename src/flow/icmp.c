@@ -393,7 +393,7 @@ void icmp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 	for (i = 0; i < ICMP_BATCH; i++) {
 		uint8_t *msg = icmp_frame + hl;
 		uint16_t id = htons(g->eport), check;
-		size_t max = ICMP_MSG_MAX;
+		size_t max = FRAME_MAX - hl;	/* with -m 0 too */
 		ssize_t n;
 
 		if (c->mtu && (size_t)c->mtu > hl - ETH_HLEN)
@@ -439,6 +439,8 @@ void icmp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 						 (size_t)n, 64);
 			if (flen)
 				tap_send(c, icmp_frame, flen);
+			else
+				c->stats.frames_oversized++;
 		}
 	}
 }

@@ -80,7 +80,7 @@
 
 #define TCP_FRAMES		128	/* frames to the guest per batch */
 #define TCP_PAYLOAD_OFF		(ETH_HLEN + IP6_HLEN + TCP_HLEN)
-#define TCP_PAYLOAD_MAX		(65535 - IP4_HLEN - TCP_HLEN)
+#define TCP_PAYLOAD_MAX		(IP_PKT_MAX - IP4_HLEN - TCP_HLEN)
 #define TCP_FRAME_SIZE		(TCP_PAYLOAD_OFF + TCP_PAYLOAD_MAX)
 #define TCP_OPTS_MAX		40
 
@@ -292,6 +292,26 @@ static void tcp_wnd_update(const struct ctx *c, struct tcp_conn *conn)
 }
 
 /**
+ * tcp_mss_max() - largest segment payload to the guest, for an IP version
+ * @c:		execution context
+ * @v4:		IPv4, otherwise IPv6
+ *
+ * One frame holds at most IP_PKT_MAX bytes of IP packet (FRAME_MAX), with
+ * -m 0 too; with an MTU, the MTU bounds the packet.
+ *
+ * Return: payload bytes
+ */
+static uint16_t tcp_mss_max(const struct ctx *c, bool v4)
+{
+	size_t hl = (v4 ? IP4_HLEN : IP6_HLEN) + TCP_HLEN;
+	size_t max = IP_PKT_MAX - hl;
+
+	if (c->mtu && (size_t)c->mtu > hl)
+		max = MIN(max, (size_t)c->mtu - hl);
+	return (uint16_t)max;
+}
+
+/**
  * tcp_fill_headers() - write Ethernet, IP and TCP headers before a payload
  * @c:		execution context
  * @conn:	connection
@@ -303,7 +323,8 @@ static void tcp_wnd_update(const struct ctx *c, struct tcp_conn *conn)
  * @opts_len:	length of @opts, a multiple of 4
  *
  * Return: pointer to the start of the frame; the frame length is the header
- *	   length (tcp_hdr_len()) plus @opts_len plus @len
+ *	   length (tcp_hdr_len()) plus @opts_len plus @len. NULL, with nothing
+ *	   written, if that's over FRAME_MAX
  */
 static uint8_t *tcp_fill_headers(const struct ctx *c,
 				 const struct tcp_conn *conn, uint8_t *payload,
@@ -317,6 +338,9 @@ static uint8_t *tcp_fill_headers(const struct ctx *c,
 	struct tcp_hdr th;
 	uint32_t sum, wnd;
 	uint8_t *ip, *frame;
+
+	if (l4_len > IP_PKT_MAX - (src4 ? IP4_HLEN : IP6_HLEN))
+		return NULL;
 
 	wnd = conn->wnd_to_guest >> conn->ws_to_guest;
 	if (flags & TCP_SYN)
@@ -396,7 +420,8 @@ static void tcp_send_ctl(struct ctx *c, struct tcp_conn *conn, uint8_t flags,
 
 	frame = tcp_fill_headers(c, conn, payload, 0, flags, seq,
 				 opts_len ? opts : NULL, opts_len);
-	tap_send(c, frame, payload - frame);
+	if (frame)
+		tap_send(c, frame, payload - frame);
 	conn->seq_ack_to_guest = conn->seq_from_guest;
 	conn->flags &= ~TCPF_ACK_PENDING;
 }
@@ -567,6 +592,14 @@ static void tcp_data_to_guest(struct ctx *c, struct tcp_conn *conn)
 		frame = tcp_fill_headers(c, conn, payload, len,
 					 TCP_ACK | (len < conn->mss ?
 						    TCP_PSH : 0), seq, NULL, 0);
+		if (!frame) {
+			/* Can't be, with the MSS clamped (tcp_mss_max()):
+			 * write and send nothing, give up the connection
+			 */
+			c->stats.frames_oversized++;
+			tcp_conn_reset(c, conn);
+			return;
+		}
 		out[i].iov_base = frame;
 		out[i].iov_len = payload + len - frame;
 		seq += (uint32_t)len;
@@ -770,13 +803,7 @@ static void tcp_conn_from_guest(struct ctx *c, const struct pkt *p,
 	if (tcp_opt_find(v, 2, (uint8_t *)&mss, sizeof(mss)) == 2 &&
 	    ntohs(mss) >= 64)
 		conn->mss = ntohs(mss);
-	if (c->mtu) {
-		int max = c->mtu - (p->af == AF_INET ? IP4_HLEN : IP6_HLEN) -
-			  TCP_HLEN;
-
-		if (max > 0 && conn->mss > max)
-			conn->mss = (uint16_t)max;
-	}
+	conn->mss = MIN(conn->mss, tcp_mss_max(c, p->af == AF_INET));
 	if (tcp_opt_find(v, 3, &ws, 1) == 1) {
 		conn->ws_from_guest = MIN(ws, 14);
 		conn->ws_to_guest = TCP_WS_TO_GUEST;
@@ -989,7 +1016,7 @@ static void tcp_conn_from_sock(struct ctx *c, int s,
 {
 	struct tcp_conn *conn;
 	struct flowside g;
-	int idx, zero = 0, one = 1, hdr;
+	int idx, zero = 0, one = 1;
 
 	if (!c->seen.mac_known || c->fd_tap < 0 ||
 	    fwd_inbound_guest_side(c, pa, pport, port, &g)) {
@@ -1011,9 +1038,7 @@ static void tcp_conn_from_sock(struct ctx *c, int s,
 	conn->f.side[FLOW_SIDE_HOST].eport = pport;
 	conn->sock = s;
 
-	hdr = (inany_v4(&g.eaddr) ? IP4_HLEN : IP6_HLEN) + TCP_HLEN;
-	conn->mss = (uint16_t)MIN((c->mtu ? c->mtu : 65535) - hdr,
-				  TCP_PAYLOAD_MAX);
+	conn->mss = tcp_mss_max(c, inany_v4(&g.eaddr) != NULL);
 	conn->ws_to_guest = TCP_WS_TO_GUEST;
 	conn->last_active = tcp_now;
 	setsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero));

@@ -603,12 +603,12 @@ void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 		return;
 
 	off = v4 ? UDP4_PAYLOAD_OFF : UDP6_PAYLOAD_OFF;
-	max = UDP_PAYLOAD_MAX;
+	max = FRAME_MAX - off;	/* one frame, with -m 0 too */
 	if (c->mtu) {
 		size_t hl = (v4 ? IP4_HLEN : IP6_HLEN) + UDP_HLEN;
 
 		max = (size_t)c->mtu > hl ? (size_t)c->mtu - hl : 0;
-		max = MIN(max, (size_t)UDP_PAYLOAD_MAX);
+		max = MIN(max, FRAME_MAX - off);
 	}
 
 	memset(mm, 0, sizeof(mm));
@@ -650,8 +650,10 @@ void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 						&g->oaddr.a6, g->oport,
 						&g->eaddr.a6, g->eport, len,
 						64);
-		if (!flen)
+		if (!flen) {
+			c->stats.frames_oversized++;
 			continue;
+		}
 		out[nout].iov_base = udp_frames[i];
 		out[nout].iov_len = flen;
 		nout++;
@@ -824,7 +826,9 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 	} cmsgs[UDP_BATCH];
 	struct mmsghdr mm[UDP_BATCH];
 	struct iovec iov[UDP_BATCH], out[UDP_BATCH];
-	size_t max4 = UDP_PAYLOAD_MAX, max6 = UDP_PAYLOAD_MAX, nout = 0;
+	/* One frame holds a payload of at most these, with -m 0 too */
+	size_t max4 = FRAME_MAX - UDP4_PAYLOAD_OFF, nout = 0;
+	size_t max6 = FRAME_MAX - UDP6_PAYLOAD_OFF;
 	/* Read at the IPv6 payload offset: IPv4 frames start further on */
 	const size_t shift = UDP6_PAYLOAD_OFF - UDP4_PAYLOAD_OFF;
 	struct flowside h;
@@ -838,8 +842,8 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 
 		max4 = (size_t)c->mtu > hl4 ? (size_t)c->mtu - hl4 : 0;
 		max6 = (size_t)c->mtu > hl6 ? (size_t)c->mtu - hl6 : 0;
-		max4 = MIN(max4, (size_t)UDP_PAYLOAD_MAX);
-		max6 = MIN(max6, (size_t)UDP_PAYLOAD_MAX);
+		max4 = MIN(max4, FRAME_MAX - UDP4_PAYLOAD_OFF);
+		max6 = MIN(max6, FRAME_MAX - UDP6_PAYLOAD_OFF);
 	}
 
 	memset(mm, 0, sizeof(mm));
@@ -931,8 +935,10 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 						64);
 			out[nout].iov_base = udp_frames[i];
 		}
-		if (!flen)
+		if (!flen) {
+			c->stats.frames_oversized++;
 			continue;
+		}
 		out[nout].iov_len = flen;
 		nout++;
 	}

@@ -10,10 +10,7 @@
 
 struct ctx;
 
-/* Largest Ethernet frame we build or accept: 65535 bytes of IP plus the
- * Ethernet header
- */
-#define FRAME_MAX	(65535 + 14)
+#include "wire/eth.h"	/* FRAME_MAX */
 
 size_t dispatch_frame(struct ctx *c, const uint8_t *frame, size_t len,
 		      uint8_t *reply, size_t reply_size);

@@ -13,6 +13,14 @@
 #ifndef ETHERTYPE_QINQ
 #define ETHERTYPE_QINQ		0x88a8	/* IEEE 802.1ad service tag */
 #endif
+/* IP_PKT_MAX - the largest IP packet we build or accept, whatever the IP
+ * version: IPv4's limit, kept for IPv6 (no jumbograms), so that one bound
+ * holds for every frame buffer, the tap device and qemu's stream framing.
+ * FRAME_MAX - the largest Ethernet frame: such a packet after the header.
+ */
+#define IP_PKT_MAX		65535
+#define FRAME_MAX		(ETH_HLEN + IP_PKT_MAX)
+
 #define ETHERTYPE_MIN		0x0600	/* below: 802.3 length field */
 
 /**

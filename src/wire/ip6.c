@@ -16,6 +16,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 
+#include "wire/eth.h"
 #include "wire/ip6.h"
 
 #define IP6_NH_HOPOPTS		0
@@ -125,7 +126,8 @@ enum parse_result ip6_parse(const uint8_t *buf, size_t len,
  * @payload_len: length of the data that will follow
  * @hop_limit:	hop limit
  *
- * Return: header length (IP6_HLEN), 0 if it doesn't fit or too long
+ * Return: header length (IP6_HLEN), 0 if it doesn't fit in @size, or the
+ *	   packet would be longer than IP_PKT_MAX
  */
 size_t ip6_build(uint8_t *buf, size_t size, uint8_t nexthdr,
 		 const struct in6_addr *src, const struct in6_addr *dst,
@@ -133,7 +135,7 @@ size_t ip6_build(uint8_t *buf, size_t size, uint8_t nexthdr,
 {
 	struct ip6_fixed_hdr *ih = (struct ip6_fixed_hdr *)buf;
 
-	if (size < sizeof(*ih) || payload_len > 65535)
+	if (size < sizeof(*ih) || payload_len > IP_PKT_MAX - sizeof(*ih))
 		return 0;
 
 	ih->ver_tc_flow = htonl(6U << 28);

@@ -14,7 +14,9 @@
  * The frame_*_build() helpers write Ethernet, IP and upper layer headers in
  * front of a payload the caller already placed at UDP4_PAYLOAD_OFF,
  * UDP6_PAYLOAD_OFF or (for ICMPv6, header included) ICMP6_OFF, and fill
- * checksums. They copy no data, so they suit the data path as well.
+ * checksums. They copy no data, so they suit the data path as well. A frame
+ * longer than FRAME_MAX (an IP packet over IP_PKT_MAX, IPv6 included) or
+ * than the buffer is refused: nothing is written, and they return 0.
  * frame_icmp4_err_build() and frame_icmp6_err_build() do the same for ICMP
  * and ICMPv6 errors around a quoted packet at ICMP4_ERR_QUOTE_OFF or
  * ICMP6_ERR_QUOTE_OFF, which they cut to the limits of RFC 1812 and
@@ -167,7 +169,7 @@ enum parse_result pkt_parse(const uint8_t *frame, size_t len, struct pkt *p)
  * @dport:	destination port, host order
  * @payload_len: length of the payload
  *
- * Return: frame length, 0 if it doesn't fit in @size or in an IPv4 packet
+ * Return: frame length, 0 if it doesn't fit in @size or in FRAME_MAX
  */
 size_t frame_udp4_build(uint8_t *frame, size_t size, const uint8_t *dmac,
 			const uint8_t *smac, const struct in_addr *src,
@@ -179,7 +181,7 @@ size_t frame_udp4_build(uint8_t *frame, size_t size, const uint8_t *dmac,
 	uint16_t check;
 
 	if (size < UDP4_PAYLOAD_OFF || payload_len > size - UDP4_PAYLOAD_OFF ||
-	    udp_len > 65535 - IP4_HLEN)
+	    udp_len > IP_PKT_MAX - IP4_HLEN)
 		return 0;
 
 	eth_build(frame, size, dmac, smac, ETHERTYPE_IP);
@@ -211,7 +213,7 @@ size_t frame_udp4_build(uint8_t *frame, size_t size, const uint8_t *dmac,
  * @payload_len: length of the payload
  * @hop_limit:	hop limit
  *
- * Return: frame length, 0 if it doesn't fit in @size or in an IPv6 packet
+ * Return: frame length, 0 if it doesn't fit in @size or in FRAME_MAX
  */
 size_t frame_udp6_build(uint8_t *frame, size_t size, const uint8_t *dmac,
 			const uint8_t *smac, const struct in6_addr *src,
@@ -223,7 +225,7 @@ size_t frame_udp6_build(uint8_t *frame, size_t size, const uint8_t *dmac,
 	uint16_t check;
 
 	if (size < UDP6_PAYLOAD_OFF || payload_len > size - UDP6_PAYLOAD_OFF ||
-	    udp_len > 65535)
+	    udp_len > IP_PKT_MAX - IP6_HLEN)
 		return 0;
 
 	eth_build(frame, size, dmac, smac, ETHERTYPE_IPV6);
@@ -254,7 +256,7 @@ size_t frame_udp6_build(uint8_t *frame, size_t size, const uint8_t *dmac,
  * @icmp_len:	length of the ICMPv6 message
  * @hop_limit:	hop limit (255 for Neighbor Discovery)
  *
- * Return: frame length, 0 if it doesn't fit
+ * Return: frame length, 0 if it doesn't fit in @size or in FRAME_MAX
  */
 size_t frame_icmp6_build(uint8_t *frame, size_t size, const uint8_t *dmac,
 			 const uint8_t *smac, const struct in6_addr *src,
@@ -265,7 +267,7 @@ size_t frame_icmp6_build(uint8_t *frame, size_t size, const uint8_t *dmac,
 	uint16_t check;
 
 	if (size < ICMP6_OFF + ICMP_HLEN || icmp_len < ICMP_HLEN ||
-	    icmp_len > size - ICMP6_OFF || icmp_len > 65535)
+	    icmp_len > size - ICMP6_OFF || icmp_len > IP_PKT_MAX - IP6_HLEN)
 		return 0;
 
 	eth_build(frame, size, dmac, smac, ETHERTYPE_IPV6);

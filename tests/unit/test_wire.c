@@ -648,6 +648,56 @@ TEST(builders_refuse_small_buffers)
 	CHECK_EQ(ip4_build(frame, 100, 17, &a, &a, 65516, 64), 0);
 }
 
+/**
+ * untouched() - is a buffer still filled with one byte value
+ * @buf:	buffer
+ * @len:	its length
+ * @v:		the value
+ *
+ * Return: true if every byte is @v
+ */
+static bool untouched(const uint8_t *buf, size_t len, uint8_t v)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (buf[i] != v)
+			return false;
+	}
+	return true;
+}
+
+TEST(builders_refuse_over_frame_max)
+{
+	static uint8_t big[FRAME_MAX + 256];
+	struct in_addr a = tf_ip4("192.0.2.1");
+	struct in6_addr b = tf_ip6("2001:db8::1");
+	size_t max6 = FRAME_MAX - UDP6_PAYLOAD_OFF;
+	size_t max4 = FRAME_MAX - UDP4_PAYLOAD_OFF;
+
+	/* One byte over: refused, and nothing written (a big enough buffer,
+	 * so that only the frame limit can refuse)
+	 */
+	memset(big, 0xa5, sizeof(big));
+	CHECK_EQ(frame_udp6_build(big, sizeof(big), mac_broadcast, tf_our_mac,
+				  &b, 1, &b, 2, max6 + 1, 64), 0);
+	CHECK_EQ(frame_udp4_build(big, sizeof(big), mac_broadcast, tf_our_mac,
+				  &a, 1, &a, 2, max4 + 1), 0);
+	CHECK_EQ(frame_icmp6_build(big, sizeof(big), mac_broadcast, tf_our_mac,
+				   &b, &b, FRAME_MAX - ICMP6_OFF + 1, 64), 0);
+	CHECK_EQ(ip6_build(big, sizeof(big), 17, &b, &b,
+			   IP_PKT_MAX - IP6_HLEN + 1, 64), 0);
+	CHECK(untouched(big, sizeof(big), 0xa5));
+
+	/* At the limit: exactly FRAME_MAX */
+	CHECK_EQ(frame_udp6_build(big, sizeof(big), mac_broadcast, tf_our_mac,
+				  &b, 1, &b, 2, max6, 64), FRAME_MAX);
+	CHECK_EQ(frame_udp4_build(big, sizeof(big), mac_broadcast, tf_our_mac,
+				  &a, 1, &a, 2, max4), FRAME_MAX);
+	CHECK_EQ(frame_icmp6_build(big, sizeof(big), mac_broadcast, tf_our_mac,
+				   &b, &b, FRAME_MAX - ICMP6_OFF, 64), FRAME_MAX);
+}
+
 TEST(ip6_helpers)
 {
 	struct in6_addr a = tf_ip6("2001:db8:1:2::10");

@@ -1,0 +1,348 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# A hostile guest: hand-built frames on passt's stream socket, each test the
+# regression test of one hole an adversarial review found (issue 16).
+#
+#  ┌─────────────────────────────────────────┐
+#  │ HOST                                    │
+#  │ servers (SERVER below) on 127.0.0.1 and │
+#  │ ::1, reached from the guest through the │
+#  │ gateway mapping (the default)           │
+#  │                                         │
+#  │ passt (as nobody) ── SOCK               │
+#  └──────────────────────┬──────────────────┘
+#                         │ UNIX stream socket
+#  ┌──────────────────────┴──────────────────┐
+#  │ this test process: the guest (Guest),   │
+#  │ 192.0.2.2 and 2001:db8:1::2 (the        │
+#  │ addresses passt gives by default),      │
+#  │ frames built by hand                    │
+#  └─────────────────────────────────────────┘
+#
+# - test_mss_no_mtu, test_udp_no_mtu: -m 0 and a SYN with MSS 65535: no
+#   frame to the guest over FRAME_MAX (65549 bytes), IPv4 and IPv6, and
+#   full-sized frames are used; UDP replies over what one frame holds are
+#   dropped (IPv6: 65487 bytes of payload fit, 65488 don't).
+#
+# Ports: 17000-17099. Addresses: documentation ranges and loopback.
+
+import ipaddress
+import os
+import random
+import signal
+import socket
+import struct
+import time
+
+import pytest
+
+from conftest import (HOST4, HOST6, REMOTE4, SESSION, check_sanitizers,
+                      recv_frame, send_frame, spawn_in, start_passt,
+                      wait_until)
+
+PY = '/usr/bin/python3'
+FRAME_MAX = 65535 + 14
+GUEST_MAC = bytes.fromhex('020000000a63')
+BCAST = b'\xff' * 6
+
+TCP_FIN, TCP_SYN, TCP_RST, TCP_PSH, TCP_ACK = 1, 2, 4, 8, 16
+
+# Servers in HOST: 'bulk PORT N' sends N bytes to each TCP client, then
+# waits for the client to close; 'udpsizes PORT S1,S2,..' answers each
+# datagram with datagrams of those sizes, then 'end'. Both on 127.0.0.1
+# and ::1.
+SERVER = r'''
+import socket, sys, threading
+
+def bulk(s, n):
+    while True:
+        c, a = s.accept()
+        def run(c=c):
+            try:
+                c.sendall(b'x' * n)
+                while c.recv(65536):
+                    pass
+            except OSError:
+                pass
+            c.close()
+        threading.Thread(target=run, daemon=True).start()
+
+def udpsizes(s, sizes):
+    while True:
+        d, a = s.recvfrom(65535)
+        for n in sizes:
+            try:
+                s.sendto(b'u' * n, a)
+            except OSError as e:
+                print('send', n, e, flush=True)
+        s.sendto(b'end', a)
+
+kind, port = sys.argv[1], int(sys.argv[2])
+for addr, fam in (('127.0.0.1', socket.AF_INET), ('::1', socket.AF_INET6)):
+    if kind == 'bulk':
+        s = socket.socket(fam, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((addr, port))
+        s.listen(16)
+        threading.Thread(target=bulk, args=(s, int(sys.argv[3])),
+                         daemon=True).start()
+    else:
+        s = socket.socket(fam, socket.SOCK_DGRAM)
+        s.bind((addr, port))
+        sizes = [int(x) for x in sys.argv[3].split(',')]
+        threading.Thread(target=udpsizes, args=(s, sizes),
+                         daemon=True).start()
+print('listening', flush=True)
+threading.Event().wait()
+'''
+
+
+# ---------------------------------------------------------------------------
+# Frames
+
+def csum(b):
+    if len(b) % 2:
+        b += b'\0'
+    s = sum(struct.unpack(f'!{len(b) // 2}H', b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def ip_frame(src, dst, proto, l4, csum_off):
+    """Ethernet frame from the guest with an IP packet around l4, whose
+    checksum (at csum_off) is filled"""
+    v6 = ':' in dst
+    s, d = ipaddress.ip_address(src).packed, ipaddress.ip_address(dst).packed
+    if v6:
+        ph = s + d + struct.pack('!I3xB', len(l4), proto)
+    elif proto == 1:
+        ph = b''
+    else:
+        ph = s + d + struct.pack('!xBH', proto, len(l4))
+    c = csum(ph + l4[:csum_off] + b'\0\0' + l4[csum_off + 2:])
+    if proto == 17 and not c:
+        c = 0xffff
+    l4 = l4[:csum_off] + struct.pack('!H', c) + l4[csum_off + 2:]
+    if v6:
+        ip = struct.pack('!IHBB', 6 << 28, len(l4), proto, 64) + s + d
+        et = 0x86dd
+    else:
+        ip = struct.pack('!BBHHHBBH', 0x45, 0, 20 + len(l4), 1, 0x4000, 64,
+                         proto, 0) + s + d
+        ip = ip[:10] + struct.pack('!H', csum(ip)) + ip[12:]
+        et = 0x0800
+    return BCAST + GUEST_MAC + struct.pack('!H', et) + ip + l4
+
+
+def parse(frame):
+    """dict of a frame: its length, and for IPv4/IPv6 with TCP or UDP, the
+    headers and data"""
+    et = struct.unpack('!H', frame[12:14])[0]
+    b = frame[14:]
+    if et == 0x0800:
+        ihl = (b[0] & 15) * 4
+        tot = struct.unpack('!H', b[2:4])[0]
+        proto, l4 = b[9], b[ihl:tot]
+        src = str(ipaddress.IPv4Address(b[12:16]))
+        iplen = tot
+    elif et == 0x86dd:
+        plen = struct.unpack('!H', b[4:6])[0]
+        proto, l4 = b[6], b[40:40 + plen]
+        src = str(ipaddress.IPv6Address(b[8:24]))
+        iplen = 40 + plen
+    else:
+        return {'len': len(frame), 'iplen': None, 'proto': None}
+    r = {'len': len(frame), 'iplen': iplen, 'proto': proto, 'src': src}
+    if proto == 6 and len(l4) >= 20:
+        sp, dp, seq, ack, off, fl, win = struct.unpack('!HHIIBBH', l4[:16])
+        r.update(sport=sp, dport=dp, seq=seq, ack=ack, flags=fl, win=win,
+                 data=l4[(off >> 4) * 4:], opts=l4[20:(off >> 4) * 4])
+    elif proto == 17 and len(l4) >= 8:
+        sp, dp = struct.unpack('!HH', l4[:4])
+        r.update(sport=sp, dport=dp, data=l4[8:])
+    return r
+
+
+class Guest:
+    """The guest end of passt's stream socket, frames built by hand"""
+
+    def __init__(self, path):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.settimeout(5)
+        self.s.connect(path)
+        self.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+
+    def close(self):
+        self.s.close()
+
+    def send(self, frame):
+        send_frame(self.s, frame)
+
+    def tcp(self, src, dst, sport, dport, flags, seq, ack=0, win=65535,
+            opts=b'', data=b''):
+        off = (20 + len(opts)) // 4
+        l4 = struct.pack('!HHIIBBHHH', sport, dport, seq, ack, off << 4,
+                         flags, win, 0, 0) + opts + data
+        self.send(ip_frame(src, dst, 6, l4, 16))
+
+    def udp(self, src, dst, sport, dport, data):
+        l4 = struct.pack('!HHHH', sport, dport, 8 + len(data), 0) + data
+        self.send(ip_frame(src, dst, 17, l4, 6))
+
+    def frames(self, timeout):
+        """Parsed frames as they come, until timeout seconds of silence"""
+        while True:
+            self.s.settimeout(timeout)
+            try:
+                f = recv_frame(self.s)
+            except (TimeoutError, socket.timeout):
+                return
+            yield parse(f)
+
+    def expect(self, pred, timeout=3, what='frame'):
+        """The first parsed frame pred() accepts"""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for p in self.frames(max(deadline - time.monotonic(), 0.05)):
+                if pred(p):
+                    return p
+                if time.monotonic() >= deadline:
+                    break
+        pytest.fail(f'no {what} in {timeout} s')
+
+
+# ---------------------------------------------------------------------------
+# Fixtures
+
+@pytest.fixture
+def passt_env(topo, tmp):
+    """A function starting passt with extra arguments, and a server in
+    HOST; both stopped at the end"""
+    procs = []
+
+    def start(*args, server=None):
+        p = start_passt(topo, tmp, '-l', os.path.join(tmp, 'passt.log'),
+                        '--trace', *args)
+        procs.append(p)
+        if server:
+            srv = spawn_in(topo.host, [PY, '-c', SERVER] +
+                           [str(a) for a in server])
+            procs.append(srv)
+            srv.wait_output('listening', timeout=10)
+        p.log = os.path.join(tmp, 'passt.log')
+        p.tmp = tmp
+        return p
+
+    yield start
+    for p in procs:
+        p.stop()
+    for p in procs[:1]:
+        check_sanitizers(p.output + read(p.log), 'passt')
+
+
+def read(path):
+    try:
+        with open(path, errors='replace') as f:
+            return f.read()
+    except FileNotFoundError:
+        return ''
+
+
+def gw_of(topo, v6):
+    return topo.gw6 if v6 else REMOTE4
+
+
+def me(v6):
+    return HOST6 if v6 else HOST4
+
+
+def handshake(g, topo, v6, port, opts, win=65535):
+    """SYN to the gateway (the host's loopback), wait for the SYN-ACK, ACK
+    it; (sport, our next seq, the peer's next seq, SYN-ACK)"""
+    sport = random.randint(40000, 59999)
+    seq = random.getrandbits(32)
+    src, dst = me(v6), gw_of(topo, v6)
+    g.tcp(src, dst, sport, port, TCP_SYN, seq, opts=opts, win=win)
+    sa = g.expect(lambda p: p.get('sport') == port and
+                  p.get('dport') == sport and
+                  p['flags'] & (TCP_SYN | TCP_ACK) == TCP_SYN | TCP_ACK,
+                  what='SYN-ACK')
+    seq = (seq + 1) & 0xffffffff
+    peer = (sa['seq'] + 1) & 0xffffffff
+    g.tcp(src, dst, sport, port, TCP_ACK, seq, peer, win=win)
+    return sport, seq, peer, sa
+
+
+# ---------------------------------------------------------------------------
+# Frames over the limit with -m 0
+
+@pytest.mark.parametrize('v6', [False, True], ids=['ipv4', 'ipv6'])
+def test_mss_no_mtu(topo, passt_env, v6):
+    """-m 0, and a SYN announcing MSS 65535 and window scale 7: the SYN-ACK
+    announces no more than one frame holds, and 1 MiB from the server comes
+    in frames of at most FRAME_MAX bytes, each no longer than its IP
+    packet says"""
+    port = 17001
+    total = 1 << 20
+    p = passt_env('-m', '0', server=['bulk', port, total])
+    g = Guest(p.sock)
+    mss_opt = b'\x02\x04\xff\xff\x01\x03\x03\x07'
+    sport, seq, peer, sa = handshake(g, topo, v6, port, mss_opt)
+    hl = (40 if v6 else 20) + 20
+    opts = sa['opts']
+    assert opts[:2] == b'\x02\x04', opts
+
+    src, dst = me(v6), gw_of(topo, v6)
+    got, biggest, frames = 0, 0, 0
+    deadline = time.monotonic() + 20
+    while got < total and time.monotonic() < deadline:
+        for f in g.frames(2):
+            assert f['len'] <= FRAME_MAX, f'frame of {f["len"]} bytes'
+            if f.get('sport') != port or f.get('dport') != sport:
+                continue
+            frames += 1
+            biggest = max(biggest, f['len'])
+            assert f['len'] == 14 + f['iplen'], f
+            n = len(f['data'])
+            if n and f['seq'] == (peer + got) & 0xffffffff:
+                got += n
+                g.tcp(src, dst, sport, port, TCP_ACK, seq,
+                      (peer + got) & 0xffffffff)
+            if got >= total:
+                break
+        else:
+            break
+    assert got == total, f'{got} of {total} bytes in {frames} frames'
+    assert struct.unpack('!H', opts[2:4])[0] == 65535 - hl
+    # Full-sized frames were used: the limit, not some smaller MSS
+    assert biggest == FRAME_MAX, biggest
+    g.tcp(src, dst, sport, port, TCP_RST | TCP_ACK, seq,
+          (peer + got) & 0xffffffff)
+    g.close()
+
+
+@pytest.mark.parametrize('v6', [False, True], ids=['ipv4', 'ipv6'])
+def test_udp_no_mtu(topo, passt_env, v6):
+    """-m 0: a reply of exactly what one frame holds arrives (FRAME_MAX
+    bytes), one byte more is dropped (counted), and nothing over FRAME_MAX
+    is ever sent; 'end' after them shows they were all handled"""
+    port = 17002
+    fit = FRAME_MAX - 14 - (40 if v6 else 20) - 8
+    sizes = [fit, fit + 1] if v6 else [fit]
+    p = passt_env('-m', '0', server=['udpsizes', port,
+                                     ','.join(map(str, sizes))])
+    g = Guest(p.sock)
+    sport = random.randint(40000, 59999)
+    g.udp(me(v6), gw_of(topo, v6), sport, port, b'go')
+    lens = []
+    for f in g.frames(3):
+        assert f['len'] <= FRAME_MAX, f'frame of {f["len"]} bytes'
+        if f.get('proto') != 17 or f.get('dport') != sport:
+            continue
+        assert f['len'] == 14 + f['iplen']
+        lens.append(len(f['data']))
+        if f['data'] == b'end':
+            break
+    assert lens == [fit, 3], lens
+    g.close()
