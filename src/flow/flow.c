@@ -24,6 +24,14 @@
  * free entries cheaply. Freeing entries while iterating is safe: the bit is
  * cleared, and the walk goes on from the next index.
  *
+ * The guest going away. A frontend whose client disconnects (qemu on the
+ * stream socket) calls flow_guest_gone() before it accepts the next one:
+ * every flow with a guest side (TCP, UDP, ICMP echo) is closed by its
+ * protocol module, host peers of TCP connections see a reset, and the next
+ * client starts from an empty table, unable to see or touch what the
+ * previous one left. Flows without a guest side, pasta's spliced ones, are
+ * not affected.
+ *
  * Lookup. Each side of a flow can be put in a hash table, keyed by the flow
  * type, the side index and the 4-tuple of that side: that's how a frame from
  * the guest (side 0) or a datagram on a shared socket (side 1) finds its
@@ -54,7 +62,10 @@
 #include <sys/random.h>
 
 #include "flow/flow.h"
+#include "flow/icmp.h"
 #include "flow/siphash.h"
+#include "flow/tcp.h"
+#include "flow/udp.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -233,6 +244,41 @@ void flow_free(int idx)
 	flowtab[idx].free.next = flow_free_head;
 	flow_free_head = idx;
 	flow_stats.in_use--;
+}
+
+/**
+ * flow_guest_gone() - the guest went away: close every flow of its side
+ * @c:		execution context
+ *
+ * Called by the frontend once its client is gone, before it takes another
+ * one (see the theory of operation).
+ *
+ * Return: number of flows closed
+ */
+unsigned int flow_guest_gone(struct ctx *c)
+{
+	unsigned int n = 0;
+	int idx;
+
+	flow_foreach(idx) {
+		switch (flowtab[idx].f.type) {
+		case FLOW_TCP:
+			tcp_guest_gone(c, idx);
+			break;
+		case FLOW_UDP:
+			udp_guest_gone(c, idx);
+			break;
+		case FLOW_PING4:
+		case FLOW_PING6:
+			icmp_guest_gone(c, idx);
+			break;
+		default:
+			continue;
+		}
+		n++;
+	}
+	flow_stats.guest_gone += n;
+	return n;
 }
 
 /**

@@ -332,13 +332,17 @@ extern union flow flowtab[FLOW_MAX];
  * @max_in_use:	highest @in_use seen
  * @alloc_fail:	allocations refused because the table was full
  * @hashed:	entries in the hash table now
+ * @guest_gone:	flows closed because the guest went away
  */
 struct flow_stats {
 	unsigned int in_use;
 	unsigned int max_in_use;
 	unsigned long alloc_fail;
 	unsigned int hashed;
+	unsigned long guest_gone;
 };
+
+struct ctx;
 
 int flow_init(void);
 void flow_init_seeded(const uint8_t key[16]);
@@ -357,6 +361,8 @@ int flow_next(int idx);
  */
 #define flow_foreach(idx)						\
 	for ((idx) = flow_next(0); (idx) >= 0; (idx) = flow_next((idx) + 1))
+
+unsigned int flow_guest_gone(struct ctx *c);
 
 int flow_hash_insert(int idx, int side);
 void flow_hash_remove(int idx, int side);

@@ -116,6 +116,16 @@ static void icmp_flow_close(const struct ctx *c, struct ping_flow *pf)
 }
 
 /**
+ * icmp_guest_gone() - the guest went away: close an echo flow
+ * @c:		execution context
+ * @idx:	flow index of a FLOW_PING4 or FLOW_PING6 flow
+ */
+void icmp_guest_gone(struct ctx *c, int idx)
+{
+	icmp_flow_close(c, ping_at((unsigned int)idx));
+}
+
+/**
  * icmp_sockaddr() - socket address for an address, port zero
  * @c:		execution context
  * @a:		address

@@ -467,6 +467,19 @@ static void tcp_conn_close(struct ctx *c, struct tcp_conn *conn, bool rst)
 }
 
 /**
+ * tcp_guest_gone() - the guest went away: reset the host side, free the flow
+ * @c:		execution context
+ * @idx:	flow index of a FLOW_TCP connection
+ *
+ * Nothing is sent to the guest: it's gone. ACKs owed to it are forgotten.
+ */
+void tcp_guest_gone(struct ctx *c, int idx)
+{
+	tcp_pending_count = 0;
+	tcp_conn_close(c, conn_at((unsigned int)idx), true);
+}
+
+/**
  * tcp_conn_reset() - reset both sides of a connection
  * @c:		execution context
  * @conn:	connection

@@ -180,6 +180,19 @@ static void udp_flow_close(const struct ctx *c, struct udp_flow *uf)
 }
 
 /**
+ * udp_guest_gone() - the guest went away: close a flow
+ * @c:		execution context
+ * @idx:	flow index of a FLOW_UDP flow
+ *
+ * The socket of an outbound flow is closed; an inbound one only loses its
+ * entry (the forwarded port's socket stays).
+ */
+void udp_guest_gone(struct ctx *c, int idx)
+{
+	udp_flow_close(c, udp_at((unsigned int)idx));
+}
+
+/**
  * udp_dst_is_bcast() - is a guest's IPv4 destination a broadcast address
  * @c:		execution context
  * @dst:	destination address

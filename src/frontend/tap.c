@@ -12,7 +12,9 @@
  * the framing: there's no way to find the next frame boundary again, so the
  * client is disconnected. Only one client is served at a time: further
  * connections are accepted and closed at once. Once the client goes away,
- * the next one may connect, unless --one-off was given.
+ * flow_guest_gone() closes every flow it had (its TCP peers see a reset),
+ * so that nothing of it reaches the next client, which may then connect,
+ * unless --one-off was given.
  *
  * pasta: the tap device returns one frame per read() and takes one frame per
  * write(). Reads are batched per wake-up, up to a bound, so a busy guest
@@ -47,6 +49,7 @@
 #include <linux/sockios.h>
 
 #include "conf/ctx.h"
+#include "flow/flow.h"
 #include "flow/tcp.h"
 #include "frontend/pcap.h"
 #include "frontend/tap.h"
@@ -209,6 +212,8 @@ int tap_register(struct ctx *c)
  */
 static void tap_client_gone(struct ctx *c)
 {
+	unsigned int n;
+
 	epoll_ctl(c->epollfd, EPOLL_CTL_DEL, c->fd_tap, NULL);
 	close(c->fd_tap);
 	c->fd_tap = -1;
@@ -216,6 +221,11 @@ static void tap_client_gone(struct ctx *c)
 	stream_tail_len = stream_tail_off = 0;
 	tap_writers_waiting = false;
 	memset(&c->seen, 0, sizeof(c->seen));
+
+	/* Nothing of this guest's flows may reach the next client */
+	n = flow_guest_gone(c);
+	if (n)
+		log_info("Closed %u flows of the client", n);
 
 	if (c->one_off) {
 		log_info("Client closed connection, exiting");

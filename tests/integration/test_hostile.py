@@ -23,12 +23,15 @@
 #   frame to the guest over FRAME_MAX (65549 bytes), IPv4 and IPv6, and
 #   full-sized frames are used; UDP replies over what one frame holds are
 #   dropped (IPv6: 65487 bytes of payload fit, 65488 don't).
+# - test_flows_die_with_client: flows of a client that disconnected are
+#   closed (TCP peers reset) before the next client is served.
 #
 # Ports: 17000-17099. Addresses: documentation ranges and loopback.
 
 import ipaddress
 import os
 import random
+import re
 import signal
 import socket
 import struct
@@ -48,7 +51,8 @@ BCAST = b'\xff' * 6
 TCP_FIN, TCP_SYN, TCP_RST, TCP_PSH, TCP_ACK = 1, 2, 4, 8, 16
 
 # Servers in HOST: 'bulk PORT N' sends N bytes to each TCP client, then
-# waits for the client to close; 'udpsizes PORT S1,S2,..' answers each
+# waits for the client to close; 'hold PORT' sends 'hello', then prints
+# 'accepted', and how the connection ended ('eof', 'reset'); 'udpsizes PORT S1,S2,..' answers each
 # datagram with datagrams of those sizes, then 'end'. Both on 127.0.0.1
 # and ::1.
 SERVER = r'''
@@ -67,6 +71,25 @@ def bulk(s, n):
             c.close()
         threading.Thread(target=run, daemon=True).start()
 
+def hold(s):
+    while True:
+        c, a = s.accept()
+        def run(c=c):
+            try:
+                c.sendall(b'hello')
+                print('accepted', flush=True)
+                while True:
+                    d = c.recv(65536)
+                    if not d:
+                        print('eof', flush=True)
+                        break
+            except ConnectionResetError:
+                print('reset', flush=True)
+            except OSError as e:
+                print('error', e, flush=True)
+            c.close()
+        threading.Thread(target=run, daemon=True).start()
+
 def udpsizes(s, sizes):
     while True:
         d, a = s.recvfrom(65535)
@@ -79,13 +102,16 @@ def udpsizes(s, sizes):
 
 kind, port = sys.argv[1], int(sys.argv[2])
 for addr, fam in (('127.0.0.1', socket.AF_INET), ('::1', socket.AF_INET6)):
-    if kind == 'bulk':
+    if kind in ('bulk', 'hold'):
         s = socket.socket(fam, socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind((addr, port))
         s.listen(16)
-        threading.Thread(target=bulk, args=(s, int(sys.argv[3])),
-                         daemon=True).start()
+        if kind == 'bulk':
+            threading.Thread(target=bulk, args=(s, int(sys.argv[3])),
+                             daemon=True).start()
+        else:
+            threading.Thread(target=hold, args=(s,), daemon=True).start()
     else:
         s = socket.socket(fam, socket.SOCK_DGRAM)
         s.bind((addr, port))
@@ -232,6 +258,7 @@ def passt_env(topo, tmp):
             srv.wait_output('listening', timeout=10)
         p.log = os.path.join(tmp, 'passt.log')
         p.tmp = tmp
+        p.srv = procs[-1] if server else None
         return p
 
     yield start
@@ -346,3 +373,56 @@ def test_udp_no_mtu(topo, passt_env, v6):
             break
     assert lens == [fit, 3], lens
     g.close()
+
+
+# ---------------------------------------------------------------------------
+# Flows outliving the client
+
+FLOWS_RE = re.compile(r'flows: (\d+) in use, max \d+, refused \d+'
+                      r'(?:, (\d+) closed as the guest left)?')
+
+
+def flow_counters(p):
+    """(in use, closed as the guest left), logged on SIGUSR1"""
+    off = len(read(p.log))
+    p.signal(signal.SIGUSR1)
+    m = wait_until(lambda: FLOWS_RE.search(read(p.log)[off:]), timeout=5,
+                   what='flow counters')
+    return int(m.group(1)), int(m.group(2) or 0)
+
+
+@pytest.mark.parametrize('v6', [False, True], ids=['ipv4', 'ipv6'])
+def test_flows_die_with_client(topo, passt_env, v6):
+    """Client A opens a TCP connection (the server sends 'hello', A doesn't
+    acknowledge it), a UDP flow and an echo flow, then disconnects. Before
+    client B is served: the server's connection is reset, no flow is left.
+    B, using A's addresses and ports, gets no data of A's connection: an ACK
+    with A's sequence numbers is answered with a reset (no connection), not
+    with A's data"""
+    port = 17003
+    p = passt_env(server=['hold', port])
+    a = Guest(p.sock)
+    sport, seq, peer, sa = handshake(a, topo, v6, port,
+                                     b'\x02\x04\x05\xb4')
+    p.srv.wait_output('accepted', timeout=5)
+    a.expect(lambda f: f.get('sport') == port and f.get('data') == b'hello',
+             what="A's data")
+    usport = random.randint(40000, 59999)
+    a.udp(me(v6), gw_of(topo, v6), usport, port + 1, b'x')
+    wait_until(lambda: flow_counters(p)[0] >= 2, timeout=5,
+               what='TCP and UDP flows')
+    before = flow_counters(p)[1]
+    a.close()
+
+    p.srv.wait_output('reset', timeout=5)
+    in_use, gone = wait_until(lambda: (lambda r: r if r[0] == 0 else None)(
+        flow_counters(p)), timeout=5, what='no flow left')
+    assert gone - before >= 2
+
+    b = Guest(p.sock)
+    src, dst = me(v6), gw_of(topo, v6)
+    b.tcp(src, dst, sport, port, TCP_ACK, seq, peer)
+    r = b.expect(lambda f: f.get('sport') == port and
+                 f.get('dport') == sport, what='answer to B')
+    assert r['flags'] & TCP_RST and not r['data'], r
+    b.close()
