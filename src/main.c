@@ -266,7 +266,11 @@ static void signal_handler(const struct ctx *c, int fd)
  * main_loop() - wait for events and dispatch them by reference type
  * @c:		execution context
  *
- * #syscalls epoll_wait epoll_ctl read close exit_group
+ * now_ms() and the log's timestamps read the clock through the vDSO, which
+ * falls back to the system call where the clock source has no vDSO support
+ * (some virtual machines): clock_gettime is allowed for that.
+ *
+ * #syscalls epoll_wait epoll_ctl read close exit_group clock_gettime
  */
 static void __attribute__((noreturn)) main_loop(struct ctx *c)
 {

@@ -167,7 +167,9 @@ static socklen_t icmp_sockaddr(const struct ctx *c, const union inany_addr *a,
  *
  * Return: the new flow, NULL on failure
  *
- * #syscalls socket setsockopt bind
+ * #syscalls socket:a0=AF_INET:a1=SOCK_DGRAM_NB:a2=IPPROTO_ICMP
+ * #syscalls socket:a0=AF_INET6:a1=SOCK_DGRAM_NB:a2=IPPROTO_ICMPV6
+ * #syscalls setsockopt bind
  */
 static struct ping_flow *icmp_flow_new(struct ctx *c, int af,
 				       const struct flowside *key, int *err)
@@ -190,7 +192,7 @@ static struct ping_flow *icmp_flow_new(struct ctx *c, int af,
 		return NULL;
 	}
 
-	s = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	s = sock_open(af, SOCK_DGRAM_NB,
 		   af == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
 	if (s < 0) {
 		if ((errno == EACCES || errno == EPERM) &&

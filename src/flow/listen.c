@@ -51,7 +51,9 @@
  *
  * Return: the socket, added to the epoll set, or -errno on failure
  *
- * #syscalls:pasta socket setsockopt bind listen
+ * #syscalls:pasta socket:a0=AF_INET,AF_INET6:a1=SOCK_STREAM_NB:a2=IPPROTO_TCP
+ * #syscalls:pasta socket:a0=AF_INET,AF_INET6:a1=SOCK_DGRAM_NB:a2=IPPROTO_UDP
+ * #syscalls:pasta setsockopt bind listen
  */
 static int listen_one(struct ctx *c, const struct port_spec_rule *r,
 		      unsigned int rule, int af, uint16_t port, uint8_t proto,
@@ -94,7 +96,7 @@ static int listen_one(struct ctx *c, const struct port_spec_rule *r,
 		sl = sizeof(*sin6);
 	}
 
-	s = ns ? pasta_ns_socket(af, type, proto) : socket(af, type, proto);
+	s = ns ? pasta_ns_socket(af, type, proto) : sock_open(af, type, proto);
 	if (s < 0)
 		return ns ? s : -errno;
 	if (tcp)

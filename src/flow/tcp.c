@@ -783,7 +783,8 @@ ack:
  * @v:		its TCP view
  * @key:	guest side of the new flow
  *
- * #syscalls socket setsockopt bind connect
+ * #syscalls socket:a0=AF_INET,AF_INET6:a1=SOCK_STREAM_NB:a2=IPPROTO_TCP
+ * #syscalls setsockopt bind connect
  */
 static void tcp_conn_from_guest(struct ctx *c, const struct pkt *p,
 				const struct tcp_view *v,
@@ -844,7 +845,7 @@ static void tcp_conn_from_guest(struct ctx *c, const struct pkt *p,
 		goto refuse;
 	}
 
-	s = socket(p->af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	s = sock_open(p->af, SOCK_STREAM_NB,
 		   IPPROTO_TCP);
 	if (s < 0) {
 		log_debug("TCP: socket: %s", strerror(errno));

@@ -378,10 +378,9 @@ void tcp_splice_conn_new(struct ctx *c, int s, int accepted_side,
 	conn->f.side[target].eport = port;
 
 	if (target == FLOW_SIDE_GUEST)
-		t = pasta_ns_socket(af, SOCK_STREAM | SOCK_NONBLOCK |
-				    SOCK_CLOEXEC, IPPROTO_TCP);
+		t = pasta_ns_socket(af, SOCK_STREAM_NB, IPPROTO_TCP);
 	else
-		t = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		t = sock_open(af, SOCK_STREAM_NB,
 			   IPPROTO_TCP);
 	if (t == -1 && target == FLOW_SIDE_HOST)
 		t = -errno;
@@ -434,7 +433,8 @@ fail:
  * @ref:	epoll reference, index: flow and side
  * @events:	epoll events
  *
- * #syscalls:pasta splice pipe2 fcntl shutdown getsockopt
+ * #syscalls:pasta splice pipe2 shutdown getsockopt
+ * #syscalls:pasta fcntl:a1=F_SETPIPE_SZ,F_GETPIPE_SZ
  */
 void tcp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
 			     uint32_t events)

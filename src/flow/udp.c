@@ -296,7 +296,8 @@ static socklen_t udp_sockaddr(const struct ctx *c, const union inany_addr *a,
  *
  * Return: the new flow, NULL on failure
  *
- * #syscalls socket setsockopt bind connect
+ * #syscalls socket:a0=AF_INET,AF_INET6:a1=SOCK_DGRAM_NB:a2=IPPROTO_UDP
+ * #syscalls setsockopt bind connect
  */
 static struct udp_flow *udp_flow_new(struct ctx *c, int af,
 				     const struct flowside *key, int *err)
@@ -337,7 +338,7 @@ static struct udp_flow *udp_flow_new(struct ctx *c, int af,
 		goto fail;
 	}
 
-	s = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+	s = sock_open(af, SOCK_DGRAM_NB, IPPROTO_UDP);
 	if (s < 0) {
 		log_debug("UDP: socket: %s", strerror(errno));
 		goto fail;

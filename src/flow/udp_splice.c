@@ -170,10 +170,9 @@ static struct udp_splice_flow *udp_splice_flow_get(struct ctx *c,
 	uf->last_active = now_ms();
 
 	if (other == FLOW_SIDE_GUEST)
-		s = pasta_ns_socket(af, SOCK_DGRAM | SOCK_NONBLOCK |
-				    SOCK_CLOEXEC, IPPROTO_UDP);
+		s = pasta_ns_socket(af, SOCK_DGRAM_NB, IPPROTO_UDP);
 	else
-		s = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		s = sock_open(af, SOCK_DGRAM_NB,
 			   IPPROTO_UDP);
 	if (s < 0)
 		goto fail;
@@ -240,7 +239,8 @@ static void udp_splice_mmsg_init(struct mmsghdr *mm, struct iovec *iov,
  * @buf:	datagram
  * @len:	its length
  *
- * #syscalls:pasta recvmmsg sendmmsg sendto connect socket
+ * #syscalls:pasta recvmmsg sendmmsg sendto connect
+ * #syscalls:pasta socket:a0=AF_INET,AF_INET6:a1=SOCK_DGRAM_NB:a2=IPPROTO_UDP
  */
 void udp_splice_send(struct ctx *c, int recv_side, int fd,
 		     const struct sockaddr_storage *peer, uint16_t port,

@@ -42,11 +42,10 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <linux/sockios.h>
+#include <linux/sock_diag.h>
 
 #include "conf/ctx.h"
 #include "flow/flow.h"
@@ -349,14 +348,17 @@ static void tap_keep_tail(struct ctx *c, const struct iovec *iov, int iovcnt)
  * conservatively: the kernel accounts buffer memory, not payload. A tap
  * device doesn't block.
  *
- * Return: bytes, SIZE_MAX for no limit
+ * Both figures come from one SO_MEMINFO: the send buffer size, and what's
+ * queued in it (the SIOCOUTQ figure of a UNIX stream socket), so that
+ * passt needs no ioctl() after start-up.
  *
- * #syscalls:passt ioctl
+ * Return: bytes, SIZE_MAX for no limit
  */
 size_t tap_room(const struct ctx *c)
 {
-	int sndbuf = 0, outq = 0;
-	socklen_t sl = sizeof(sndbuf);
+	uint32_t mem[SK_MEMINFO_VARS] = { 0 };
+	socklen_t sl = sizeof(mem);
+	uint32_t sndbuf, outq;
 
 	if (c->fd_tap < 0)
 		return 0;
@@ -364,8 +366,13 @@ size_t tap_room(const struct ctx *c)
 		return SIZE_MAX;
 	if (stream_tail_len)
 		return 0;
-	if (getsockopt(c->fd_tap, SOL_SOCKET, SO_SNDBUF, &sndbuf, &sl) ||
-	    ioctl(c->fd_tap, SIOCOUTQ, &outq) || outq >= sndbuf)
+	if (getsockopt(c->fd_tap, SOL_SOCKET, SO_MEMINFO, mem, &sl) ||
+	    sl <= sizeof(mem[0]) * MAX(SK_MEMINFO_SNDBUF,
+				       SK_MEMINFO_WMEM_ALLOC))
+		return 0;
+	sndbuf = mem[SK_MEMINFO_SNDBUF];
+	outq = mem[SK_MEMINFO_WMEM_ALLOC];
+	if (outq >= sndbuf)
 		return 0;
 	return (size_t)(sndbuf - outq) / 4 * 3;
 }

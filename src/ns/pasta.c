@@ -85,18 +85,19 @@ struct ns_call_arg {
  * ns_call_trampoline() - enter the network namespace and run the function
  * @arg:	struct ns_call_arg
  *
- * Return: 0, the result goes to @arg->rc
+ * Return: doesn't: the clone ends with _exit(), that is, exit_group(), as
+ *	   returning would end it with exit(), one more call to allow. With
+ *	   no CLONE_THREAD, its thread group is the clone alone.
  */
 static int ns_call_trampoline(void *arg)
 {
 	struct ns_call_arg *a = arg;
 
-	if (setns(a->netns_fd, CLONE_NEWNET)) {
+	if (setns(a->netns_fd, CLONE_NEWNET))
 		a->rc = -errno;
-		return 0;
-	}
-	a->rc = a->fn(a->arg);
-	return 0;
+	else
+		a->rc = a->fn(a->arg);
+	_exit(0);
 }
 
 /**
@@ -107,7 +108,11 @@ static int ns_call_trampoline(void *arg)
  *
  * Return: what @fn returned, or -errno if it couldn't run
  *
- * #syscalls:pasta clone setns wait4 exit
+ * The filter allows clone() with these flags only, so no namespace can be
+ * created after start-up, and setns() into network namespaces only.
+ *
+ * #syscalls:pasta clone:a0=CLONE_VM|CLONE_VFORK|CLONE_FILES|SIGCHLD
+ * #syscalls:pasta setns:a1=CLONE_NEWNET wait4
  */
 static int ns_call(int netns_fd, int (*fn)(void *arg), void *arg)
 {
@@ -163,7 +168,7 @@ static int ns_socket_fn(void *arg)
 	int i;
 
 	for (i = 0; i < a->count; i++) {
-		int s = socket(a->domain, a->type, a->protocol);
+		int s = sock_open(a->domain, a->type, a->protocol);
 
 		if (s < 0)
 			return i ? i : -errno;
@@ -187,7 +192,7 @@ void pasta_ns_pool_refill(void)
 	for (v = 0; v < 2; v++) {
 		struct ns_socket_arg a = {
 			.domain = v ? AF_INET6 : AF_INET,
-			.type = SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			.type = SOCK_STREAM_NB,
 			.protocol = IPPROTO_TCP,
 			.fds = ns_sock_pool[v] + ns_sock_pool_count[v],
 			.count = NS_SOCK_POOL - ns_sock_pool_count[v],
@@ -227,7 +232,7 @@ int pasta_ns_socket(int domain, int type, int protocol)
 		return -ENOENT;
 
 	if ((domain == AF_INET || domain == AF_INET6) &&
-	    type == (SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC) &&
+	    type == SOCK_STREAM_NB &&
 	    (protocol == 0 || protocol == IPPROTO_TCP)) {
 		if (!ns_sock_pool_count[v])
 			pasta_ns_pool_refill();

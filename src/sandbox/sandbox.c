@@ -34,8 +34,10 @@
  *   5. sandbox_seccomp(): a seccomp-BPF allow-list of system calls, with
  *	kill-process as the default action. The lists of passt and pasta are
  *	generated at build time (tools/seccomp.sh) from "#syscalls"
- *	annotations next to the code that needs each call; "make seccomp"
- *	prints them.
+ *	annotations next to the code that needs each call, which can also
+ *	restrict its arguments (socket families and types, clone flags...):
+ *	the program is built from that (sandbox/filter.c); "make seccomp"
+ *	prints the lists and the checks.
  *
  * A step the kernel refuses (user namespaces disabled, say) is logged, and
  * the others still apply. The sanitizer build (make asan) installs no
@@ -65,6 +67,7 @@
 #include <sys/syscall.h>
 
 #include "conf/ctx.h"
+#include "sandbox/filter.h"
 #include "sandbox/sandbox.h"
 #include "util/log.h"
 #include "util/util.h"
@@ -504,13 +507,22 @@ static void sandbox_sigsys(int sig, siginfo_t *si, void *uc)
 #define SANDBOX_DEFAULT_ACTION	SECCOMP_RET_KILL_PROCESS
 #endif
 
+/* Calls refused by their arguments get an errno of their own where an
+ * annotation says so: a socket of another family fails as on a kernel
+ * without that family, and callers (the system logger's reconnection in
+ * libc, for one) carry on.
+ *
+ * #syscalls socket:errno=EAFNOSUPPORT
+ */
+
 /**
  * sandbox_seccomp() - install the allow-list of the current mode
  * @c:		execution context
  *
- * The filter checks the architecture, then compares the call number with
- * each allowed one; anything else kills the process (SIGSYS). Exits with
- * status 1 if the filter can't be installed.
+ * The filter checks the architecture, then the call number against each
+ * allowed one, then the call's arguments if its annotations give checks
+ * (sandbox/filter.c); anything else kills the process (SIGSYS). Exits with
+ * status 1 if the filter can't be built or installed.
  */
 void sandbox_seccomp(const struct ctx *c)
 {
@@ -518,31 +530,23 @@ void sandbox_seccomp(const struct ctx *c)
 	(void)c;
 	log_debug("Sandbox: sanitizer build, no seccomp filter");
 #else
-	static struct sock_filter f[4 + ARRAY_SIZE(seccomp_pasta) +
-				    ARRAY_SIZE(seccomp_passt) + 2];
-	const long *nr = c->mode == MODE_PASTA ? seccomp_pasta : seccomp_passt;
-	size_t i, n = c->mode == MODE_PASTA ? ARRAY_SIZE(seccomp_pasta) :
-					      ARRAY_SIZE(seccomp_passt);
+	static struct sock_filter f[BPF_MAXINSNS];
+	bool pasta = c->mode == MODE_PASTA;
+	const struct sandbox_call *calls = pasta ? seccomp_pasta :
+						   seccomp_passt;
+	size_t n = pasta ? ARRAY_SIZE(seccomp_pasta) :
+			   ARRAY_SIZE(seccomp_passt);
 	struct sock_fprog prog = { .filter = f };
+	int len;
 
-	f[0] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			offsetof(struct seccomp_data, arch));
-	f[1] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-			SANDBOX_AUDIT_ARCH, 1, 0);
-	f[2] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-			SECCOMP_RET_KILL_PROCESS);
-	f[3] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			offsetof(struct seccomp_data, nr));
-	for (i = 0; i < n; i++) {
-		/* Match: skip the rest of the list and the default action */
-		f[4 + i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ |
-				BPF_K, (uint32_t)nr[i], (uint8_t)(n - i), 0);
+	len = sandbox_filter_build(calls, n, SANDBOX_AUDIT_ARCH,
+				   SANDBOX_DEFAULT_ACTION, f, ARRAY_SIZE(f));
+	if (len < 0) {
+		log_err("Sandbox: can't build the seccomp filter: %s",
+			strerror(-len));
+		exit(EXIT_FAILURE);
 	}
-	f[4 + n] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-						SANDBOX_DEFAULT_ACTION);
-	f[5 + n] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-						SECCOMP_RET_ALLOW);
-	prog.len = (unsigned short)(6 + n);
+	prog.len = (unsigned short)len;
 
 #ifdef SECCOMP_DISCOVER
 	{
@@ -550,8 +554,7 @@ void sandbox_seccomp(const struct ctx *c)
 					.sa_flags = SA_SIGINFO };
 
 		sigaction(SIGSYS, &sa, NULL);
-		sandbox_discover_mode = c->mode == MODE_PASTA ? "pasta" :
-								"passt";
+		sandbox_discover_mode = pasta ? "pasta" : "passt";
 	}
 #endif
 
@@ -561,6 +564,7 @@ void sandbox_seccomp(const struct ctx *c)
 			strerror(errno));
 		exit(EXIT_FAILURE);
 	}
-	log_debug("Sandbox: %zu system calls allowed", n);
+	log_debug("Sandbox: %zu system calls allowed, filter of %i "
+		  "instructions", n, len);
 #endif
 }

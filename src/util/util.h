@@ -7,7 +7,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <unistd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
@@ -20,6 +22,34 @@
 #define unlikely(x)		__builtin_expect(!!(x), 0)
 
 #define ETH_ALEN_		6
+
+/* Sockets opened after start-up are all non-blocking and closed on exec:
+ * the seccomp filter allows these types only (#syscalls socket:a1=...)
+ */
+#define SOCK_STREAM_NB		(SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC)
+#define SOCK_DGRAM_NB		(SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC)
+
+/**
+ * sock_open() - socket(), always as the direct system call
+ * @af:		address family
+ * @type:	socket type and flags
+ * @proto:	protocol
+ *
+ * On i386, libc goes through socketcall(), whose arguments are in memory,
+ * where the seccomp filter can't check the family: there, the direct call
+ * (Linux 4.3 and later) is made instead, and socketcall(SYS_SOCKET) is
+ * refused (tools/seccomp.sh).
+ *
+ * Return: as socket()
+ */
+static inline int sock_open(int af, int type, int proto)
+{
+#if defined(__NR_socketcall) && defined(__NR_socket)
+	return (int)syscall(__NR_socket, af, type, proto);
+#else
+	return socket(af, type, proto);
+#endif
+}
 
 /**
  * recv_msg() - recv(), through recvmsg()

@@ -7,7 +7,8 @@
 #     --help text of at least one mode;
 #   - the seccomp system call counts the man page gives (section Sandbox)
 #     are the ones the build generates (tools/seccomp.sh, as 'make seccomp'
-#     prints them), for the architecture the tests run on.
+#     prints them), for the architecture the tests run on, and the section
+#     describes each call of the lists, argument checks included.
 #
 # No namespaces, no traffic: the binary only prints its help text.
 
@@ -75,3 +76,32 @@ def test_seccomp_counts_in_man_page():
     assert m, 'no system call counts in the Sandbox section of doc/passt.1'
     assert (m.group(1), m.group(2)) == (counts['passt'], counts['pasta']), \
         f'man page says {m.groups()}, the build generates {counts}'
+
+
+def test_sandbox_section_names_every_call():
+    """Each call of the x86_64 lists is described in the Sandbox section,
+    and so is each call with argument checks"""
+    srcs = []
+    for root, _, files in os.walk(os.path.join(REPO, 'src')):
+        srcs += [os.path.join(root, f) for f in files if f.endswith('.c')]
+    res = subprocess.run([os.path.join(REPO, 'tools', 'seccomp.sh'), 'cc',
+                          '-'] + sorted(srcs), capture_output=True,
+                         text=True, timeout=30)
+    assert res.returncode == 0, res.stderr
+    man = man_text()
+    sandbox = man[man.index('.SS Sandbox'):]
+    sandbox = sandbox[:sandbox.index('\n.SS ', 1)]
+    described = set()
+    for line in re.findall(r'^\.B (.*)$', sandbox, re.M):
+        described.update(line.split())
+    names = set()
+    for m in re.finditer(r'^pas(?:st|ta): \d+ system calls\n((?:  \S.*\n)+)',
+                         res.stdout, re.M):
+        names.update(m.group(1).split())
+    names.discard('argument')
+    names.discard('checks:')
+    assert names, res.stdout
+    assert not names - described, \
+        f'not described in the Sandbox section: {sorted(names - described)}'
+    checked = set(re.findall(r'^\s+(\w+): a\d', res.stdout, re.M)) - {'or'}
+    assert checked and checked <= described, checked
