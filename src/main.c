@@ -42,6 +42,7 @@
 #include "ns/pasta.h"
 #include "util/clock.h"
 #include "util/epoll_ref.h"
+#include "policy/egress.h"
 #include "policy/fwd.h"
 #include "sandbox/sandbox.h"
 #include "util/log.h"
@@ -184,6 +185,7 @@ static void stats_log(const struct ctx *c)
 		udp_splice_stats_log(LOG_NOTICE);
 	}
 	fwd_isolation_stats_log(c, LOG_NOTICE);
+	fwd_egress_stats_log(c, LOG_NOTICE);
 }
 
 /**
@@ -196,12 +198,14 @@ static bool stats_changed(const struct ctx *c)
 {
 	const struct fwd_isolation_stats *is = fwd_isolation_get_stats();
 	const struct fwd_guest_drops *gd = fwd_guest_drop_stats();
+	const struct fwd_egress_stats *es = fwd_egress_get_stats();
 	static uint64_t last;
 	uint64_t sum;
 
 	sum = c->stats.frames_in + c->stats.frames_out + is->refused_tcp +
 	      is->refused_udp + is->refused_icmp + gd->loopback_tcp +
-	      gd->loopback_udp + gd->loopback_icmp;
+	      gd->loopback_udp + gd->loopback_icmp + es->refused_tcp +
+	      es->refused_udp + es->refused_icmp;
 	if (sum == last)
 		return false;
 	last = sum;
@@ -225,15 +229,18 @@ static void stats_timer(const struct ctx *c, uint64_t now)
 }
 
 /**
- * stats_at_exit() - log host isolation counters as the process exits
+ * stats_at_exit() - log host isolation and egress counters as we exit
  */
 static void stats_at_exit(void)
 {
 	const struct fwd_isolation_stats *is = fwd_isolation_get_stats();
+	const struct fwd_egress_stats *es = fwd_egress_get_stats();
 
 	fwd_isolation_stats_log(&ctx, is->refused_tcp + is->refused_udp +
 				      is->refused_icmp ? LOG_WARNING :
 							 LOG_INFO);
+	fwd_egress_stats_log(&ctx, es->refused_tcp + es->refused_udp +
+				   es->refused_icmp ? LOG_WARNING : LOG_INFO);
 }
 
 /**
@@ -467,6 +474,7 @@ int main(int argc, char **argv)
 		exit(EXIT_FAILURE);
 
 	conf_derive(c);
+	fwd_egress_init(c);
 	if (fwd_isolation_init(c))
 		exit(EXIT_FAILURE);
 
@@ -553,7 +561,7 @@ int main(int argc, char **argv)
 	if (c->mode == MODE_PASTA)
 		pasta_release_child();
 
-	if (c->no_map_host)
+	if (c->no_map_host || egress_active(c->egress))
 		atexit(stats_at_exit);
 
 	sandbox_isolate(c);

@@ -28,6 +28,7 @@
 
 #include "conf/conf.h"
 #include "ns/netlink.h"
+#include "policy/egress.h"
 #include "policy/fwd.h"
 #include "sandbox/sandbox.h"
 #include "util/log.h"
@@ -162,6 +163,9 @@ int conf_parse_size(const char *s, size_t *size)
 	*size = (size_t)v;
 	return 0;
 }
+
+/* Egress rules of the command line: c->egress points here once given */
+static struct egress_table conf_egress;
 
 /**
  * conf_search_add() - add one domain to the search list, if there's room
@@ -558,6 +562,9 @@ enum long_only_opt {
 	OPT_HOST_ALLOW_UDP,
 	OPT_HOST_ALLOW_PING,
 	OPT_HOST_REFUSE,
+	OPT_EGRESS_ALLOW,
+	OPT_EGRESS_DENY,
+	OPT_EGRESS_DEFAULT,
 	OPT_STATS,
 	OPT_RUNAS,
 };
@@ -599,6 +606,10 @@ static const struct option options[] = {
 	{ "host-allow-ping",	no_argument,		NULL,
 	  OPT_HOST_ALLOW_PING },
 	{ "host-refuse",	required_argument,	NULL, OPT_HOST_REFUSE },
+	{ "egress-allow",	required_argument,	NULL, OPT_EGRESS_ALLOW },
+	{ "egress-deny",	required_argument,	NULL, OPT_EGRESS_DENY },
+	{ "egress-default",	required_argument,	NULL,
+	  OPT_EGRESS_DEFAULT },
 	{ "stats",		required_argument,	NULL, OPT_STATS },
 	{ "runas",		required_argument,	NULL, OPT_RUNAS },
 	{ "dns",		required_argument,	NULL, 'D' },
@@ -681,6 +692,8 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 	c->fd_tap = -1;
 	c->fd_tap_listen = -1;
 	c->fd_route = -1;
+	c->egress = NULL;
+	egress_init(&conf_egress);
 
 	while ((opt = getopt_long(argc, argv, optstring, options,
 				  NULL)) != -1) {
@@ -879,7 +892,29 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 			else
 				conf_die("Invalid --host-refuse: %s (use 'reject' "
 				    "or 'drop')", optarg);
-			c->host_allow_given = true;
+			c->host_refuse_given = true;
+			break;
+		case OPT_EGRESS_ALLOW:
+		case OPT_EGRESS_DENY: {
+			bool deny = opt == OPT_EGRESS_DENY;
+			char err[PORT_SPEC_ERR_LEN];
+
+			if (egress_add(&conf_egress, deny, optarg, err,
+				       sizeof(err)))
+				conf_die("Invalid --egress-%s: %s",
+				    deny ? "deny" : "allow", err);
+			c->egress = &conf_egress;
+			break;
+		}
+		case OPT_EGRESS_DEFAULT:
+			if (!strcmp(optarg, "deny"))
+				conf_egress.default_deny = true;
+			else if (!strcmp(optarg, "allow"))
+				conf_egress.default_deny = false;
+			else
+				conf_die("Invalid --egress-default: %s (use "
+				    "'allow' or 'deny')", optarg);
+			c->egress = &conf_egress;
 			break;
 		case OPT_RUNAS: {
 			int rc = sandbox_runas_parse(optarg, &c->runas_uid,
@@ -1109,8 +1144,13 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 				all[i]->mode = PORT_FWD_AUTO;
 	}
 	if (c->host_allow_given && !c->no_map_host)
-		conf_die("--host-allow-tcp, --host-allow-udp, --host-allow-ping and "
-		    "--host-refuse only apply with --no-map-host");
+		conf_die("--host-allow-tcp, --host-allow-udp and --host-allow-ping "
+		    "only apply with --no-map-host");
+	if (c->egress)
+		egress_commit(&conf_egress);
+	if (c->host_refuse_given && !c->no_map_host && !egress_active(c->egress))
+		conf_die("--host-refuse only applies with --no-map-host or "
+		    "egress rules");
 	if (c->no_splice && c->splice_only)
 		conf_die("Options --no-splice and --splice-only are mutually "
 		    "exclusive");

@@ -19,6 +19,8 @@
 
 #include "policy/portspec.h"
 
+struct egress_table;
+
 #define MAX_DNS		4	/* resolvers per IP version we keep */
 #define MAX_SEARCH	8	/* entries of the DNS search list */
 #define DOMAIN_MAX	254	/* length of one domain name, with the dot */
@@ -199,9 +201,13 @@ struct ctx {
 	bool host_allow_ping;		/* --host-allow-ping */
 	bool host_refuse_drop;		/* --host-refuse drop */
 	bool host_allow_given;		/* an allow-list option was given */
+	bool host_refuse_given;		/* --host-refuse */
 	uint8_t host_allow_tcp[PORT_BITMAP_SIZE];	/* --host-allow-tcp */
 	uint8_t host_allow_udp[PORT_BITMAP_SIZE];	/* --host-allow-udp */
 	int fd_route;			/* netlink: route lookups, or -1 */
+
+	/* Egress policy, see policy/egress.c: NULL without any option */
+	const struct egress_table *egress;
 	unsigned int stats_delay;	/* --stats: seconds, 0 for none */
 
 	/* Process */

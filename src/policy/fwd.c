@@ -51,9 +51,16 @@
  *     failed lookup is refused. No route at all (or a prohibit route) is
  *     allowed: the socket fails as it would without the option.
  *
+ * Then fwd_egress_policy() applies the egress rules (--egress-allow,
+ * --egress-deny, --egress-default, see policy/egress.c) to the target, the
+ * real destination once the mappings above are resolved. The DNS forwarder
+ * is allowed unless a rule names the resolver's own address.
+ *
  * The caller refuses a flow with a TCP RST or an ICMP "administratively
- * prohibited" error, or drops it with --host-refuse drop; fwd_guest_target()
- * counts and logs it (at most FWD_LOG_BURST lines per FWD_LOG_WINDOW_MS).
+ * prohibited" error, or drops it with --host-refuse drop, whichever policy
+ * refused it; fwd_guest_target() counts it, per policy and reason, and logs
+ * it with the reason or the egress rule that matched (at most FWD_LOG_BURST
+ * lines per FWD_LOG_WINDOW_MS, both policies together).
  * pasta's -T and -U auto forwarding consult fwd_host_port_allowed() too.
  *
  * Then fwd_outbound_bind(), right after the host socket is created, applies
@@ -87,6 +94,7 @@
 
 #include "conf/ctx.h"
 #include "ns/netlink.h"
+#include "policy/egress.h"
 #include "policy/fwd.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -286,9 +294,31 @@ const char *fwd_refusal_str(enum fwd_refusal why)
 		[FWD_REFUSED_MCAST]		= "multicast address",
 		[FWD_REFUSED_LOCAL]		= "host address",
 		[FWD_REFUSED_LOOKUP]		= "route lookup failed",
+		[FWD_REFUSED_EGRESS_RULE]	= "egress rule",
+		[FWD_REFUSED_EGRESS_DEFAULT]	= "egress default",
 	};
 
 	return (unsigned int)why < FWD_REFUSAL_COUNT ? str[why] : "?";
+}
+
+/**
+ * fwd_egress_policy() - egress policy: may a new guest flow reach its target
+ * @c:		execution context
+ * @proto:	IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP or IPPROTO_ICMPV6
+ * @target:	real destination (see fwd_guest_target())
+ * @port:	destination port (ignored for ICMP)
+ * @dns:	@target is the resolver of --dns-forward, port 53
+ * @rule:	set to the rule that decided, -1 for none or the default
+ *
+ * Return: FWD_ALLOWED, FWD_REFUSED_EGRESS_RULE or FWD_REFUSED_EGRESS_DEFAULT
+ */
+enum fwd_refusal fwd_egress_policy(const struct ctx *c, uint8_t proto,
+				   const union inany_addr *target,
+				   uint16_t port, bool dns, int *rule)
+{
+	if (egress_allowed(c->egress, target, proto, port, dns, rule))
+		return FWD_ALLOWED;
+	return *rule < 0 ? FWD_REFUSED_EGRESS_DEFAULT : FWD_REFUSED_EGRESS_RULE;
 }
 
 /**
@@ -315,6 +345,7 @@ static int fwd_route_type(const struct ctx *c, const union inany_addr *a)
 
 static struct fwd_isolation_stats fwd_iso_stats;
 static struct fwd_guest_drops fwd_drops;
+static struct fwd_egress_stats fwd_egress_stats;
 static uint64_t fwd_log_window;		/* start of the current window, ms */
 static unsigned int fwd_log_count;	/* lines logged in the window */
 
@@ -323,46 +354,75 @@ static unsigned int fwd_log_count;	/* lines logged in the window */
  * @c:		execution context
  * @proto:	IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP or IPPROTO_ICMPV6
  * @g:		guest side of the flow
+ * @target:	real destination
  * @why:	reason
+ * @rule:	egress rule that refused it, -1 for none or the default
  */
 static void fwd_refusal_note(const struct ctx *c, uint8_t proto,
-			     const struct flowside *g, enum fwd_refusal why)
+			     const struct flowside *g,
+			     const union inany_addr *target,
+			     enum fwd_refusal why, int rule)
 {
 	char src[INANY_ADDRSTRLEN], dst[INANY_ADDRSTRLEN];
+	char to[INANY_ADDRSTRLEN + 8] = "";
 	bool icmp = proto != IPPROTO_TCP && proto != IPPROTO_UDP;
+	bool egress = why == FWD_REFUSED_EGRESS_RULE ||
+		      why == FWD_REFUSED_EGRESS_DEFAULT;
+	const char *what = egress ? "Egress policy" : "Host isolation";
+	const char *reason = egress ? egress_spec(c->egress, rule) :
+				      fwd_refusal_str(why);
+	uint64_t *tcp, *udp, *icmpn, *suppressed;
 	uint64_t now = now_ms();
 
+	if (egress) {
+		tcp = &fwd_egress_stats.refused_tcp;
+		udp = &fwd_egress_stats.refused_udp;
+		icmpn = &fwd_egress_stats.refused_icmp;
+		suppressed = &fwd_egress_stats.log_suppressed;
+		if (why == FWD_REFUSED_EGRESS_RULE)
+			fwd_egress_stats.by_rule++;
+		else
+			fwd_egress_stats.by_default++;
+	} else {
+		tcp = &fwd_iso_stats.refused_tcp;
+		udp = &fwd_iso_stats.refused_udp;
+		icmpn = &fwd_iso_stats.refused_icmp;
+		suppressed = &fwd_iso_stats.log_suppressed;
+	}
 	if (proto == IPPROTO_TCP)
-		fwd_iso_stats.refused_tcp++;
+		(*tcp)++;
 	else if (proto == IPPROTO_UDP)
-		fwd_iso_stats.refused_udp++;
+		(*udp)++;
 	else
-		fwd_iso_stats.refused_icmp++;
+		(*icmpn)++;
 
 	if (now - fwd_log_window >= FWD_LOG_WINDOW_MS) {
 		if (fwd_log_count > FWD_LOG_BURST)
-			log_msg(LOG_WARNING, "Host isolation: %u refusals "
-				"not logged in the last %u ms",
-				fwd_log_count - FWD_LOG_BURST,
+			log_msg(LOG_WARNING, "Refused flows: %u not logged in "
+				"the last %u ms", fwd_log_count - FWD_LOG_BURST,
 				FWD_LOG_WINDOW_MS);
 		fwd_log_window = now;
 		fwd_log_count = 0;
 	}
 	if (++fwd_log_count > FWD_LOG_BURST) {
-		fwd_iso_stats.log_suppressed++;
+		(*suppressed)++;
 		return;
 	}
 
 	inany_ntop(&g->eaddr, src, sizeof(src));
 	inany_ntop(&g->oaddr, dst, sizeof(dst));
+	if (egress && !inany_equals(target, &g->oaddr)) {
+		strcpy(to, " via ");
+		inany_ntop(target, to + 5, sizeof(to) - 5);
+	}
 	if (icmp)
-		log_msg(LOG_WARNING, "Host isolation: refused %s echo from %s "
-			"to %s (%s)", proto == IPPROTO_ICMP ? "ICMP" : "ICMPv6",
-			src, dst, fwd_refusal_str(why));
+		log_msg(LOG_WARNING, "%s: refused %s echo from %s to %s%s (%s)",
+			what, proto == IPPROTO_ICMP ? "ICMP" : "ICMPv6",
+			src, dst, to, reason);
 	else
-		log_msg(LOG_WARNING, "Host isolation: refused %s from %s:%u "
-			"to %s:%u (%s)", proto == IPPROTO_TCP ? "TCP" : "UDP",
-			src, g->eport, dst, g->oport, fwd_refusal_str(why));
+		log_msg(LOG_WARNING, "%s: refused %s from %s:%u to %s:%u%s "
+			"(%s)", what, proto == IPPROTO_TCP ? "TCP" : "UDP",
+			src, g->eport, dst, g->oport, to, reason);
 }
 
 /**
@@ -418,14 +478,14 @@ const struct fwd_guest_drops *fwd_guest_drop_stats(void)
  * @target:	address to use on the host
  *
  * Maps the destination (see the theory of operation), then asks
- * fwd_host_policy(): a refused flow is counted and logged here, and the
- * caller refuses it as c->host_refuse_drop says.
+ * fwd_host_policy() and fwd_egress_policy(): a refused flow is counted and
+ * logged here, and the caller refuses it as c->host_refuse_drop says.
  *
  * Return: 0, -EHOSTUNREACH for the DNS forwarding address without a
  *	   resolver to forward to, -EADDRNOTAVAIL for a loopback or
  *	   unspecified destination no mapping produced (counted here: drop
- *	   the flow without an answer), -EACCES if host isolation refuses the
- *	   flow
+ *	   the flow without an answer), -EACCES if host isolation or the
+ *	   egress policy refuses the flow
  */
 int fwd_guest_target(const struct ctx *c, uint8_t proto,
 		     const struct flowside *g, union inany_addr *target)
@@ -435,6 +495,7 @@ int fwd_guest_target(const struct ctx *c, uint8_t proto,
 		   (proto == IPPROTO_UDP || proto == IPPROTO_TCP);
 	bool mapped = true;
 	enum fwd_refusal why;
+	int rule = -1;
 
 	*target = *dst;
 
@@ -477,8 +538,10 @@ int fwd_guest_target(const struct ctx *c, uint8_t proto,
 	why = fwd_host_policy(c, proto, dst, target, g->oport, dns,
 			      fwd_route_type);
 	if (why == FWD_ALLOWED)
+		why = fwd_egress_policy(c, proto, target, g->oport, dns, &rule);
+	if (why == FWD_ALLOWED)
 		return 0;
-	fwd_refusal_note(c, proto, g, why);
+	fwd_refusal_note(c, proto, g, target, why, rule);
 	return -EACCES;
 }
 
@@ -502,6 +565,25 @@ int fwd_isolation_init(struct ctx *c)
 	}
 	c->fd_route = fd;
 	return 0;
+}
+
+/**
+ * fwd_egress_init() - log the egress rules as expanded, at debug level
+ * @c:		execution context
+ */
+void fwd_egress_init(const struct ctx *c)
+{
+	char buf[EGRESS_SPEC_LEN + 128];
+	unsigned int i;
+
+	if (!egress_active(c->egress))
+		return;
+	log_info("Egress policy: %u rules, default %s", c->egress->rule_count,
+		 c->egress->default_deny ? "deny" : "allow");
+	for (i = 0; i < c->egress->rule_count; i++) {
+		egress_rule_fmt(c->egress, (int)i, buf, sizeof(buf));
+		log_debug("Egress rule %u: %s", i + 1, buf);
+	}
 }
 
 /**
@@ -529,6 +611,37 @@ void fwd_isolation_stats_log(const struct ctx *c, int level)
 		(unsigned long long)fwd_iso_stats.refused_udp,
 		(unsigned long long)fwd_iso_stats.refused_icmp,
 		(unsigned long long)fwd_iso_stats.log_suppressed);
+}
+
+/**
+ * fwd_egress_get_stats() - egress policy counters
+ *
+ * Return: pointer to the counters
+ */
+const struct fwd_egress_stats *fwd_egress_get_stats(void)
+{
+	return &fwd_egress_stats;
+}
+
+/**
+ * fwd_egress_stats_log() - log egress policy counters, if there's a policy
+ * @c:		execution context
+ * @level:	log level
+ */
+void fwd_egress_stats_log(const struct ctx *c, int level)
+{
+	const struct fwd_egress_stats *s = &fwd_egress_stats;
+
+	if (!egress_active(c->egress))
+		return;
+	log_msg(level, "Egress policy: refused %llu TCP, %llu UDP, %llu ICMP; "
+		"%llu by a rule, %llu by default; %llu refusals not logged",
+		(unsigned long long)s->refused_tcp,
+		(unsigned long long)s->refused_udp,
+		(unsigned long long)s->refused_icmp,
+		(unsigned long long)s->by_rule,
+		(unsigned long long)s->by_default,
+		(unsigned long long)s->log_suppressed);
 }
 
 /**

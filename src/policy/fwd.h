@@ -22,6 +22,8 @@ struct ctx;
  * @FWD_REFUSED_MCAST:		a multicast address, looped back to the host
  * @FWD_REFUSED_LOCAL:		an address of the host (a local route)
  * @FWD_REFUSED_LOOKUP:		the route lookup failed: refused to be safe
+ * @FWD_REFUSED_EGRESS_RULE:	egress policy: a deny rule matched
+ * @FWD_REFUSED_EGRESS_DEFAULT:	egress policy: no rule, --egress-default deny
  * @FWD_REFUSAL_COUNT:		number of values
  */
 enum fwd_refusal {
@@ -34,6 +36,8 @@ enum fwd_refusal {
 	FWD_REFUSED_MCAST,
 	FWD_REFUSED_LOCAL,
 	FWD_REFUSED_LOOKUP,
+	FWD_REFUSED_EGRESS_RULE,
+	FWD_REFUSED_EGRESS_DEFAULT,
 	FWD_REFUSAL_COUNT
 };
 
@@ -63,6 +67,24 @@ struct fwd_guest_drops {
 	uint64_t loopback_icmp;
 };
 
+/**
+ * struct fwd_egress_stats - egress policy counters
+ * @refused_tcp:	TCP connections refused
+ * @refused_udp:	UDP flows refused
+ * @refused_icmp:	ICMP and ICMPv6 echo flows refused
+ * @by_rule:		refusals by a deny rule
+ * @by_default:		refusals by --egress-default deny
+ * @log_suppressed:	refusals not logged because of the rate limit
+ */
+struct fwd_egress_stats {
+	uint64_t refused_tcp;
+	uint64_t refused_udp;
+	uint64_t refused_icmp;
+	uint64_t by_rule;
+	uint64_t by_default;
+	uint64_t log_suppressed;
+};
+
 /* fwd_route_fn - kernel route type (RTN_*) to an address, or -errno */
 typedef int (*fwd_route_fn)(const struct ctx *c, const union inany_addr *a);
 
@@ -78,6 +100,12 @@ int fwd_isolation_init(struct ctx *c);
 const struct fwd_isolation_stats *fwd_isolation_get_stats(void);
 void fwd_isolation_stats_log(const struct ctx *c, int level);
 const struct fwd_guest_drops *fwd_guest_drop_stats(void);
+enum fwd_refusal fwd_egress_policy(const struct ctx *c, uint8_t proto,
+				   const union inany_addr *target,
+				   uint16_t port, bool dns, int *rule);
+void fwd_egress_init(const struct ctx *c);
+const struct fwd_egress_stats *fwd_egress_get_stats(void);
+void fwd_egress_stats_log(const struct ctx *c, int level);
 
 int fwd_outbound_bind(const struct ctx *c, int s, const union inany_addr *dst,
 		      uint16_t port);

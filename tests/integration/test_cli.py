@@ -105,7 +105,20 @@ BAD_VALUES = [
     (['--host-allow-tcp', '22'], 'only apply with --no-map-host'),
     (['--host-allow-udp', '53'], 'only apply with --no-map-host'),
     (['--host-allow-ping'], 'only apply with --no-map-host'),
-    (['--host-refuse', 'drop'], 'only apply with --no-map-host'),
+    (['--host-refuse', 'drop'],
+     'only applies with --no-map-host or egress rules'),
+    (['--egress-default', 'allow', '--host-refuse', 'drop'],
+     'only applies with --no-map-host or egress rules'),
+    # Egress policy: SPEC errors say what was wrong
+    (['--egress-deny', 'bogus'], "'bogus' is not a prefix"),
+    (['--egress-deny', '192.0.2.0/33'], "'192.0.2.0/33' is not a prefix"),
+    (['--egress-allow', '2001:db8::/32:tcp:443'], 'in brackets'),
+    (['--egress-deny', '192.0.2.0/24:sctp'], "unknown protocol 'sctp'"),
+    (['--egress-deny', '192.0.2.0/24:icmp:7'], 'icmp has no ports'),
+    (['--egress-deny', '192.0.2.0/24:tcp:~22'], 'exclusions only'),
+    (['--egress-deny', '192.0.2.0/24:tcp:0'], 'Invalid --egress-deny'),
+    (['--egress-allow', 'metadata:tcp:8080:80'], 'Invalid --egress-allow'),
+    (['--egress-default', 'maybe'], 'Invalid --egress-default: maybe'),
     # --runas UID|UID:GID|LOGIN|LOGIN:GROUP (test_sandbox.py: good values)
     (['--runas', ''],
      'Invalid --runas:  (use UID, UID:GID, LOGIN or LOGIN:GROUP)'),
@@ -143,6 +156,12 @@ ISOLATION_GOOD = [
      '--host-allow-ping', '--host-refuse', 'drop', '--stats', '60'],
     ['--map-host-addr', 'none', '--host-allow-udp', '1000-2000,~1500',
      '--host-refuse', 'reject', '--stats', '1'],
+    ['--egress-deny', 'private', '--egress-deny', 'metadata',
+     '--egress-allow', '198.51.100.7:tcp:443,8443',
+     '--egress-deny', '[2001:db8::]/32:udp', '--host-refuse', 'drop'],
+    ['--egress-default', 'deny', '--egress-allow', '0.0.0.0/0:tcp:443',
+     '--egress-allow', '[::]/0:tcp:443', '--egress-allow', 'loopback',
+     '--no-map-host', '--stats', '1'],
 ]
 
 

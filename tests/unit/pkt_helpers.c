@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 
 #include "pkt_helpers.h"
+#include "policy/fwd.h"
 #include "wire/pkt.h"
 
 const uint8_t tf_guest_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
@@ -25,6 +26,52 @@ struct in_addr tf_ip4(const char *s)
 	struct in_addr a = { 0 };
 
 	inet_pton(AF_INET, s, &a);
+	return a;
+}
+
+/**
+ * tf_mapped_ctx_init() - a context as conf_derive() leaves it, with mappings
+ * @c:		context to fill
+ *
+ * IPv4: host and guest 192.0.2.2, gateway 192.0.2.1, --map-guest-addr
+ * 192.0.2.200. IPv6: host and guest 2001:db8:1::2, gateway fe80::1,
+ * --map-guest-addr 2001:db8::200. --map-host-loopback at its default, the
+ * gateways. No route lookup socket, no isolation, no egress rules.
+ */
+void tf_mapped_ctx_init(struct ctx *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->fd_route = -1;
+	c->ip4.enabled = c->ip6.enabled = true;
+	c->ip4.addr = tf_ip4("192.0.2.2");
+	c->ip4.host_addr = c->ip4.addr;
+	c->ip4.gw = tf_ip4("192.0.2.1");
+	c->ip4.our_addr = c->ip4.gw;
+	c->ip4.map_guest_addr = tf_ip4("192.0.2.200");
+	c->ip6.addr = tf_ip6("2001:db8:1::2");
+	c->ip6.host_addr = c->ip6.addr;
+	c->ip6.gw = tf_ip6("fe80::1");
+	c->ip6.our_ll = c->ip6.gw;
+	c->ip6.map_guest_addr = tf_ip6("2001:db8::200");
+	fwd_map_defaults(c);
+}
+
+/**
+ * tf_inany() - parse an IPv4 or IPv6 address as an inany one, for tests
+ * @s:		address text
+ *
+ * Return: address, IPv4-mapped for IPv4; unspecified if @s isn't one
+ */
+union inany_addr tf_inany(const char *s)
+{
+	union inany_addr a;
+	struct in_addr a4;
+
+	memset(&a, 0, sizeof(a));
+	if (inet_pton(AF_INET, s, &a4) == 1)
+		inany_from_v4(&a, a4);
+	else if (inet_pton(AF_INET6, s, &a.a6) != 1)
+		memset(&a, 0, sizeof(a));
 	return a;
 }
 

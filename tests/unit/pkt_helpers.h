@@ -11,13 +11,16 @@
 #include <netinet/in.h>
 
 #include "conf/ctx.h"
+#include "flow/flow.h"
 
 extern const uint8_t tf_guest_mac[6];
 extern const uint8_t tf_our_mac[6];
 
 void tf_ctx_init(struct ctx *c);
+void tf_mapped_ctx_init(struct ctx *c);
 struct in_addr tf_ip4(const char *s);
 struct in6_addr tf_ip6(const char *s);
+union inany_addr tf_inany(const char *s);
 size_t tf_udp4(uint8_t *frame, size_t size, const char *src, uint16_t sport,
 	       const char *dst, uint16_t dport, const void *payload,
 	       size_t len);

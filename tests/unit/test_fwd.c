@@ -14,28 +14,12 @@
 
 #include "conf/conf.h"
 #include "policy/fwd.h"
+#include "pkt_helpers.h"
 #include "unit.h"
 
 static struct ctx c;
 
-/**
- * addr() - an inany address from text
- * @s:		IPv4 or IPv6 address
- *
- * Return: the address
- */
-static union inany_addr addr(const char *s)
-{
-	union inany_addr a;
-	struct in_addr a4;
-
-	memset(&a, 0, sizeof(a));
-	if (inet_pton(AF_INET, s, &a4) == 1)
-		inany_from_v4(&a, a4);
-	else
-		inet_pton(AF_INET6, s, &a.a6);
-	return a;
-}
+#define addr(s)	tf_inany(s)
 
 /**
  * guest_target() - fwd_guest_target() for a destination and port

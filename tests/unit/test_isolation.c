@@ -17,28 +17,12 @@
 #include "policy/fwd.h"
 #include "policy/portspec.h"
 #include "util/log.h"
+#include "pkt_helpers.h"
 #include "unit.h"
 
 static struct ctx c;
 
-/**
- * addr() - an inany address from text
- * @s:		IPv4 or IPv6 address
- *
- * Return: the address (IPv4-mapped for IPv4)
- */
-static union inany_addr addr(const char *s)
-{
-	union inany_addr a;
-	struct in_addr a4;
-
-	memset(&a, 0, sizeof(a));
-	if (inet_pton(AF_INET, s, &a4) == 1)
-		inany_from_v4(&a, a4);
-	else if (inet_pton(AF_INET6, s, &a.a6) != 1)
-		CHECK(!"bad address in test");
-	return a;
-}
+#define addr(s)	tf_inany(s)
 
 /**
  * struct fake_route - what the fake route lookup answers for an address
@@ -107,20 +91,7 @@ static int fake_route_type(const struct ctx *ctx, const union inany_addr *a)
  */
 static void setup(void)
 {
-	memset(&c, 0, sizeof(c));
-	c.fd_route = -1;
-	c.ip4.enabled = c.ip6.enabled = true;
-	inet_pton(AF_INET, "192.0.2.2", &c.ip4.addr);
-	c.ip4.host_addr = c.ip4.addr;
-	inet_pton(AF_INET, "192.0.2.1", &c.ip4.gw);
-	c.ip4.our_addr = c.ip4.gw;
-	inet_pton(AF_INET, "192.0.2.200", &c.ip4.map_guest_addr);
-	inet_pton(AF_INET6, "2001:db8:1::2", &c.ip6.addr);
-	c.ip6.host_addr = c.ip6.addr;
-	inet_pton(AF_INET6, "fe80::1", &c.ip6.gw);
-	c.ip6.our_ll = c.ip6.gw;
-	inet_pton(AF_INET6, "2001:db8::200", &c.ip6.map_guest_addr);
-	fwd_map_defaults(&c);
+	tf_mapped_ctx_init(&c);
 	log_set_level(LOG_ERR);		/* refusals are logged as warnings */
 }
 
@@ -624,6 +595,8 @@ TEST(refusal_strings)
 		[FWD_REFUSED_MCAST]		= "multicast address",
 		[FWD_REFUSED_LOCAL]		= "host address",
 		[FWD_REFUSED_LOOKUP]		= "route lookup failed",
+		[FWD_REFUSED_EGRESS_RULE]	= "egress rule",
+		[FWD_REFUSED_EGRESS_DEFAULT]	= "egress default",
 	};
 	int i, j;
 
