@@ -52,8 +52,8 @@ import pytest
 import conftest
 from conftest import (HOST4, HOST6, REMOTE4, run_in, sh_ns, spawn_in,
                       wait_until)
-from test_isolation import (BASE, FWD4, FWD6, G4, G6, PING_ERR, UDP_ERR,
-                            IsoInstance, iso_files, keep, par)  # noqa: F401
+from test_isolation import (FWD4, FWD6, G4, G6, PING_ERR, UDP_ERR, Iso,
+                            iso_files, par)  # noqa: F401
 from test_tcp import PY, SRV4, SRV6, remote  # noqa: F401
 
 MODES = ['pasta', 'passt']
@@ -123,26 +123,17 @@ while True:
 '''
 
 
-class Egress:
-    """Module state: REMOTE's servers, HOST's DNS answerer, instances"""
+class Egress(Iso):
+    """Module state: REMOTE's servers, HOST's DNS answerer, instances (see
+    test_isolation's Iso: tool(), serve() and get() are its own)"""
+    variants = VARIANTS
 
     def __init__(self, topo, files):
-        self.topo, self.files = topo, files
-        self.insts = {}
-        self.procs = []
+        super().__init__(topo, files)
         self.last_refusal = {}
         self.sniff = os.path.join(files['dir'], 'sniff.py')
         with open(self.sniff, 'w') as f:
             f.write(SNIFF)
-
-    def tool(self, *args):
-        return [PY, self.files['tool']] + [str(a) for a in args]
-
-    def serve(self, ns, *args):
-        p = keep(spawn_in(ns, self.tool(*args)))
-        self.procs.append(p)
-        p.wait_output('listening', timeout=10)
-        return p
 
     def setup(self):
         t = self.topo
@@ -174,18 +165,6 @@ class Egress:
         run_in(t.host, ['ip', 'route', 'del', f'{META4}/32'])
         for a in (f'{OUT[4]}/32', f'{OUT[6]}/128', f'{META4}/32'):
             run_in(t.remote, ['ip', 'addr', 'del', a, 'dev', 'lo'])
-
-    def get(self, mode, variant):
-        """The instance of mode and variant, started the first time"""
-        inst = self.insts.get((mode, variant))
-        if inst is not None and inst.running():
-            return inst
-        if inst is not None:
-            inst.stop()
-        inst = IsoInstance(self.topo, self.files, mode, variant,
-                           BASE + VARIANTS[variant])
-        self.insts[(mode, variant)] = inst
-        return inst
 
     def counters(self, inst):
         """(TCP, UDP, ICMP, by rule, by default, not logged) refusals"""

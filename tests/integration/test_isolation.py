@@ -753,6 +753,8 @@ def iso_files(session_env):
 
 
 class Iso:
+    variants = VARIANTS		# extra options of each instance kind
+
     def __init__(self, topo, files):
         self.topo, self.files = topo, files
         self.insts = {}
@@ -816,7 +818,7 @@ class Iso:
             return inst
         if inst is not None:
             inst.stop()
-        extra = BASE + VARIANTS[variant]
+        extra = BASE + self.variants[variant]
         if variant in P_FWD:
             extra += ['-t', str(P_FWD[variant][mode])]
         inst = IsoInstance(self.topo, self.files, mode, variant, extra)
