@@ -43,7 +43,11 @@ LDFLAGS_HARDEN := -pie -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	     -fno-sanitize-recover=undefined -O1 -g
 
-SRCS := $(sort $(shell find src -name '*.c'))
+# pesto, the control socket's client, is a program of its own: it shares
+# the message format (src/ctl/msg.c) and the port specification parser
+# (src/policy/portspec.c) with passt, and nothing else
+PESTO_SRCS := src/pesto/pesto.c src/ctl/msg.c src/policy/portspec.c
+SRCS := $(sort $(filter-out src/pesto/%,$(shell find src -name '*.c')))
 LIB_SRCS := $(filter-out src/main.c,$(SRCS))
 HDRS := $(shell find src -name '*.h')
 
@@ -70,9 +74,13 @@ HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=build/helpers/%)
 	integration integration-asan clang helpers bench seccomp \
 	seccomp-discover
 
-all: passt pasta
+all: passt pasta pesto
 
 passt: $(OBJS)
+	@echo '  LD      $@'
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS_HARDEN) $(LDFLAGS) -o $@ $^
+
+pesto: $(PESTO_SRCS:src/%.c=build/obj/%.o)
 	@echo '  LD      $@'
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS_HARDEN) $(LDFLAGS) -o $@ $^
 
@@ -142,6 +150,8 @@ clang:
 build/clang/passt: $(SRCS) $(HDRS)
 	@mkdir -p build/clang
 	clang $(BASE_CFLAGS) $(HARDEN) -O2 $(LDFLAGS_HARDEN) -o $@ $(SRCS)
+	clang $(BASE_CFLAGS) $(HARDEN) -O2 $(LDFLAGS_HARDEN) \
+		-o build/clang/pesto $(PESTO_SRCS)
 
 # Unit tests: each tests/unit/test_*.c is a program linked with every module
 # but main.c, under the sanitizers
@@ -229,10 +239,13 @@ install: all
 	ln -sf passt $(DESTDIR)$(BINDIR)/pasta
 	install -m 644 doc/passt.1 $(DESTDIR)$(MANDIR)/man1/passt.1
 	ln -sf passt.1 $(DESTDIR)$(MANDIR)/man1/pasta.1
+	install -m 755 pesto $(DESTDIR)$(BINDIR)/pesto
+	install -m 644 doc/pesto.1 $(DESTDIR)$(MANDIR)/man1/pesto.1
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/passt $(DESTDIR)$(BINDIR)/pasta
 	rm -f $(DESTDIR)$(MANDIR)/man1/passt.1 $(DESTDIR)$(MANDIR)/man1/pasta.1
+	rm -f $(DESTDIR)$(BINDIR)/pesto $(DESTDIR)$(MANDIR)/man1/pesto.1
 
 clean:
-	rm -rf build passt pasta passt.asan pasta.asan
+	rm -rf build passt pasta pesto passt.asan pasta.asan

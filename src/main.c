@@ -29,6 +29,7 @@
 
 #include "conf/conf.h"
 #include "conf/ctx.h"
+#include "ctl/ctl.h"
 #include "frontend/pcap.h"
 #include "flow/flow.h"
 #include "flow/icmp.h"
@@ -322,6 +323,7 @@ static void __attribute__((noreturn)) main_loop(struct ctx *c)
 				udp_timer(c);
 				icmp_timer(c);
 				stats_timer(c, now_ms());
+				ctl_timer(c, now_ms());
 				if (c->mode == MODE_PASTA) {
 					uint64_t now = now_ms();
 
@@ -354,6 +356,12 @@ static void __attribute__((noreturn)) main_loop(struct ctx *c)
 				break;
 			case EPOLL_TYPE_PING:
 				icmp_sock_handler(c, ref, ev);
+				break;
+			case EPOLL_TYPE_CTL_LISTEN:
+				ctl_listen_handler(c);
+				break;
+			case EPOLL_TYPE_CTL:
+				ctl_client_handler(c, ref, ev);
 				break;
 			default:
 				break;
@@ -509,6 +517,10 @@ int main(int argc, char **argv)
 		log_perror("epoll_create1");
 		exit(EXIT_FAILURE);
 	}
+
+	/* The control socket, as our user, before the sandbox hides paths */
+	if (ctl_init(c))
+		exit(EXIT_FAILURE);
 
 	if (c->mode == MODE_PASTA) {
 		/* Watch the namespace as soon as we're in it: it may go away

@@ -584,6 +584,7 @@ static const struct option options[] = {
 	{ "version",		no_argument,		NULL, OPT_VERSION },
 	{ "pcap",		required_argument,	NULL, 'p' },
 	{ "pid",		required_argument,	NULL, 'P' },
+	{ "conf-path",		required_argument,	NULL, 'c' },
 	{ "mtu",		required_argument,	NULL, 'm' },
 	{ "address",		required_argument,	NULL, 'a' },
 	{ "netmask",		required_argument,	NULL, 'n' },
@@ -679,8 +680,8 @@ static void conf_mode_only(const struct ctx *c, enum run_mode mode,
 void conf_parse(struct ctx *c, int argc, char **argv)
 {
 	const char *optstring = c->mode == MODE_PASTA ?
-				"+dqfel:hp:P:m:a:n:M:g:i:o:D:S:46I:t:u:T:U:" :
-				"+dqfel:hp:P:m:a:n:M:g:i:o:D:S:46s:F:1t:u:";
+				"+dqfel:hp:P:m:a:n:M:g:i:o:D:S:46I:t:u:T:U:c:" :
+				"+dqfel:hp:P:m:a:n:M:g:i:o:D:S:46s:F:1t:u:c:";
 	bool v4_only = false, v6_only = false, addr4 = false, addr6 = false;
 	bool gw4 = false, gw6 = false, dns_given = false, search_given = false;
 	bool dhcp_dns = false, dhcp_search = false, trace = false;
@@ -1017,6 +1018,12 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 			break;
 		case '6':
 			v6_only = true;
+			break;
+		case 'c':
+			conf_path("--conf-path", optarg, c->ctl_path);
+			if (strlen(optarg) >= 108)
+				conf_die("Control socket path too long: %s",
+					 optarg);
 			break;
 		case 's':
 			conf_mode_only(c, MODE_PASST, "--socket");

@@ -223,6 +223,7 @@ struct ctx {
 	char pcap_file[PATH_MAX];
 	char log_file[PATH_MAX];
 	size_t log_size;
+	char ctl_path[PATH_MAX];	/* -c: control socket, see ctl/ */
 
 	/* passt */
 	char sock_path[PATH_MAX];	/* -s */

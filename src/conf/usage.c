@@ -46,6 +46,8 @@ void __attribute__((noreturn)) conf_usage(const char *name, int status)
 "  --version		Show version and exit\n"
 "  -p, --pcap FILE	Capture guest-side frames to FILE\n"
 "  -P, --pid FILE	Write own PID to FILE\n"
+"  -c, --conf-path PATH	Listen for pesto(1) on UNIX socket PATH:\n"
+"			port forwards changed at run time, flows, counters\n"
 "  -m, --mtu MTU	Assign MTU via DHCP/NDP (0: don't assign)\n"
 "    default: 65520\n"
 "  -a, --address ADDR	Assign IPv4 or IPv6 address ADDR\n"

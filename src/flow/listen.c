@@ -19,6 +19,22 @@
  * Ports given explicitly must be bound, or we fail naming the port; ports
  * from "all", from exclusion-only lists, or implied for UDP by -t, are
  * skipped if they're taken.
+ *
+ * Every such socket has a slot in a registry (struct listen_sock): its
+ * table (-t, -u, -T or -U), IP version, port and the index of its rule. The
+ * epoll reference carries the slot, so that rules can move in their table
+ * while sockets stay: run-time changes (listen_update(), for the control
+ * socket) renumber the slots' rules instead of touching the epoll set.
+ * Automatic forwarding (autofwd.c) owns its sockets: their references carry
+ * LISTEN_REF_AUTO and the port, and no slot.
+ *
+ * listen_update() is all or nothing: each port of each rule of the new
+ * tables either finds the socket of an old rule with the same bind scope,
+ * or gets a new socket, bound (and listening) but not yet in the epoll set.
+ * If any of those fails, the new sockets are closed and nothing changed.
+ * Otherwise old sockets nobody kept are closed (connections they accepted
+ * are sockets of their own and stay up), the new ones join the epoll set,
+ * and the new tables replace the old ones.
  */
 
 #include <errno.h>
@@ -29,9 +45,12 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include <stdio.h>
+
 #include "conf/ctx.h"
 #include "flow/listen.h"
 #include "flow/udp.h"
+#include "flow/udp_splice.h"
 #include "ns/pasta.h"
 #include "policy/portspec.h"
 #include "util/epoll_ref.h"
@@ -39,37 +58,150 @@
 #include "util/util.h"
 
 /**
- * listen_one() - bind one forwarded port
+ * struct listen_sock - registry slot of a socket bound for a forwarding rule
+ * @used:	slot holds a socket
+ * @pending:	bound by a change not committed yet: not in the epoll set
+ * @table:	enum listen_table
+ * @af:		AF_INET or AF_INET6
+ * @port:	bound port
+ * @rule:	index of the rule in its table
+ * @new_rule:	during listen_update(): its rule in the new table, -1 if none
+ * @fd:		the socket
+ * @next:	next slot (plus one) on the same table, IP version and port
+ */
+struct listen_sock {
+	bool used;
+	bool pending;
+	uint8_t table;
+	uint8_t af;
+	uint16_t port;
+	int16_t rule;
+	int16_t new_rule;
+	int fd;
+	uint32_t next;
+};
+
+static struct listen_sock listen_socks[LISTEN_SOCKS_MAX];
+static unsigned int listen_socks_top;	/* slots below are or were used */
+static unsigned int listen_socks_free;	/* lowest slot that may be free */
+static unsigned int listen_socks_count;	/* slots in use */
+
+/* First slot (plus one) for each table, IP version (v6: 1) and port */
+static uint32_t listen_heads[LISTEN_TABLES][2][65536];
+
+/**
+ * listen_table_fwd() - configuration of a table
+ * @c:		execution context
+ * @t:		enum listen_table
+ *
+ * Return: &c->tcp_in, &c->udp_in, &c->tcp_out or &c->udp_out
+ */
+struct port_fwd *listen_table_fwd(struct ctx *c, unsigned int t)
+{
+	struct port_fwd *all[LISTEN_TABLES] = { &c->tcp_in, &c->udp_in,
+						&c->tcp_out, &c->udp_out };
+
+	return all[t];
+}
+
+/**
+ * listen_table_of() - table of a configuration of @c
+ * @c:		execution context
+ * @fwd:	&c->tcp_in, &c->udp_in, &c->tcp_out or &c->udp_out
+ *
+ * Return: enum listen_table
+ */
+static unsigned int listen_table_of(struct ctx *c, const struct port_fwd *fwd)
+{
+	unsigned int t;
+
+	for (t = 0; t < LISTEN_TABLES - 1; t++) {
+		if (listen_table_fwd(c, t) == fwd)
+			break;
+	}
+	return t;
+}
+
+/**
+ * listen_slot_alloc() - take a free registry slot, link it in its list
+ * @table:	enum listen_table
+ * @af:		AF_INET or AF_INET6
+ * @port:	port
+ *
+ * Return: slot index, -1 if the registry is full
+ */
+static int listen_slot_alloc(unsigned int table, int af, uint16_t port)
+{
+	uint32_t *head = &listen_heads[table][af == AF_INET6][port];
+	struct listen_sock *ls;
+	unsigned int i;
+
+	for (i = listen_socks_free; i < LISTEN_SOCKS_MAX; i++) {
+		if (!listen_socks[i].used)
+			break;
+	}
+	if (i == LISTEN_SOCKS_MAX)
+		return -1;
+	listen_socks_free = i + 1;
+	if (i >= listen_socks_top)
+		listen_socks_top = i + 1;
+	listen_socks_count++;
+
+	ls = &listen_socks[i];
+	memset(ls, 0, sizeof(*ls));
+	ls->used = true;
+	ls->table = (uint8_t)table;
+	ls->af = (uint8_t)af;
+	ls->port = port;
+	ls->new_rule = -1;
+	ls->fd = -1;
+	ls->next = *head;
+	*head = i + 1;
+	return (int)i;
+}
+
+/**
+ * listen_slot_free() - unlink and release a slot (the socket is the caller's)
+ * @i:		slot index
+ */
+static void listen_slot_free(unsigned int i)
+{
+	struct listen_sock *ls = &listen_socks[i];
+	uint32_t *p = &listen_heads[ls->table][ls->af == AF_INET6][ls->port];
+
+	while (*p && *p != i + 1)
+		p = &listen_socks[*p - 1].next;
+	if (*p)
+		*p = ls->next;
+	ls->used = false;
+	listen_socks_count--;
+	if (i < listen_socks_free)
+		listen_socks_free = i;
+}
+
+/**
+ * listen_bind() - open and bind one socket for a forwarded port
  * @c:		execution context
  * @r:		forwarding rule
- * @rule:	index of @r
  * @af:		AF_INET or AF_INET6
  * @port:	port
  * @proto:	IPPROTO_TCP or IPPROTO_UDP
  * @ns:		bind in pasta's target namespace (-T, -U), on its loopback
  *		address unless the rule gives one
  *
- * Return: the socket, added to the epoll set, or -errno on failure
+ * Return: the socket, bound, listening for TCP, or -errno on failure
  *
- * #syscalls:pasta socket:a0=AF_INET,AF_INET6:a1=SOCK_STREAM_NB:a2=IPPROTO_TCP
- * #syscalls:pasta socket:a0=AF_INET,AF_INET6:a1=SOCK_DGRAM_NB:a2=IPPROTO_UDP
- * #syscalls:pasta setsockopt bind listen
+ * #syscalls socket:a0=AF_INET,AF_INET6:a1=SOCK_STREAM_NB:a2=IPPROTO_TCP
+ * #syscalls socket:a0=AF_INET,AF_INET6:a1=SOCK_DGRAM_NB:a2=IPPROTO_UDP
+ * #syscalls setsockopt bind listen
  */
-static int listen_one(struct ctx *c, const struct port_spec_rule *r,
-		      unsigned int rule, int af, uint16_t port, uint8_t proto,
-		      bool ns)
+static int listen_bind(const struct ctx *c, const struct port_spec_rule *r,
+		       int af, uint16_t port, uint8_t proto, bool ns)
 {
-	static const enum epoll_type types[2][2] = {
-		{ EPOLL_TYPE_UDP_LISTEN, EPOLL_TYPE_TCP_LISTEN },
-		{ EPOLL_TYPE_UDP_LISTEN_NS, EPOLL_TYPE_TCP_LISTEN_NS },
-	};
 	bool tcp = proto == IPPROTO_TCP;
-	union epoll_ref ref = { .type = types[ns][tcp],
-				.index = (rule << 16) | port };
 	int type = (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK |
 		   SOCK_CLOEXEC;
 	struct sockaddr_storage sa;
-	struct epoll_event ev;
 	int s, one = 1, rc;
 	socklen_t sl;
 
@@ -115,18 +247,249 @@ static int listen_one(struct ctx *c, const struct port_spec_rule *r,
 		goto fail;
 	if (bind(s, (struct sockaddr *)&sa, sl) || (tcp && listen(s, 128)))
 		goto fail;
-
-	ref.fd = s;
-	ev.events = EPOLLIN;
-	ev.data.u64 = ref.u64;
-	if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, s, &ev))
-		goto fail;
 	return s;
 
 fail:
 	rc = -errno;
 	close(s);
 	return rc;
+}
+
+/**
+ * listen_epoll_add() - add the socket of a slot to the epoll set
+ * @c:		execution context
+ * @i:		slot index
+ *
+ * Return: 0 on success, -errno on failure
+ */
+static int listen_epoll_add(const struct ctx *c, unsigned int i)
+{
+	static const enum epoll_type types[LISTEN_TABLES] = {
+		EPOLL_TYPE_TCP_LISTEN, EPOLL_TYPE_UDP_LISTEN,
+		EPOLL_TYPE_TCP_LISTEN_NS, EPOLL_TYPE_UDP_LISTEN_NS,
+	};
+	const struct listen_sock *ls = &listen_socks[i];
+	union epoll_ref ref = { .type = types[ls->table], .fd = ls->fd,
+				.index = i };
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = ref.u64 };
+
+	if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, ls->fd, &ev))
+		return -errno;
+	return 0;
+}
+
+/**
+ * listen_want() - IP versions a rule is bound for
+ * @c:		execution context
+ * @r:		rule
+ * @want4:	set if an IPv4 socket is needed
+ * @want6:	set if an IPv6 socket is needed
+ */
+static void listen_want(const struct ctx *c, const struct port_spec_rule *r,
+			bool *want4, bool *want6)
+{
+	int af = r->af != AF_UNSPEC ? r->af : r->taf;
+
+	*want4 = af == AF_INET || (af == AF_UNSPEC && c->ip4.enabled);
+	*want6 = af == AF_INET6 || (af == AF_UNSPEC && c->ip6.enabled);
+}
+
+/**
+ * listen_find() - find the committed socket of a rule's port
+ * @table:	enum listen_table
+ * @af:		AF_INET or AF_INET6
+ * @port:	port
+ * @rule:	rule index in the current table
+ *
+ * Return: slot index, -1 if there's none
+ */
+static int listen_find(unsigned int table, int af, uint16_t port, int rule)
+{
+	uint32_t n = listen_heads[table][af == AF_INET6][port];
+
+	for (; n; n = listen_socks[n - 1].next) {
+		const struct listen_sock *ls = &listen_socks[n - 1];
+
+		if (!ls->pending && ls->rule == rule)
+			return (int)(n - 1);
+	}
+	return -1;
+}
+
+/**
+ * listen_rule_port() - have a socket for one port of a rule, old or new
+ * @c:		execution context
+ * @table:	enum listen_table
+ * @old:	current configuration of @table, NULL at start-up
+ * @r:		rule of the new configuration
+ * @rule:	its index
+ * @af:		AF_INET or AF_INET6
+ * @port:	port
+ *
+ * A socket of a current rule with the same bind scope is kept (its slot's
+ * @new_rule set), otherwise a new one is bound into a pending slot.
+ *
+ * Return: 0 on success, -errno on failure
+ */
+static int listen_rule_port(struct ctx *c, unsigned int table,
+			    const struct port_fwd *old,
+			    const struct port_spec_rule *r, int rule, int af,
+			    uint16_t port)
+{
+	bool ns = table == LISTEN_TCP_OUT || table == LISTEN_UDP_OUT;
+	uint8_t proto = (table == LISTEN_TCP_IN || table == LISTEN_TCP_OUT) ?
+			IPPROTO_TCP : IPPROTO_UDP;
+	int i, s;
+
+	for (i = 0; old && i < old->rule_count; i++) {
+		const struct port_spec_rule *o = &old->rules[i];
+		int slot;
+
+		if (port < o->first || port > o->last ||
+		    o->af != r->af || strcmp(o->ifname, r->ifname) ||
+		    (r->af == AF_INET && o->addr.a4.s_addr != r->addr.a4.s_addr)
+		    || (r->af == AF_INET6 &&
+			!IN6_ARE_ADDR_EQUAL(&o->addr.a6, &r->addr.a6)))
+			continue;
+		slot = listen_find(table, af, port, i);
+		if (slot >= 0 && listen_socks[slot].new_rule < 0) {
+			listen_socks[slot].new_rule = (int16_t)rule;
+			return 0;
+		}
+	}
+
+	s = listen_bind(c, r, af, port, proto, ns);
+	if (s < 0)
+		return s;
+	i = listen_slot_alloc(table, af, port);
+	if (i < 0) {
+		close(s);
+		return -ENFILE;
+	}
+	listen_socks[i].fd = s;
+	listen_socks[i].pending = true;
+	listen_socks[i].rule = -1;
+	listen_socks[i].new_rule = (int16_t)rule;
+	return 0;
+}
+
+/**
+ * listen_table_bind() - have sockets for every port of a new configuration
+ * @c:		execution context
+ * @table:	enum listen_table
+ * @old:	current configuration, NULL at start-up
+ * @fwd:	new configuration
+ * @err:	buffer for a message naming the rule and the error
+ * @errlen:	size of @err
+ *
+ * Return: 0 on success, -errno on failure (pending slots stay, see
+ *	   listen_abort())
+ */
+static int listen_table_bind(struct ctx *c, unsigned int table,
+			     const struct port_fwd *old,
+			     const struct port_fwd *fwd, char *err,
+			     size_t errlen)
+{
+	static const char *const names[LISTEN_TABLES] = {
+		"TCP", "UDP", "TCP (namespace)", "UDP (namespace)"
+	};
+	const struct port_spec_rule *r;
+	int rule = 0;
+
+	port_fwd_foreach(r, fwd) {
+		unsigned int port;
+
+		for (port = r->first; port <= r->last; port++) {
+			int rc4 = 0, rc6 = 0;
+			bool want4, want6;
+
+			listen_want(c, r, &want4, &want6);
+			if (want4)
+				rc4 = listen_rule_port(c, table, old, r, rule,
+						       AF_INET,
+						       (uint16_t)port);
+			if (want6)
+				rc6 = listen_rule_port(c, table, old, r, rule,
+						       AF_INET6,
+						       (uint16_t)port);
+
+			/* Without an address, one IP version is enough */
+			if (r->af == AF_UNSPEC && r->taf == AF_UNSPEC &&
+			    want4 && want6 && (!rc4 || !rc6))
+				rc4 = rc6 = 0;
+			if ((rc4 || rc6) && !r->weak) {
+				char text[PORT_SPEC_ERR_LEN / 2];
+				int rc = rc4 ? rc4 : rc6;
+
+				port_rule_fmt(r, text, sizeof(text));
+				snprintf(err, errlen, "Can't bind %s port %u "
+					 "of rule '%s': %s", names[table],
+					 port, text, strerror(-rc));
+				return rc;
+			}
+		}
+		rule++;
+	}
+	return 0;
+}
+
+/**
+ * listen_abort() - undo a failed change: close pending sockets, clear marks
+ * @tables:	bitmap of the tables being changed
+ */
+static void listen_abort(unsigned int tables)
+{
+	unsigned int i;
+
+	for (i = 0; i < listen_socks_top; i++) {
+		struct listen_sock *ls = &listen_socks[i];
+
+		if (!ls->used || !(tables & (1U << ls->table)))
+			continue;
+		if (ls->pending) {
+			close(ls->fd);
+			listen_slot_free(i);
+		} else {
+			ls->new_rule = -1;
+		}
+	}
+}
+
+/**
+ * listen_commit() - make a change happen: close what's not kept, add what's
+ *		     new to the epoll set, renumber the rules of kept sockets
+ * @c:		execution context
+ * @tables:	bitmap of the tables being changed
+ */
+static void listen_commit(struct ctx *c, unsigned int tables)
+{
+	unsigned int i;
+
+	for (i = 0; i < listen_socks_top; i++) {
+		struct listen_sock *ls = &listen_socks[i];
+
+		if (!ls->used || !(tables & (1U << ls->table)))
+			continue;
+		if (ls->new_rule < 0) {
+			epoll_ctl(c->epollfd, EPOLL_CTL_DEL, ls->fd, NULL);
+			if (ls->table == LISTEN_UDP_IN)
+				udp_listen_closed(c, ls->fd);
+			if (ls->table == LISTEN_UDP_IN ||
+			    ls->table == LISTEN_UDP_OUT)
+				udp_splice_listen_closed(c, ls->fd);
+			close(ls->fd);
+			listen_slot_free(i);
+			continue;
+		}
+		ls->rule = ls->new_rule;
+		ls->new_rule = -1;
+		if (ls->pending) {
+			ls->pending = false;
+			if (listen_epoll_add(c, i))
+				log_warn("Can't watch a forwarded port: %s",
+					 strerror(errno));
+		}
+	}
 }
 
 /**
@@ -140,43 +503,98 @@ fail:
  */
 int listen_init(struct ctx *c, const struct port_fwd *fwd, uint8_t proto)
 {
-	bool ns = fwd == &c->tcp_out || fwd == &c->udp_out;
-	const struct port_spec_rule *r;
-	unsigned int rule = 0;
+	unsigned int table = listen_table_of(c, fwd);
+	char err[PORT_SPEC_ERR_LEN];
+	int rc;
 
-	port_fwd_foreach(r, fwd) {
-		unsigned int port;
+	(void)proto;
+	rc = listen_table_bind(c, table, NULL, fwd, err, sizeof(err));
+	if (rc) {
+		log_err("%s", err);
+		listen_abort(1U << table);
+		return rc;
+	}
+	listen_commit(c, 1U << table);
+	return 0;
+}
 
-		for (port = r->first; port <= r->last; port++) {
-			bool want4 = r->af == AF_INET ||
-				     (r->af == AF_UNSPEC && c->ip4.enabled);
-			bool want6 = r->af == AF_INET6 ||
-				     (r->af == AF_UNSPEC && c->ip6.enabled);
-			int rc4 = 0, rc6 = 0;
+/**
+ * listen_update() - replace forwarding tables, binding and closing sockets
+ * @c:		execution context
+ * @next:	new configuration for each enum listen_table, NULL: unchanged
+ * @err:	buffer for a message naming the rule and the error
+ * @errlen:	size of @err
+ *
+ * All or nothing, see the theory of operation above.
+ *
+ * Return: 0 on success, -errno on failure, with nothing changed
+ */
+int listen_update(struct ctx *c, const struct port_fwd *next[LISTEN_TABLES],
+		  char *err, size_t errlen)
+{
+	unsigned int t, tables = 0;
+	int rc;
 
-			if (want4)
-				rc4 = listen_one(c, r, rule, AF_INET,
-						 (uint16_t)port, proto, ns);
-			if (want6)
-				rc6 = listen_one(c, r, rule, AF_INET6,
-						 (uint16_t)port, proto, ns);
-
-			rc4 = MIN(rc4, 0);
-			rc6 = MIN(rc6, 0);
-			/* Without an address, one IP version is enough */
-			if (r->af == AF_UNSPEC && want4 && want6 &&
-			    (!rc4 || !rc6))
-				rc4 = rc6 = 0;
-			if ((rc4 || rc6) && !r->weak) {
-				log_err("Can't bind %s port %u%s: %s",
-					proto == IPPROTO_TCP ? "TCP" : "UDP",
-					port, ns ? " in the namespace" : "", strerror(-(rc4 ? rc4 : rc6)));
-				return rc4 ? rc4 : rc6;
-			}
+	for (t = 0; t < LISTEN_TABLES; t++) {
+		if (!next[t])
+			continue;
+		tables |= 1U << t;
+		rc = listen_table_bind(c, t, listen_table_fwd(c, t), next[t],
+				       err, errlen);
+		if (rc) {
+			listen_abort(tables);
+			return rc;
 		}
-		rule++;
+	}
+
+	listen_commit(c, tables);
+	for (t = 0; t < LISTEN_TABLES; t++) {
+		if (next[t])
+			memcpy(listen_table_fwd(c, t), next[t],
+			       sizeof(*next[t]));
 	}
 	return 0;
+}
+
+/**
+ * listen_ref_rule() - rule and port of an event on a forwarded port
+ * @c:		execution context
+ * @ref:	epoll reference of a listening socket
+ * @port:	the socket's port, set
+ * @stale:	set if the socket is no longer ours (closed by a change in the
+ *		same batch of events): ignore the event
+ *
+ * Return: the rule, NULL for automatic forwarding (no translation)
+ */
+const struct port_spec_rule *listen_ref_rule(struct ctx *c,
+					     union epoll_ref ref,
+					     uint16_t *port, bool *stale)
+{
+	const struct listen_sock *ls;
+
+	*stale = false;
+	if (ref.index & LISTEN_REF_AUTO) {
+		*port = ref.index & 0xffff;
+		return NULL;
+	}
+	ls = ref.index < LISTEN_SOCKS_MAX ? &listen_socks[ref.index] : NULL;
+	if (!ls || !ls->used || ls->pending || ls->fd != ref.fd) {
+		*stale = true;
+		*port = 0;
+		return NULL;
+	}
+	*port = ls->port;
+	return &listen_table_fwd(c, ls->table)->rules[ls->rule];
+}
+
+/**
+ * listen_count() - sockets bound for forwarding rules now
+ *
+ * Return: slots in use
+ */
+unsigned int listen_count(void)
+{
+	return listen_socks_count;
 }
 
 /**
@@ -197,6 +615,25 @@ int listen_auto_port(struct ctx *c, const struct port_fwd *fwd, uint8_t proto,
 {
 	static const struct port_spec_rule wildcard = { .af = AF_UNSPEC };
 	bool ns = fwd == &c->tcp_out || fwd == &c->udp_out;
+	unsigned int table = listen_table_of(c, fwd);
+	static const enum epoll_type types[LISTEN_TABLES] = {
+		EPOLL_TYPE_TCP_LISTEN, EPOLL_TYPE_UDP_LISTEN,
+		EPOLL_TYPE_TCP_LISTEN_NS, EPOLL_TYPE_UDP_LISTEN_NS,
+	};
+	union epoll_ref ref = { .type = types[table],
+				.index = LISTEN_REF_AUTO | port };
+	struct epoll_event ev = { .events = EPOLLIN };
+	int s, rc;
 
-	return listen_one(c, &wildcard, 0, af, port, proto, ns);
+	s = listen_bind(c, &wildcard, af, port, proto, ns);
+	if (s < 0)
+		return s;
+	ref.fd = s;
+	ev.data.u64 = ref.u64;
+	if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, s, &ev)) {
+		rc = -errno;
+		close(s);
+		return rc;
+	}
+	return s;
 }

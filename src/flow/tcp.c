@@ -66,6 +66,7 @@
 
 #include "conf/ctx.h"
 #include "flow/flow.h"
+#include "flow/listen.h"
 #include "flow/siphash.h"
 #include "flow/tcp.h"
 #include "flow/tcp_splice.h"
@@ -1022,18 +1023,19 @@ void tcp_tap_handler(struct ctx *c, const struct pkt *p)
  * @s:		accepted socket
  * @pa:		its peer address
  * @pport:	its peer port
+ * @to:		target address in the guest, NULL for the guest's address
  * @port:	target port in the guest
  */
 static void tcp_conn_from_sock(struct ctx *c, int s,
 			       const union inany_addr *pa, uint16_t pport,
-			       uint16_t port)
+			       const union inany_addr *to, uint16_t port)
 {
 	struct tcp_conn *conn;
 	struct flowside g;
 	int idx, zero = 0, one = 1;
 
 	if (!c->seen.mac_known || c->fd_tap < 0 ||
-	    fwd_inbound_guest_side(c, pa, pport, port, &g)) {
+	    fwd_inbound_guest_side(c, pa, pport, to, port, &g)) {
 		log_debug("TCP: no guest to forward port %u to", port);
 		goto refuse;
 	}
@@ -1103,13 +1105,23 @@ refuse:
  */
 void tcp_listen_handler(struct ctx *c, union epoll_ref ref)
 {
-	bool ns = ref.type == EPOLL_TYPE_TCP_LISTEN_NS;
-	const struct port_fwd *fwd = ns ? &c->tcp_out : &c->tcp_in;
-	const struct port_spec_rule *r = &fwd->rules[ref.index >> 16];
-	uint16_t port = ref.index & 0xffff;
-	uint16_t target = fwd->mode == PORT_FWD_AUTO ? port :
-			  port_rule_target(r, port);
+	bool ns = ref.type == EPOLL_TYPE_TCP_LISTEN_NS, stale;
+	const struct port_spec_rule *r;
+	union inany_addr to, *top = NULL;
+	uint16_t port, target;
 	int i;
+
+	r = listen_ref_rule(c, ref, &port, &stale);
+	if (stale)
+		return;
+	target = r ? port_rule_target(r, port) : port;
+	if (r && r->taf == AF_INET) {
+		inany_from_v4(&to, r->taddr.a4);
+		top = &to;
+	} else if (r && r->taf == AF_INET6) {
+		inany_from_v6(&to, &r->taddr.a6);
+		top = &to;
+	}
 
 	tcp_now = now_ms();
 	for (i = 0; i < TCP_ACCEPT_BATCH; i++) {
@@ -1127,7 +1139,7 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref)
 		if (ns) {
 			tcp_splice_conn_new(c, s, FLOW_SIDE_GUEST, &pa, pport,
 					    target);
-		} else if (c->mode == MODE_PASTA && !c->no_splice &&
+		} else if (c->mode == MODE_PASTA && !c->no_splice && !top &&
 			   inany_is_loopback(&pa)) {
 			tcp_splice_conn_new(c, s, FLOW_SIDE_HOST, &pa, pport,
 					    target);
@@ -1139,7 +1151,7 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref)
 			setsockopt(s, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 			close(s);
 		} else {
-			tcp_conn_from_sock(c, s, &pa, pport, target);
+			tcp_conn_from_sock(c, s, &pa, pport, top, target);
 		}
 	}
 }

@@ -92,6 +92,7 @@
 #include "conf/ctx.h"
 #include "flow/flow.h"
 #include "flow/icmp.h"
+#include "flow/listen.h"
 #include "flow/udp.h"
 #include "flow/udp_splice.h"
 #include "frontend/tap.h"
@@ -702,16 +703,38 @@ void udp_timer(struct ctx *c)
 }
 
 /**
+ * udp_listen_closed() - close the flows that came in through a shared socket
+ * @c:		execution context
+ * @sock:	shared socket of a forwarded port, about to be closed
+ *
+ * Their replies would go out through that socket: it's going away (the
+ * rule was removed at run time), and its number may be reused.
+ */
+void udp_listen_closed(const struct ctx *c, int sock)
+{
+	int i;
+
+	flow_foreach(i) {
+		struct udp_flow *uf = udp_at(i);
+
+		if (uf->f.type == FLOW_UDP && uf->inbound && uf->sock == sock)
+			udp_flow_close(c, uf);
+	}
+}
+
+/**
  * udp_flow_inbound() - find or open the flow of a datagram to a forwarded port
  * @c:		execution context
  * @h:		host side: peer, bind address and local port
  * @sock:	shared socket of the forwarded port
+ * @to:		target address in the guest, NULL for the guest's address
  * @target:	port in the guest
  *
  * Return: the flow, NULL if there's none and it can't be opened
  */
 static struct udp_flow *udp_flow_inbound(struct ctx *c,
 					 const struct flowside *h, int sock,
+					 const union inany_addr *to,
 					 uint16_t target)
 {
 	struct flowside g;
@@ -722,7 +745,7 @@ static struct udp_flow *udp_flow_inbound(struct ctx *c,
 	if (sidx >= 0)
 		return udp_at(FLOW_SIDX_IDX(sidx));
 
-	if (fwd_inbound_guest_side(c, &h->eaddr, h->eport, target, &g)) {
+	if (fwd_inbound_guest_side(c, &h->eaddr, h->eport, to, target, &g)) {
 		log_debug("UDP: no guest to forward port %u to", h->oport);
 		return NULL;
 	}
@@ -829,10 +852,11 @@ static bool udp_pktinfo_local(struct msghdr *mh, union inany_addr *local)
  */
 void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 {
-	const struct port_spec_rule *r = &c->udp_in.rules[ref.index >> 16];
-	uint16_t port = ref.index & 0xffff;
-	uint16_t target = c->udp_in.mode == PORT_FWD_AUTO ? port :
-			  port_rule_target(r, port);
+	static const struct port_spec_rule wildcard = { .af = AF_UNSPEC };
+	const struct port_spec_rule *r;
+	union inany_addr to, *top = NULL;
+	uint16_t port, target;
+	bool stale;
 	struct sockaddr_storage peers[UDP_BATCH];
 	union {
 		char buf[UDP_PKTINFO_SPACE];
@@ -850,6 +874,20 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 	int n, i;
 
 	(void)events;
+
+	r = listen_ref_rule(c, ref, &port, &stale);
+	if (stale)
+		return;
+	target = r ? port_rule_target(r, port) : port;
+	if (!r)
+		r = &wildcard;
+	if (r->taf == AF_INET) {
+		inany_from_v4(&to, r->taddr.a4);
+		top = &to;
+	} else if (r->taf == AF_INET6) {
+		inany_from_v6(&to, &r->taddr.a6);
+		top = &to;
+	}
 
 	if (c->mtu) {
 		size_t hl4 = IP4_HLEN + UDP_HLEN, hl6 = IP6_HLEN + UDP_HLEN;
@@ -904,7 +942,7 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 		/* pasta: from the host's loopback, relay socket to socket
 		 * (udp_splice.c); with --splice-only, nothing else
 		 */
-		if (c->mode == MODE_PASTA && !c->no_splice &&
+		if (c->mode == MODE_PASTA && !c->no_splice && !top &&
 		    inany_is_loopback(&h.eaddr)) {
 			if (!(mm[i].msg_hdr.msg_flags & MSG_TRUNC))
 				udp_splice_send(c, FLOW_SIDE_HOST, ref.fd,
@@ -917,7 +955,7 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 
 		if (!c->seen.mac_known || c->fd_tap < 0 || c->no_udp)
 			continue;
-		uf = udp_flow_inbound(c, &h, ref.fd, target);
+		uf = udp_flow_inbound(c, &h, ref.fd, top, target);
 		if (!uf)
 			continue;
 		uf->last_active = now;

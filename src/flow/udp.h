@@ -19,5 +19,6 @@ void udp_timer(struct ctx *c);
 void udp_guest_gone(struct ctx *c, int idx);
 void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
 void udp_listen_sockopts(int s, int af);
+void udp_listen_closed(const struct ctx *c, int sock);
 
 #endif /* FLOW_UDP_H */

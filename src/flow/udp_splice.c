@@ -40,6 +40,7 @@
 
 #include "conf/ctx.h"
 #include "flow/flow.h"
+#include "flow/listen.h"
 #include "flow/tcp_splice.h"
 #include "flow/udp_splice.h"
 #include "ns/pasta.h"
@@ -397,19 +398,42 @@ void udp_splice_timer(struct ctx *c, uint64_t now)
 /**
  * udp_splice_listen_ns_handler() - datagrams at a -U port in the namespace
  * @c:		execution context
- * @ref:	epoll reference: socket, rule and port in @index
+ * @ref:	epoll reference: socket and its registry slot (flow/listen.c)
  * @events:	epoll events
  */
 void udp_splice_listen_ns_handler(struct ctx *c, union epoll_ref ref,
 				  uint32_t events)
 {
-	const struct port_fwd *fwd = &c->udp_out;
-	uint16_t port = ref.index & 0xffff, target = port;
+	const struct port_spec_rule *r;
+	uint16_t port, target;
+	bool stale;
 
 	(void)events;
-	if (fwd->mode == PORT_FWD_SPEC)
-		target = port_rule_target(&fwd->rules[ref.index >> 16], port);
+	r = listen_ref_rule(c, ref, &port, &stale);
+	if (stale)
+		return;
+	target = r ? port_rule_target(r, port) : port;
 	udp_splice_listen(c, FLOW_SIDE_GUEST, ref.fd, port, target);
+}
+
+/**
+ * udp_splice_listen_closed() - close the flows relayed from a forwarded port
+ * @c:		execution context
+ * @fd:		socket of the forwarded port, about to be closed
+ */
+void udp_splice_listen_closed(const struct ctx *c, int fd)
+{
+	int i;
+
+	flow_foreach(i) {
+		struct udp_splice_flow *uf;
+
+		if (FLOW(i)->f.type != FLOW_UDP_SPLICE)
+			continue;
+		uf = udp_splice_at((unsigned int)i);
+		if (uf->listen_fd == fd)
+			udp_splice_close(c, uf);
+	}
 }
 
 /**

@@ -22,5 +22,6 @@ void udp_splice_listen_ns_handler(struct ctx *c, union epoll_ref ref,
 				  uint32_t events);
 void udp_splice_timer(struct ctx *c, uint64_t now);
 void udp_splice_stats_log(int level);
+void udp_splice_listen_closed(const struct ctx *c, int fd);
 
 #endif /* FLOW_UDP_SPLICE_H */

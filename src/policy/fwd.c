@@ -776,6 +776,8 @@ static bool fwd_peer_is_self(const struct ctx *c,
  * @c:		execution context
  * @peer:	address of the host-side peer
  * @peer_port:	its port
+ * @to:		target address in the guest (a rule's "PORT:TOADDR/PORT"),
+ *		NULL for the guest's own address
  * @port:	target port in the guest (after translation)
  * @g:		guest side to fill
  *
@@ -790,15 +792,19 @@ static bool fwd_peer_is_self(const struct ctx *c,
  * Return: 0 on success, -1 if the guest has no address to reach
  */
 int fwd_inbound_guest_side(const struct ctx *c, const union inany_addr *peer,
-			   uint16_t peer_port, uint16_t port,
-			   struct flowside *g)
+			   uint16_t peer_port, const union inany_addr *to,
+			   uint16_t port, struct flowside *g)
 {
 	bool v4 = inany_v4(peer) != NULL, local, lo, self;
 
-	if (v4 && !c->ip4.enabled)
+	if (to)
+		v4 = inany_v4(to) != NULL;
+	else if (v4 && !c->ip4.enabled)
 		v4 = false;
 	else if (!v4 && !c->ip6.enabled)
 		v4 = true;
+	if ((v4 && !c->ip4.enabled) || (!v4 && !c->ip6.enabled))
+		return -1;
 	local = fwd_peer_is_local(c, peer) ||
 		(inany_v4(peer) != NULL) != v4;
 	lo = inany_is_loopback(peer);
@@ -814,6 +820,8 @@ int fwd_inbound_guest_side(const struct ctx *c, const union inany_addr *peer,
 
 		inany_from_v4(&g->eaddr, c->seen.addr4.s_addr ?
 			      c->seen.addr4 : c->ip4.addr);
+		if (to)
+			g->eaddr = *to;
 		if (!local)
 			g->oaddr = *peer;
 		else if (lo && c->ip4.map_host_loopback.s_addr)
@@ -827,6 +835,8 @@ int fwd_inbound_guest_side(const struct ctx *c, const union inany_addr *peer,
 	} else {
 		g->eaddr.a6 = IN6_IS_ADDR_UNSPECIFIED(&c->seen.addr6) ?
 			      c->ip6.addr : c->seen.addr6;
+		if (to)
+			g->eaddr = *to;
 		if (!local)
 			g->oaddr = *peer;
 		else if (lo &&

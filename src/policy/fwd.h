@@ -111,8 +111,8 @@ int fwd_outbound_bind(const struct ctx *c, int s, const union inany_addr *dst,
 		      uint16_t port);
 
 int fwd_inbound_guest_side(const struct ctx *c, const union inany_addr *peer,
-			   uint16_t peer_port, uint16_t port,
-			   struct flowside *g);
+			   uint16_t peer_port, const union inany_addr *to,
+			   uint16_t port, struct flowside *g);
 
 void fwd_map_defaults(struct ctx *c);
 

@@ -17,6 +17,16 @@
  * Ports are decimal, 1 to 65535. A target without its end ("22-80:32")
  * names the start of a target range as long as the source range.
  *
+ * A rule may also name the address in the guest that it forwards to, as
+ * Podman does for each container of a network namespace:
+ *
+ *	[ADDR[%IFNAME]/]FIRST[-LAST]:TOADDR/TARGET[-TARGET_LAST]
+ *
+ * TOADDR is bare or bracketed, also for IPv6 ("[::]/8080:2001:db8::7/80"):
+ * it runs from the first ':' after the ports to the last '/'. Such a
+ * specification holds one item (no lists, no exclusions), and the bind
+ * address, if any, is of the same IP version as TOADDR.
+ *
  * Each option occurrence (libvirt passes one -t per forward) is parsed on its
  * own and adds rules to what earlier occurrences configured:
  *
@@ -441,12 +451,16 @@ static bool addr_overlap(const struct port_spec_rule *a,
  * @b:		second rule
  *
  * Return: true if addresses overlap, and interfaces are equal or either is
- *	   unset
+ *	   unset, and the target addresses, if both rules have one, are of
+ *	   the same IP version
  */
 static bool scope_overlap(const struct port_spec_rule *a,
 			  const struct port_spec_rule *b)
 {
 	if (*a->ifname && *b->ifname && strcmp(a->ifname, b->ifname))
+		return false;
+	/* A rule with a target address is bound for its IP version only */
+	if (a->taf != AF_UNSPEC && b->taf != AF_UNSPEC && a->taf != b->taf)
 		return false;
 	return addr_overlap(a, b);
 }
@@ -648,6 +662,71 @@ static int set_keyword_mode(struct port_fwd *fwd, const struct port_parse *pp,
 }
 
 /**
+ * parse_target_form() - split "PORTS:TOADDR/TPORTS", parse TOADDR
+ * @pp:		parse state, @pp->scope.taf and .taddr are set on success
+ * @list:	text after the bind scope, holding a '/'
+ * @item:	buffer for the remaining "PORTS:TPORTS" item
+ * @len:	size of @item
+ *
+ * Return: 0 on success, -EINVAL with a message in @pp->err otherwise
+ */
+static int parse_target_form(struct port_parse *pp, const char *list,
+			     char *item, size_t len)
+{
+	const char *colon = strchr(list, ':'), *slash = strrchr(list, '/');
+	const char *a, *ae;
+	char buf[INET6_ADDRSTRLEN];
+	size_t alen;
+	int af;
+
+	if (!colon || colon > slash || strpbrk(list, ",~") ||
+	    (size_t)(colon - list) + strlen(slash + 1) + 2 > len)
+		goto bad;
+
+	a = colon + 1;
+	ae = slash;
+	if (ae > a && *a == '[' && ae[-1] == ']') {
+		a++;
+		ae--;
+	}
+	alen = (size_t)(ae - a);
+	if (!alen || alen >= sizeof(buf) || memchr(a, '%', alen))
+		return fail(pp, "Invalid target address '%.*s' in '%s'",
+			    (int)(slash - colon - 1), colon + 1, pp->spec);
+	memcpy(buf, a, alen);
+	buf[alen] = '\0';
+	af = memchr(a, ':', alen) ? AF_INET6 : AF_INET;
+	if (inet_pton(af, buf, &pp->scope.taddr) != 1)
+		return fail(pp, "Invalid target address '%s' in '%s'", buf,
+			    pp->spec);
+	if (af == AF_INET ? pp->scope.taddr.a4.s_addr == INADDR_ANY :
+			    IN6_IS_ADDR_UNSPECIFIED(&pp->scope.taddr.a6))
+		return fail(pp, "Target address can't be unspecified in '%s'",
+			    pp->spec);
+	pp->scope.taf = af;
+
+	if (pp->scope.af != AF_UNSPEC) {
+		struct in_addr v4;
+
+		if (addr_as_v4(&pp->scope, &v4) != (af == AF_INET) &&
+		    !(pp->scope.af == AF_INET6 &&
+		      IN6_IS_ADDR_UNSPECIFIED(&pp->scope.addr.a6) &&
+		      af == AF_INET6)) {
+			return fail(pp, "Bind and target addresses are of "
+				    "different IP versions in '%s'",
+				    pp->spec);
+		}
+	}
+
+	snprintf(item, len, "%.*s:%s", (int)(colon - list), list, slash + 1);
+	return 0;
+
+bad:
+	return fail(pp, "Invalid port specification with a target address "
+		    "'%s' (FIRST[-LAST]:TOADDR/TARGET[-LAST])", pp->spec);
+}
+
+/**
  * port_spec_parse() - parse one occurrence of a port forwarding option
  * @fwd:	configuration to add to, zeroed (or port_fwd_init()) at first
  * @spec:	specification, see the theory of operation above
@@ -667,6 +746,7 @@ int port_spec_parse(struct port_fwd *fwd, const char *spec, bool allow_auto,
 	 */
 	struct port_parse pp;
 	const char *list, *slash, *s, *e;
+	char item[32];
 	struct port_item it;
 	bool any_incl = false;
 	unsigned int p;
@@ -722,6 +802,13 @@ int port_spec_parse(struct port_fwd *fwd, const char *spec, bool allow_auto,
 	}
 	if (!*list)
 		return fail(&pp, "Missing port list in '%s'", spec);
+	if (strchr(list, '/') && strchr(list, ':') &&
+	    strchr(list, ':') < strrchr(list, '/')) {
+		rc = parse_target_form(&pp, list, item, sizeof(item));
+		if (rc)
+			return rc;
+		list = item;
+	}
 
 	/* First pass: check every item, collect exclusions */
 	for (s = list; ; s = e + 1) {
@@ -840,11 +927,39 @@ static void fmt_scope(struct fmt_buf *f, const struct port_spec_rule *r)
 {
 	char a[INET6_ADDRSTRLEN] = "";
 
+	bool br = r->af == AF_INET6 && r->taf != AF_UNSPEC && !*r->ifname;
+
 	if (r->af != AF_UNSPEC)
 		inet_ntop(r->af, &r->addr, a, sizeof(a));
 	if (!*a && !*r->ifname)
 		return;
-	fmt_add(f, "%s%s%s/", a, *r->ifname ? "%" : "", r->ifname);
+	fmt_add(f, "%s%s%s%s%s/", br ? "[" : "", a, br ? "]" : "",
+		*r->ifname ? "%" : "", r->ifname);
+}
+
+/**
+ * fmt_ports() - append the ports of a rule, with their target
+ * @f:		string builder
+ * @r:		rule
+ */
+static void fmt_ports(struct fmt_buf *f, const struct port_spec_rule *r)
+{
+	char a[INET6_ADDRSTRLEN] = "";
+
+	fmt_add(f, "%u", r->first);
+	if (r->last != r->first)
+		fmt_add(f, "-%u", r->last);
+	if (r->taf != AF_UNSPEC) {
+		inet_ntop(r->taf, &r->taddr, a, sizeof(a));
+		fmt_add(f, ":%s%s%s/%u", r->taf == AF_INET6 ? "[" : "", a,
+			r->taf == AF_INET6 ? "]" : "", r->target_first);
+		if (r->last != r->first)
+			fmt_add(f, "-%u", port_rule_target(r, r->last));
+	} else if (r->target_first != r->first) {
+		fmt_add(f, ":%u", r->target_first);
+		if (r->last != r->first)
+			fmt_add(f, "-%u", port_rule_target(r, r->last));
+	}
 }
 
 /**
@@ -879,25 +994,192 @@ int port_spec_fmt(const struct port_fwd *fwd, char *buf, size_t len)
 	for (i = 0; i < fwd->rule_count; i++) {
 		const struct port_spec_rule *r = &fwd->rules[i];
 
-		if (!i || !scope_equal(r, &fwd->rules[i - 1])) {
+		if (!i || r->taf != AF_UNSPEC ||
+		    fwd->rules[i - 1].taf != AF_UNSPEC ||
+		    !scope_equal(r, &fwd->rules[i - 1])) {
 			if (i)
 				fmt_add(&f, " ");
 			fmt_scope(&f, r);
 		} else {
 			fmt_add(&f, ",");
 		}
-
-		fmt_add(&f, "%u", r->first);
-		if (r->last != r->first)
-			fmt_add(&f, "-%u", r->last);
-		if (r->target_first != r->first) {
-			fmt_add(&f, ":%u", r->target_first);
-			if (r->last != r->first)
-				fmt_add(&f, "-%u", port_rule_target(r,
-								    r->last));
-		}
+		fmt_ports(&f, r);
 	}
 	return (int)f.pos;
+}
+
+/**
+ * port_rule_fmt() - describe one rule as a specification of its own
+ * @r:		rule
+ * @buf:	output buffer, always terminated if @len is not 0
+ * @len:	size of @buf
+ *
+ * The output parses back to @r, e.g. "0.0.0.0/8080:198.51.100.7/80", or
+ * "all" ports below the ephemeral range as "1-32767" (weak rules aren't
+ * told apart).
+ *
+ * Return: length of the full description, as snprintf()
+ */
+int port_rule_fmt(const struct port_spec_rule *r, char *buf, size_t len)
+{
+	struct fmt_buf f = { buf, len, 0 };
+
+	if (len)
+		*buf = '\0';
+	fmt_scope(&f, r);
+	fmt_ports(&f, r);
+	return (int)f.pos;
+}
+
+/**
+ * port_rule_equal() - are two rules the same, field by field?
+ * @a:		first rule
+ * @b:		second rule
+ *
+ * Return: true if bind scope, ports, translation and target address match
+ */
+bool port_rule_equal(const struct port_spec_rule *a,
+		     const struct port_spec_rule *b)
+{
+	if (!scope_equal(a, b) || a->first != b->first ||
+	    a->last != b->last || a->target_first != b->target_first ||
+	    a->taf != b->taf)
+		return false;
+	if (a->taf == AF_INET)
+		return a->taddr.a4.s_addr == b->taddr.a4.s_addr;
+	if (a->taf == AF_INET6)
+		return IN6_ARE_ADDR_EQUAL(&a->taddr.a6, &b->taddr.a6);
+	return true;
+}
+
+/**
+ * rules_rebuild() - refill the lookup tables of a configuration from its rules
+ * @fwd:	configuration
+ */
+static void rules_rebuild(struct port_fwd *fwd)
+{
+	int i;
+
+	memset(fwd->map, 0, sizeof(fwd->map));
+	memset(fwd->delta, 0, sizeof(fwd->delta));
+	for (i = 0; i < fwd->rule_count; i++) {
+		const struct port_spec_rule *r = &fwd->rules[i];
+		unsigned int p;
+
+		for (p = r->first; p <= r->last; p++) {
+			fwd->map[p / 8] |= (uint8_t)(1U << (p % 8));
+			fwd->delta[p] = rule_delta(r);
+		}
+	}
+}
+
+/**
+ * port_fwd_merge() - add the rules of one configuration to another
+ * @dst:	configuration to add to (PORT_FWD_UNSET, _NONE or _SPEC)
+ * @add:	rules to add, as parsed by port_spec_parse()
+ * @err:	buffer for a human-readable error message, may be NULL
+ * @errlen:	size of @err
+ *
+ * A rule that @dst already holds, exactly, is skipped: adding it again is
+ * not an error. Any other rule is checked against every rule of @dst and
+ * every rule added before it, as port_spec_parse() checks a new option.
+ *
+ * Return: 0 on success, -EINVAL on error, with @dst unchanged
+ */
+int port_fwd_merge(struct port_fwd *dst, const struct port_fwd *add,
+		   char *err, size_t errlen)
+{
+	/* About 20 KiB, as in port_spec_parse(): run-time changes only */
+	struct port_parse pp;
+	char text[PORT_SPEC_ERR_LEN / 2];
+	int i, j, rc;
+
+	if (dst->mode == PORT_FWD_AUTO) {
+		if (err && errlen)
+			snprintf(err, errlen, "automatic forwarding ('auto') "
+				 "can't be changed");
+		return -EINVAL;
+	}
+
+	memset(&pp, 0, sizeof(pp));
+	pp.fwd = dst;
+	pp.spec = text;
+	pp.err = err;
+	pp.errlen = errlen;
+
+	for (i = 0; i < add->rule_count; i++) {
+		const struct port_spec_rule *r = &add->rules[i];
+		bool dup = false;
+
+		for (j = 0; j < dst->rule_count && !dup; j++)
+			dup = port_rule_equal(r, &dst->rules[j]);
+		for (j = 0; j < pp.n && !dup; j++)
+			dup = port_rule_equal(r, &pp.rules[j]);
+		if (dup)
+			continue;
+
+		port_rule_fmt(r, text, sizeof(text));
+		for (j = 0; j < dst->rule_count; j++) {
+			if ((rc = check_conflict(&pp, r, &dst->rules[j])))
+				return rc;
+		}
+		for (j = 0; j < pp.n; j++) {
+			if ((rc = check_conflict(&pp, r, &pp.rules[j])))
+				return rc;
+		}
+		if (dst->rule_count + pp.n >= PORT_RULES_MAX) {
+			return fail(&pp, "Too many port forwarding rules "
+				    "(max %d) with '%s'", PORT_RULES_MAX, text);
+		}
+		pp.rules[pp.n++] = *r;
+	}
+
+	commit(dst, &pp);
+	return 0;
+}
+
+/**
+ * port_fwd_remove() - remove rules from a configuration
+ * @dst:	configuration to remove from
+ * @del:	rules to remove, as parsed by port_spec_parse()
+ * @err:	buffer for a human-readable error message, may be NULL
+ * @errlen:	size of @err
+ *
+ * Each rule of @del must be in @dst exactly (port_rule_equal()).
+ *
+ * Return: 0 on success, -ENOENT if a rule isn't there, with @dst unchanged
+ */
+int port_fwd_remove(struct port_fwd *dst, const struct port_fwd *del,
+		    char *err, size_t errlen)
+{
+	bool gone[PORT_RULES_MAX] = { false };
+	int i, j, n;
+
+	for (i = 0; i < del->rule_count; i++) {
+		for (j = 0; j < dst->rule_count; j++) {
+			if (!gone[j] &&
+			    port_rule_equal(&del->rules[i], &dst->rules[j]))
+				break;
+		}
+		if (j == dst->rule_count) {
+			char text[PORT_SPEC_ERR_LEN / 2];
+
+			port_rule_fmt(&del->rules[i], text, sizeof(text));
+			if (err && errlen)
+				snprintf(err, errlen, "No such rule: '%s'",
+					 text);
+			return -ENOENT;
+		}
+		gone[j] = true;
+	}
+
+	for (i = n = 0; i < dst->rule_count; i++) {
+		if (!gone[i])
+			dst->rules[n++] = dst->rules[i];
+	}
+	dst->rule_count = n;
+	rules_rebuild(dst);
+	return 0;
 }
 
 /**

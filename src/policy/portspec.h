@@ -50,6 +50,9 @@ enum port_fwd_mode {
  * @target_first: port @first is forwarded to; the range maps linearly
  * @weak:	rule comes from "all" or from exclusions only: ports that
  *		can't be bound (in use, or privileged) are skipped, not fatal
+ * @taf:	AF_INET or AF_INET6 if a target address was given
+ *		("PORT:TOADDR/TOPORT"), AF_UNSPEC for the guest's address
+ * @taddr:	target address in the guest, if @taf is not AF_UNSPEC
  */
 struct port_spec_rule {
 	int af;
@@ -62,6 +65,11 @@ struct port_spec_rule {
 	uint16_t last;
 	uint16_t target_first;
 	bool weak;
+	int taf;
+	union {
+		struct in_addr a4;
+		struct in6_addr a6;
+	} taddr;
 };
 
 /**
@@ -101,6 +109,13 @@ int port_allow_parse(uint8_t *map, const char *spec, uint16_t ephemeral_start,
 		     char *err, size_t errlen);
 bool port_fwd_udp_from_tcp(struct port_fwd *udp, const struct port_fwd *tcp);
 int port_spec_fmt(const struct port_fwd *fwd, char *buf, size_t len);
+int port_rule_fmt(const struct port_spec_rule *r, char *buf, size_t len);
+bool port_rule_equal(const struct port_spec_rule *a,
+		     const struct port_spec_rule *b);
+int port_fwd_merge(struct port_fwd *dst, const struct port_fwd *add,
+		   char *err, size_t errlen);
+int port_fwd_remove(struct port_fwd *dst, const struct port_fwd *del,
+		    char *err, size_t errlen);
 uint16_t port_ephemeral_start(void);
 uint16_t port_ephemeral_start_parse(const char *text);
 

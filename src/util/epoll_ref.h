@@ -30,6 +30,8 @@ enum epoll_type {
 	EPOLL_TYPE_TCP_LISTEN_NS, /* pasta: -T port, in the namespace */
 	EPOLL_TYPE_UDP_LISTEN_NS, /* pasta: -U port, in the namespace */
 	EPOLL_TYPE_UDP_SPLICE,	/* pasta: relayed UDP socket, index: flow */
+	EPOLL_TYPE_CTL_LISTEN,	/* -c: listening control socket */
+	EPOLL_TYPE_CTL,		/* -c: a connected pesto client */
 };
 
 /**

@@ -304,7 +304,7 @@ static const char *inbound(const char *peer)
 	union inany_addr p = addr(peer);
 	struct flowside g;
 
-	if (fwd_inbound_guest_side(&c, &p, 40000, 8080, &g))
+	if (fwd_inbound_guest_side(&c, &p, 40000, NULL, 8080, &g))
 		return "-1";
 	CHECK_EQ(g.eport, 8080);
 	CHECK_EQ(g.oport, 40000);

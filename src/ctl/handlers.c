@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * handlers.c - what the control socket does with a request
+ *
+ * Theory of operation
+ * -------------------
+ *
+ * Changes work on copies of the four forwarding tables (-t, -u, -T, -U):
+ * each change of the request is applied in order, with the parser and the
+ * checks of policy/portspec.c (a rule that's there already, added again, is
+ * a no-op; a rule deleted must be there), and only if all of them succeed
+ * does flow/listen.c bind what's new and swap the tables in, all or
+ * nothing. The first failure is the reply: which option and specification,
+ * and why. Tables in automatic mode ("auto") can't be changed.
+ *
+ * Listings (show, and the flow and counter listings) are written into the
+ * client's fixed buffer a line at a time by ctl_reply_fill(), which keeps
+ * its place in the client's phase and cursor, and is called again whenever
+ * the buffer has been sent.
+ */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "conf/ctx.h"
+#include "ctl/ctl_int.h"
+#include "flow/listen.h"
+#include "policy/portspec.h"
+#include "util/log.h"
+
+_Static_assert(CTL_TABLES == LISTEN_TABLES, "tables of msg.h and listen.h");
+
+/* Phases of the reply generator */
+enum ctl_phase {
+	CTL_PHASE_SHOW = 1,
+	CTL_PHASE_FLOWS,
+	CTL_PHASE_STATS,
+};
+
+static struct port_fwd ctl_next[CTL_TABLES];	/* tables being changed */
+static struct port_fwd ctl_parsed;		/* one specification */
+static uint16_t ctl_eph;			/* first ephemeral port */
+
+/**
+ * ctl_handlers_init() - read what changes need later, when /proc is gone
+ * @c:		execution context
+ */
+void ctl_handlers_init(const struct ctx *c)
+{
+	(void)c;
+	ctl_eph = port_ephemeral_start();
+}
+
+/**
+ * ctl_out() - append a formatted line to the reply, if it fits whole
+ * @cl:		client
+ * @fmt:	format string, then arguments
+ *
+ * Return: true if added, false if the buffer is too full for it
+ */
+__attribute__((format(printf, 2, 3)))
+static bool ctl_out(struct ctl_client *cl, const char *fmt, ...)
+{
+	size_t room = CTL_OUT_MAX - cl->out_len;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(cl->out + cl->out_len, room, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= room)
+		return false;
+	cl->out_len += (size_t)n;
+	return true;
+}
+
+/**
+ * ctl_reply_error() - make the reply an error, with a message
+ * @cl:		client
+ * @fmt:	format string, then arguments
+ */
+void ctl_reply_error(struct ctl_client *cl, const char *fmt, ...)
+{
+	char msg[CTL_ERR_MAX];
+	va_list ap;
+	char *p;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	for (p = msg; *p; p++) {
+		if (*p == '\n')
+			*p = ' ';
+	}
+	cl->out_len = cl->out_off = 0;
+	ctl_out(cl, "%s %s\n", CTL_RESP_ERR, msg);
+	cl->done = true;
+}
+
+/**
+ * ctl_table_ok() - may a request change a table?
+ * @c:		execution context
+ * @cl:		client, for the error reply
+ * @t:		table, index in CTL_TABLE_LETTERS
+ *
+ * Return: true if it may, false with an error reply otherwise
+ */
+static bool ctl_table_ok(struct ctx *c, struct ctl_client *cl, unsigned int t)
+{
+	char opt = CTL_TABLE_LETTERS[t];
+	bool tcp = t == LISTEN_TCP_IN || t == LISTEN_TCP_OUT;
+
+	if (c->mode == MODE_PASST && t >= LISTEN_TCP_OUT) {
+		ctl_reply_error(cl, "-%c: only pasta has namespace ports",
+				opt);
+		return false;
+	}
+	if ((tcp && c->no_tcp) || (!tcp && c->no_udp)) {
+		ctl_reply_error(cl, "-%c: %s is disabled", opt,
+				tcp ? "TCP" : "UDP");
+		return false;
+	}
+	if (listen_table_fwd(c, t)->mode == PORT_FWD_AUTO) {
+		ctl_reply_error(cl, "-%c is 'auto': automatic forwarding "
+				"can't be changed at run time", opt);
+		return false;
+	}
+	return true;
+}
+
+/**
+ * ctl_apply() - apply one change to the copies of the tables
+ * @c:		execution context
+ * @cl:		client, for the error reply
+ * @ch:		change
+ * @touched:	tables copied so far, updated
+ * @replaced:	tables replaced so far by this request, updated
+ *
+ * Return: true on success, false with an error reply otherwise
+ */
+static bool ctl_apply(struct ctx *c, struct ctl_client *cl,
+		      const struct ctl_change *ch, bool *touched,
+		      bool *replaced)
+{
+	char err[PORT_SPEC_ERR_LEN];
+	unsigned int t, first, last;
+	int rc;
+
+	if (ch->op == CTL_OP_CLEAR) {
+		if (ch->table == CTL_PIF_SPLICE && c->mode == MODE_PASST) {
+			ctl_reply_error(cl, "-C SPLICE: only pasta has "
+					"namespace ports");
+			return false;
+		}
+		first = ch->table == CTL_PIF_HOST ? LISTEN_TCP_IN :
+						    LISTEN_TCP_OUT;
+		last = first + 1;
+	} else {
+		first = last = ch->table;
+	}
+
+	for (t = first; t <= last; t++) {
+		if (!touched[t]) {
+			if (ch->op == CTL_OP_CLEAR &&
+			    ((t % 2 == 0 && c->no_tcp) ||
+			     (t % 2 && c->no_udp)))
+				continue;
+			if (!ctl_table_ok(c, cl, t))
+				return false;
+			memcpy(&ctl_next[t], listen_table_fwd(c, t),
+			       sizeof(ctl_next[t]));
+			touched[t] = true;
+		}
+	}
+
+	switch (ch->op) {
+	case CTL_OP_CLEAR:
+		for (t = first; t <= last; t++) {
+			if (!touched[t])
+				continue;
+			port_fwd_init(&ctl_next[t]);
+			ctl_next[t].mode = PORT_FWD_NONE;
+			replaced[t] = true;
+		}
+		return true;
+	case CTL_OP_REPLACE:
+		if (!replaced[first]) {
+			port_fwd_init(&ctl_next[first]);
+			replaced[first] = true;
+		}
+		rc = port_spec_parse(&ctl_next[first], ch->spec, false,
+				     ctl_eph, err, sizeof(err));
+		break;
+	case CTL_OP_ADD:
+	case CTL_OP_DELETE:
+		port_fwd_init(&ctl_parsed);
+		rc = port_spec_parse(&ctl_parsed, ch->spec, false, ctl_eph,
+				     err, sizeof(err));
+		if (rc)
+			break;
+		if (ch->op == CTL_OP_ADD)
+			rc = port_fwd_merge(&ctl_next[first], &ctl_parsed,
+					    err, sizeof(err));
+		else
+			rc = port_fwd_remove(&ctl_next[first], &ctl_parsed,
+					     err, sizeof(err));
+		break;
+	default:
+		rc = -EINVAL;
+		snprintf(err, sizeof(err), "unknown change");
+	}
+
+	if (rc) {
+		ctl_reply_error(cl, "-%c %s: %s", CTL_TABLE_LETTERS[first],
+				ch->spec, err);
+		return false;
+	}
+	return true;
+}
+
+/**
+ * ctl_request_run() - carry out a complete request, start the reply
+ * @c:		execution context
+ * @cl:		client, with the parsed request
+ */
+void ctl_request_run(struct ctx *c, struct ctl_client *cl)
+{
+	const struct port_fwd *next[LISTEN_TABLES] = { NULL };
+	bool touched[CTL_TABLES] = { false }, replaced[CTL_TABLES] = { false };
+	const struct ctl_req *req = &cl->req;
+	char err[CTL_ERR_MAX];
+	unsigned int t;
+	int i;
+
+	for (i = 0; i < req->n; i++) {
+		if (!ctl_apply(c, cl, &req->ch[i], touched, replaced))
+			return;
+	}
+
+	if (req->n) {
+		for (t = 0; t < CTL_TABLES; t++) {
+			if (!touched[t])
+				continue;
+			if (ctl_next[t].mode == PORT_FWD_UNSET)
+				ctl_next[t].mode = PORT_FWD_NONE;
+			next[t] = &ctl_next[t];
+		}
+		if (listen_update(c, next, err, sizeof(err))) {
+			log_info("Control socket: change refused: %s", err);
+			ctl_reply_error(cl, "%s", err);
+			return;
+		}
+		for (t = 0; t < CTL_TABLES; t++) {
+			char buf[256];
+
+			if (!touched[t])
+				continue;
+			port_spec_fmt(&ctl_next[t], buf, sizeof(buf));
+			log_info("Control socket: -%c now %s%s",
+				 CTL_TABLE_LETTERS[t], buf,
+				 strlen(buf) == sizeof(buf) - 1 ? "..." : "");
+		}
+	}
+
+	ctl_out(cl, "%s\n", CTL_RESP_OK);
+	cl->phase = req->query == CTL_Q_SHOW ? CTL_PHASE_SHOW :
+		    req->query == CTL_Q_FLOWS ? CTL_PHASE_FLOWS :
+		    req->query == CTL_Q_STATS ? CTL_PHASE_STATS : 0;
+	cl->cursor = 0;
+	cl->done = !cl->phase;
+}
+
+/**
+ * ctl_fill_show() - list the forwarding rules, "-t SPEC" a line
+ * @c:		execution context
+ * @cl:		client, @cursor: table * PORT_RULES_MAX + rule
+ */
+static void ctl_fill_show(struct ctx *c, struct ctl_client *cl)
+{
+	unsigned int tables = c->mode == MODE_PASTA ? CTL_TABLES : 2;
+
+	for (; cl->cursor < (int)(tables * PORT_RULES_MAX); cl->cursor++) {
+		unsigned int t = (unsigned int)cl->cursor / PORT_RULES_MAX;
+		int rule = cl->cursor % PORT_RULES_MAX;
+		const struct port_fwd *fwd = listen_table_fwd(c, t);
+		char buf[PORT_SPEC_ERR_LEN];
+
+		if (fwd->mode == PORT_FWD_AUTO) {
+			if (!rule && !ctl_out(cl, "-%c auto\n",
+					      CTL_TABLE_LETTERS[t]))
+				return;
+			continue;
+		}
+		if (rule >= fwd->rule_count)
+			continue;
+		port_rule_fmt(&fwd->rules[rule], buf, sizeof(buf));
+		if (!ctl_out(cl, "-%c %s\n", CTL_TABLE_LETTERS[t], buf))
+			return;
+	}
+	cl->done = true;
+}
+
+/**
+ * ctl_reply_fill() - add the next part of a listing to the reply
+ * @c:		execution context
+ * @cl:		client, with an empty output buffer
+ *
+ * Sets @cl->done once the listing is complete.
+ */
+void ctl_reply_fill(struct ctx *c, struct ctl_client *cl)
+{
+	switch (cl->phase) {
+	case CTL_PHASE_SHOW:
+		ctl_fill_show(c, cl);
+		break;
+	default:
+		cl->done = true;
+	}
+}

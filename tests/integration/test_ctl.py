@@ -1,0 +1,350 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The control socket (-c PATH) and its client, pesto: run-time changes to
+# port forwarding as Podman 6.1 and RootlessKit 3.1 make them, flow listing,
+# counters, and the socket's defences.
+#
+# Podman 6.1 starts pasta (as uid 0 of its user namespace, see
+# test_dropin.Podman) with:
+#
+#   pasta --config-net --pid FILE -c SOCK --map-guest-addr 169.254.1.2
+#         --map-guest-addr V6 --address V6 --gateway V6
+#         --dns-forward 169.254.1.1 -t none -u none -T none -U none
+#         --no-map-gw --quiet --netns NS
+#
+# where Podman's V6 values, fc00::2, fc00::3 and fc00::1, are replaced here
+# by 2001:db8:f::2, ::3 and ::1. Containers have addresses of their own in
+# that namespace (a bridge, here a veth pair): 198.51.100.7 and
+# 2001:db8:7::7 for the first, .8 and ::8 for the second, and Podman adds
+# each container's forwards with
+#
+#   pesto --add -t 0.0.0.0/HPORT:ADDR/CPORT -t [::]/HPORT:ADDR6/CPORT SOCK
+#
+# (the IPv6 target without brackets, as Podman writes it), and removes them
+# with --delete when the container goes.
+
+import json
+import os
+import socket
+import stat
+import subprocess
+import time
+
+import pytest
+
+import conftest
+from conftest import (HOST4, HOST6, NOBODY_UID, PASTA, REMOTE4, REMOTE6,
+                      REPO, Proc, ns_argv, require_binaries, run, run_in,
+                      spawn_in, wait_until, write_file)
+from test_dropin import Podman, go_run
+
+PESTO = os.path.join(os.path.dirname(os.path.abspath(conftest.PASST)),
+                     'pesto')
+if not os.access(PESTO, os.X_OK):
+    PESTO = os.path.join(REPO, 'pesto')
+PY = '/usr/bin/python3'
+
+C1_4, C1_6 = '198.51.100.7', '2001:db8:7::7'
+C2_4, C2_6 = '198.51.100.8', '2001:db8:7::8'
+V6_MAP, V6_ADDR, V6_GW = '2001:db8:f::2', '2001:db8:f::3', '2001:db8:f::1'
+
+TOOL = r'''
+import socket, sys, threading, time
+
+def fam(a):
+    return socket.AF_INET6 if ':' in a else socket.AF_INET
+
+cmd, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+if cmd == 'tcp-server':		# greet with both addresses, then echo lines
+    s = socket.socket(fam(addr), socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, port))
+    s.listen(16)
+    print('listening', flush=True)
+    def serve(c, peer):
+        c.sendall(f'peer {peer[0]} me {addr}\n'.encode())
+        while True:
+            d = c.recv(65536)
+            if not d:
+                break
+            c.sendall(d)
+        c.close()
+    while True:
+        c, peer = s.accept()
+        threading.Thread(target=serve, args=(c, peer), daemon=True).start()
+elif cmd == 'tcp-client':	# print the greeting
+    s = socket.create_connection((addr, port), timeout=5)
+    print(s.makefile().readline().strip())
+elif cmd == 'tcp-hold':		# greeting; once file argv[4] exists, a line
+    import os
+    s = socket.create_connection((addr, port), timeout=5)
+    f = s.makefile('rwb')
+    print(f.readline().decode().strip(), flush=True)
+    while not os.path.exists(sys.argv[4]):
+        time.sleep(0.05)
+    f.write(b'still here\n')
+    f.flush()
+    print('echo', f.readline().decode().strip(), flush=True)
+'''
+
+
+def T(tool, *args):
+    return [PY, tool] + [str(a) for a in args]
+
+
+@pytest.fixture(scope='module')
+def tool(session_env):
+    d = os.path.join(conftest._tmp_base, 'ctl')
+    os.makedirs(d, exist_ok=True)
+    os.chmod(d, 0o755)
+    path = os.path.join(d, 'tool.py')
+    write_file(path, TOOL, owner_nobody=False)
+    return path
+
+
+def pesto_ok(res):
+    assert res.returncode == 0, \
+        f'pesto: exit {res.returncode}\n{res.stdout}\n{res.stderr}'
+    return res.stdout
+
+
+# ---------------------------------------------------------------------------
+# Podman 6.1
+
+class Pod:
+    """pasta started as Podman 6.1 starts it, containers' addresses"""
+
+    def __init__(self, topo, tmp):
+        require_binaries()
+        self.podman = Podman(topo, tmp)
+        self.sock = os.path.join(tmp, 'netns', 'pasta.sock')
+        self.pidfile = os.path.join(tmp, 'netns', 'pasta.pid')
+        args = ['--config-net', '--pid', self.pidfile, '-c', self.sock,
+                '--map-guest-addr', '169.254.1.2',
+                '--map-guest-addr', V6_MAP, '--address', V6_ADDR,
+                '--gateway', V6_GW, '--dns-forward', '169.254.1.1',
+                '-t', 'none', '-u', 'none', '-T', 'none', '-U', 'none',
+                '--no-map-gw', '--quiet', '--netns', self.podman.netns]
+        r = self.podman.pasta(args)
+        assert r.rc == 0, r.out
+        self.prefix = self.podman.prefix
+        # The containers' bridge
+        run(self.prefix + ['sh', '-c', f'''
+            ip link add pod0 type veth peer name pod0p
+            ip link set pod0p up
+            ip addr add {C1_4}/24 dev pod0
+            ip addr add {C2_4}/24 dev pod0
+            ip addr add {C1_6}/64 dev pod0 nodad
+            ip addr add {C2_6}/64 dev pod0 nodad
+            ip link set pod0 up
+        '''], check=True)
+
+    def pesto(self, *args, timeout=10):
+        """pesto as Podman runs it: uid 0 of its user namespace"""
+        return run(self.podman.userns_argv([PESTO] + list(args) +
+                                           [self.sock]), timeout=timeout)
+
+    def close(self):
+        self.podman.close()
+
+
+@pytest.fixture
+def pod(topo, tmp):
+    p = Pod(topo, tmp)
+    yield p
+    p.close()
+
+
+def start_servers(pod, tool, addrs, port=80):
+    procs = []
+    for a in addrs:
+        p = Proc(pod.prefix + T(tool, 'tcp-server', a, port))
+        p.wait_output('listening')
+        procs.append(p)
+    return procs
+
+
+def reach(topo, tool, dst, port):
+    """REMOTE connects to HOST's dst:port; the greeting, or None"""
+    res = run_in(topo.remote, T(tool, 'tcp-client', dst, port), timeout=10)
+    return res.stdout.strip() if res.returncode == 0 else None
+
+
+def rules(pod):
+    return sorted(pesto_ok(pod.pesto()).splitlines())
+
+
+def c_specs(port, a4, a6):
+    """Podman's two -t arguments for a container: IPv6 target unbracketed"""
+    return ['-t', f'0.0.0.0/{port}:{a4}/80', '-t', f'[::]/{port}:{a6}/80']
+
+
+def test_podman_add_delete(topo, pod, tool, tmp):
+    """Podman 6.1: two containers' forwards added at run time, reached
+    from REMOTE with REMOTE's own address; delete closes the port while a
+    connection opened before stays up; repeated add is a no-op; a
+    conflicting, a bad and an unbindable rule fail with a message, exit 1,
+    and leave the table as it was"""
+    assert stat.S_IMODE(os.stat(pod.sock).st_mode) == 0o600
+    assert os.stat(pod.sock).st_uid == NOBODY_UID
+    assert rules(pod) == []
+
+    start_servers(pod, tool, [C1_4, C1_6, C2_4, C2_6])
+    pesto_ok(pod.pesto('--add', *c_specs(8080, C1_4, C1_6)))
+    pesto_ok(pod.pesto('--add', *c_specs(8081, C2_4, C2_6)))
+    table = rules(pod)
+    assert table == sorted([
+        f'-t 0.0.0.0/8080:{C1_4}/80', f'-t [::]/8080:[{C1_6}]/80',
+        f'-t 0.0.0.0/8081:{C2_4}/80', f'-t [::]/8081:[{C2_6}]/80']), table
+
+    assert reach(topo, tool, HOST4, 8080) == f'peer {REMOTE4} me {C1_4}'
+    assert reach(topo, tool, HOST6, 8080) == f'peer {REMOTE6} me {C1_6}'
+    assert reach(topo, tool, HOST4, 8081) == f'peer {REMOTE4} me {C2_4}'
+    assert reach(topo, tool, HOST6, 8081) == f'peer {REMOTE6} me {C2_6}'
+
+    # Repeated add, also with the bracketed form: no-op, success
+    pesto_ok(pod.pesto('--add', *c_specs(8081, C2_4, C2_6)))
+    pesto_ok(pod.pesto('-A', '-t', f'[::]/8081:[{C2_6}]/80'))
+    assert rules(pod) == table
+
+    # A connection held open across the delete
+    go = os.path.join(tmp, 'go')
+    hold = spawn_in(topo.remote, T(tool, 'tcp-hold', HOST4, 8080, go))
+    hold.wait_output(f'peer {REMOTE4} me {C1_4}')
+    pesto_ok(pod.pesto('--delete', *c_specs(8080, C1_4, C1_6)))
+    assert reach(topo, tool, HOST4, 8080) is None
+    assert reach(topo, tool, HOST6, 8080) is None
+    assert reach(topo, tool, HOST4, 8081) == f'peer {REMOTE4} me {C2_4}'
+    write_file(go, '')
+    hold.wait_output('echo still here')
+    assert hold.wait(5) == 0
+    table = rules(pod)
+    assert len(table) == 2, table
+
+    # Deleting it again: not there
+    res = pod.pesto('--delete', *c_specs(8080, C1_4, C1_6))
+    assert res.returncode == 1
+    assert 'No such rule' in res.stderr, res.stderr
+
+    # Conflict: the same host port to another address
+    res = pod.pesto('-A', '-t', f'0.0.0.0/8081:{C1_4}/80')
+    assert res.returncode == 1
+    assert '8081' in res.stderr and 'twice' in res.stderr, res.stderr
+    # Bad rule: checked by pesto itself
+    res = pod.pesto('-A', '-t', f'0.0.0.0/99999:{C1_4}/80')
+    assert res.returncode == 1 and 'out of range' in res.stderr, res.stderr
+    res = pod.pesto('-A', '-t', f'0.0.0.0/8082:{C1_6}/80')
+    assert res.returncode == 1 and 'IP versions' in res.stderr, res.stderr
+    # A port in use on the host: nothing of the request happens
+    busy = spawn_in(topo.host, T(tool, 'tcp-server', '0.0.0.0', 8090),
+                    user='nobody')
+    busy.wait_output('listening')
+    res = pod.pesto('-A', '-t', f'0.0.0.0/8082:{C1_4}/80',
+                    '-t', f'0.0.0.0/8090:{C1_4}/80')
+    assert res.returncode == 1
+    assert '8090' in res.stderr and 'in use' in res.stderr, res.stderr
+    assert rules(pod) == table
+    assert reach(topo, tool, HOST4, 8082) is None
+    assert reach(topo, tool, HOST4, 8081) == f'peer {REMOTE4} me {C2_4}'
+
+
+# ---------------------------------------------------------------------------
+# A plain pasta with -c, as nobody in HOST, a TCP server on port 80 in its
+# namespace
+
+class Plain:
+    def __init__(self, topo, tool, tmp, extra=()):
+        require_binaries()
+        self.topo = topo
+        self.sock = os.path.join(tmp, 'ctl.sock')
+        self.p = spawn_in(topo.host, [PASTA, '-f', '--config-net', '-c',
+                                      self.sock, '-t', 'none', '-u', 'none',
+                                      '-T', 'none', '-U', 'none'] +
+                          list(extra) + ['--'] +
+                          T(tool, 'tcp-server', '0.0.0.0', 80),
+                          user='nobody')
+        self.p.wait_output('listening', timeout=10)
+
+    def pesto(self, *args, user='nobody', timeout=10):
+        return run_in(self.topo.host, [PESTO] + list(args) + [self.sock],
+                      user=user, timeout=timeout)
+
+
+@pytest.fixture
+def plain(topo, tool, tmp):
+    p = Plain(topo, tool, tmp)
+    yield p
+    p.p.stop()
+
+
+def test_rootlesskit_form(topo, plain, tool):
+    """RootlessKit 3.1: -A --tcp-ports=ADDR/PORT:PORT, then -D"""
+    spec = f'{HOST4}/8080:80'
+    pesto_ok(plain.pesto('-A', f'--tcp-ports={spec}'))
+    assert pesto_ok(plain.pesto('--show')) == f'-t {spec}\n'
+    assert reach(topo, tool, HOST4, 8080) == f'peer {REMOTE4} me 0.0.0.0'
+    pesto_ok(plain.pesto('-D', f'--tcp-ports={spec}'))
+    assert pesto_ok(plain.pesto()) == ''
+    assert reach(topo, tool, HOST4, 8080) is None
+
+
+def test_replace_and_clear(topo, plain, tool):
+    """Without -A/-D a SPEC replaces the table (later ones add to it),
+    -C HOST empties -t and -u; options apply in order"""
+    pesto_ok(plain.pesto('-t', '8080:80', '-t', '8081:80', '-u', '5353'))
+    assert sorted(pesto_ok(plain.pesto()).splitlines()) == \
+        ['-t 8080:80', '-t 8081:80', '-u 5353']
+    pesto_ok(plain.pesto('-t', '8082:80'))
+    assert sorted(pesto_ok(plain.pesto()).splitlines()) == \
+        ['-t 8082:80', '-u 5353']
+    assert reach(topo, tool, HOST4, 8080) is None
+    assert reach(topo, tool, HOST4, 8082) == f'peer {REMOTE4} me 0.0.0.0'
+    pesto_ok(plain.pesto('-C', 'HOST', '-A', '-t', '8083:80'))
+    assert pesto_ok(plain.pesto()) == '-t 8083:80\n'
+    assert reach(topo, tool, HOST4, 8082) is None
+    assert reach(topo, tool, HOST6, 8083) == f'peer {REMOTE6} me 0.0.0.0' \
+        or reach(topo, tool, HOST4, 8083) == f'peer {REMOTE4} me 0.0.0.0'
+
+
+def test_other_user_refused(topo, plain):
+    """A client of another user is refused and logged: root (who can open
+    the 0600 socket), and another user can't even connect"""
+    res = plain.pesto(user=None)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert 'without a reply' in res.stderr, res.stderr
+    plain.p.wait_output('refused a client of user', timeout=5)
+    res = run_in(topo.host, ['setpriv', '--reuid=1000', '--regid=1000',
+                             '--clear-groups', PESTO, plain.sock])
+    assert res.returncode == 1 and 'Permission denied' in res.stderr, \
+        res.stderr
+    # Ours still works
+    assert pesto_ok(plain.pesto()) == ''
+
+
+def test_socket_in_use_or_stale(topo, plain, tool, tmp):
+    """A live listener at PATH is an error at start; a stale socket file
+    is replaced; a file that isn't a socket is left alone"""
+    res = run_in(topo.host, [PASTA, '-f', '--config-net', '-c', plain.sock,
+                             '--', 'true'], user='nobody', timeout=10)
+    assert res.returncode != 0
+    assert 'in use' in res.stdout + res.stderr, res.stdout + res.stderr
+
+    stale = os.path.join(tmp, 'stale.sock')
+    s = socket.socket(socket.AF_UNIX)
+    s.bind(stale)
+    s.close()
+    os.chown(stale, NOBODY_UID, NOBODY_UID)
+    p2 = spawn_in(topo.host, [PASTA, '-f', '--config-net', '-c', stale,
+                              '--', 'sleep', '30'], user='nobody')
+    wait_until(lambda: run_in(topo.host, [PESTO, stale], user='nobody'
+                              ).returncode == 0, timeout=5,
+               what='pesto on a replaced stale socket')
+    p2.stop()
+
+    regular = os.path.join(tmp, 'regular')
+    write_file(regular, 'keep me\n')
+    res = run_in(topo.host, [PASTA, '-f', '--config-net', '-c', regular,
+                             '--', 'true'], user='nobody', timeout=10)
+    assert res.returncode != 0
+    assert 'not a socket' in res.stdout + res.stderr
+    assert open(regular).read() == 'keep me\n'
