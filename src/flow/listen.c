@@ -86,6 +86,12 @@ static unsigned int listen_socks_top;	/* slots below are or were used */
 static unsigned int listen_socks_free;	/* lowest slot that may be free */
 static unsigned int listen_socks_count;	/* slots in use */
 
+/* Epoll reference type of each table's sockets */
+static const enum epoll_type listen_epoll_types[LISTEN_TABLES] = {
+	EPOLL_TYPE_TCP_LISTEN, EPOLL_TYPE_UDP_LISTEN,
+	EPOLL_TYPE_TCP_LISTEN_NS, EPOLL_TYPE_UDP_LISTEN_NS,
+};
+
 /* First slot (plus one) for each table, IP version (v6: 1) and port */
 static uint32_t listen_heads[LISTEN_TABLES][2][65536];
 
@@ -264,12 +270,9 @@ fail:
  */
 static int listen_epoll_add(const struct ctx *c, unsigned int i)
 {
-	static const enum epoll_type types[LISTEN_TABLES] = {
-		EPOLL_TYPE_TCP_LISTEN, EPOLL_TYPE_UDP_LISTEN,
-		EPOLL_TYPE_TCP_LISTEN_NS, EPOLL_TYPE_UDP_LISTEN_NS,
-	};
 	const struct listen_sock *ls = &listen_socks[i];
-	union epoll_ref ref = { .type = types[ls->table], .fd = ls->fd,
+	union epoll_ref ref = { .type = listen_epoll_types[ls->table],
+				.fd = ls->fd,
 				.index = i };
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = ref.u64 };
 
@@ -616,11 +619,7 @@ int listen_auto_port(struct ctx *c, const struct port_fwd *fwd, uint8_t proto,
 	static const struct port_spec_rule wildcard = { .af = AF_UNSPEC };
 	bool ns = fwd == &c->tcp_out || fwd == &c->udp_out;
 	unsigned int table = listen_table_of(c, fwd);
-	static const enum epoll_type types[LISTEN_TABLES] = {
-		EPOLL_TYPE_TCP_LISTEN, EPOLL_TYPE_UDP_LISTEN,
-		EPOLL_TYPE_TCP_LISTEN_NS, EPOLL_TYPE_UDP_LISTEN_NS,
-	};
-	union epoll_ref ref = { .type = types[table],
+	union epoll_ref ref = { .type = listen_epoll_types[table],
 				.index = LISTEN_REF_AUTO | port };
 	struct epoll_event ev = { .events = EPOLLIN };
 	int s, rc;
