@@ -313,8 +313,12 @@ static void __attribute__((noreturn)) main_loop(struct ctx *c)
 				signal_handler(c, ref.fd);
 				break;
 			case EPOLL_TYPE_NS_PIDFD:
+				/* Level-triggered: stop watching, or we spin */
+				epoll_ctl(c->epollfd, EPOLL_CTL_DEL, ref.fd,
+					  NULL);
 				log_info("Namespace process exited, exiting");
-				exit(EXIT_SUCCESS);
+				flow_exit(EXIT_SUCCESS);
+				break;
 			case EPOLL_TYPE_NS_INOTIFY:
 				pasta_inotify_handler(ref.fd);
 				break;
@@ -367,6 +371,9 @@ static void __attribute__((noreturn)) main_loop(struct ctx *c)
 				break;
 			}
 		}
+
+		if (flow_exiting())
+			flow_exit_poll(now_ms());
 	}
 }
 
@@ -564,6 +571,8 @@ int main(int argc, char **argv)
 		write_pid_file(pid_fd, getpid());
 
 	c->flows_on = true;
+
+	flow_exit_linger_set(c->exit_linger_ms);
 
 	if (tap_register(c) || signals_init(c) || tcp_init(c)) {
 		log_perror("Can't set up event loop");

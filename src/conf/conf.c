@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
+#include "flow/flow.h"
 #include "ns/netlink.h"
 #include "policy/egress.h"
 #include "policy/fwd.h"
@@ -567,6 +568,7 @@ enum long_only_opt {
 	OPT_EGRESS_DEFAULT,
 	OPT_STATS,
 	OPT_RUNAS,
+	OPT_EXIT_LINGER,
 };
 
 /* Options of features that exist. Those not implemented yet are left out on
@@ -642,6 +644,7 @@ static const struct option options[] = {
 	{ "netns",		required_argument,	NULL, OPT_NETNS },
 	{ "netns-only",		no_argument,		NULL, OPT_NETNS_ONLY },
 	{ "no-netns-quit",	no_argument,		NULL, OPT_NO_NETNS_QUIT },
+	{ "exit-linger",	required_argument,	NULL, OPT_EXIT_LINGER },
 	{ "config-net",		no_argument,		NULL, OPT_CONFIG_NET },
 	{ "no-copy-routes",	no_argument,		NULL, OPT_NO_COPY_ROUTES },
 	{ "no-copy-addrs",	no_argument,		NULL, OPT_NO_COPY_ADDRS },
@@ -689,6 +692,7 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 
 	c->mtu = MTU_DEFAULT;
 	c->log_size = 1 << 20;
+	c->exit_linger_ms = FLOW_EXIT_LINGER_DEFAULT * 1000;
 	c->fd_given = -1;
 	c->fd_tap = -1;
 	c->fd_tap_listen = -1;
@@ -1077,6 +1081,13 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 		case OPT_NO_NETNS_QUIT:
 			conf_mode_only(c, MODE_PASTA, "--no-netns-quit");
 			c->no_netns_quit = true;
+			break;
+		case OPT_EXIT_LINGER:
+			conf_mode_only(c, MODE_PASTA, "--exit-linger");
+			if (conf_uint(optarg, 0, FLOW_EXIT_LINGER_MAX, &v))
+				conf_die("Invalid --exit-linger: %s (seconds, "
+				    "0 to %d)", optarg, FLOW_EXIT_LINGER_MAX);
+			c->exit_linger_ms = (unsigned int)v * 1000;
 			break;
 		case OPT_CONFIG_NET:
 			conf_mode_only(c, MODE_PASTA, "--config-net");

@@ -239,6 +239,7 @@ struct ctx {
 	char userns_path[PATH_MAX];	/* --userns, or /proc/PID/ns/user */
 	bool netns_only;
 	bool no_netns_quit;
+	unsigned int exit_linger_ms;	/* --exit-linger, ms: 0 exits at once */
 	bool config_net;
 	bool no_copy_routes;
 	bool no_copy_addrs;

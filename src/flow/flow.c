@@ -53,10 +53,22 @@
  * degradation under churn. The home slot of an entry is found by hashing the
  * key again from the flow entry: that's why the type and addresses of a side
  * must not change while the side is in the hash table.
+ *
+ * Exit drain. When pasta's command (or the process it watches) is gone,
+ * the namespace may still hold data its sockets queued, or that we took
+ * from the tap device but the host peer hasn't acknowledged yet: exiting at
+ * once would lose it. flow_exit() exits right away if no flow the guest
+ * opened is still delivering; otherwise it records the exit status and a
+ * deadline (the linger time, --exit-linger), and the main loop keeps going
+ * and calls flow_exit_poll() after each batch of events, which exits once
+ * every such flow is drained, or at the deadline. Whether a flow is drained
+ * is a question for its protocol (tcp_flow_drained(), tcp_splice_drained());
+ * UDP and ICMP echo flows are never waited for.
  */
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/random.h>
@@ -65,7 +77,9 @@
 #include "flow/icmp.h"
 #include "flow/siphash.h"
 #include "flow/tcp.h"
+#include "flow/tcp_splice.h"
 #include "flow/udp.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -77,6 +91,20 @@ static int flow_hwm;
 static int flow_free_head = -1;
 static struct flow_stats flow_stats;
 static struct siphash_key flow_hash_secret;
+
+/**
+ * struct flow_exit_state - exit pending, waiting for flows to drain
+ * @linger_ms:	longest wait, 0: exit at once (--exit-linger)
+ * @on:		flow_exit() was called, we're waiting
+ * @status:	exit status to use
+ * @deadline:	when to give up waiting, ms
+ */
+static struct flow_exit_state {
+	unsigned int linger_ms;
+	bool on;
+	int status;
+	uint64_t deadline;
+} flow_exit_state = { .linger_ms = FLOW_EXIT_LINGER_DEFAULT * 1000 };
 
 #define FLOW_HASH_MASK		(FLOW_HASH_SIZE - 1)
 #define SLOT_VALID		(1U << 31)
@@ -194,15 +222,18 @@ bool flow_is_live(int idx)
 /**
  * flow_alloc() - allocate a flow table entry
  * @type:	type of the new flow, not FLOW_NONE
+ * @initiator:	FLOW_SIDE_GUEST if the guest (or the namespace) opened it,
+ *		FLOW_SIDE_HOST if a host peer did
  *
  * Return: index of the new entry, zeroed but for its type, -ENOSPC if the
  *	   table is full, -EINVAL for a bad type
  */
-int flow_alloc(enum flow_type type)
+int flow_alloc(enum flow_type type, int initiator)
 {
 	int idx;
 
-	if (type <= FLOW_NONE || type >= FLOW_NUM_TYPES)
+	if (type <= FLOW_NONE || type >= FLOW_NUM_TYPES ||
+	    (initiator != FLOW_SIDE_GUEST && initiator != FLOW_SIDE_HOST))
 		return -EINVAL;
 
 	if (flow_free_head >= 0) {
@@ -217,6 +248,7 @@ int flow_alloc(enum flow_type type)
 
 	memset(&flowtab[idx], 0, sizeof(flowtab[idx]));
 	flowtab[idx].f.type = type;
+	flowtab[idx].f.initiator = (uint8_t)initiator;
 	flow_used[idx / 64] |= 1ULL << (idx % 64);
 
 	if (++flow_stats.in_use > flow_stats.max_in_use)
@@ -498,6 +530,111 @@ int flow_lookup(enum flow_type type, int side, const struct flowside *fs)
 	}
 
 	return -1;
+}
+
+/**
+ * flow_is_drained() - has a flow delivered all the guest sent through it
+ * @idx:	flow index, of a live flow
+ *
+ * Return: true if there's nothing to wait for at exit: its protocol says
+ *	   the guest's data and end of stream reached the host peer, or it's
+ *	   a flow we never wait for (UDP, ICMP echo)
+ */
+static bool flow_is_drained(int idx)
+{
+	switch (flowtab[idx].f.type) {
+	case FLOW_TCP:
+		return tcp_flow_drained(idx);
+	case FLOW_TCP_SPLICE:
+		return tcp_splice_drained(idx);
+	default:
+		return true;
+	}
+}
+
+/**
+ * flow_exit_linger_set() - set the longest wait for flows to drain at exit
+ * @ms:		milliseconds, 0 to exit at once
+ */
+void flow_exit_linger_set(unsigned int ms)
+{
+	flow_exit_state.linger_ms = ms;
+}
+
+/**
+ * flow_undrained() - count the flows the guest opened that still deliver
+ *
+ * Return: number of live flows initiated by the guest, not drained yet
+ */
+unsigned int flow_undrained(void)
+{
+	unsigned int n = 0;
+	int idx;
+
+	flow_foreach(idx) {
+		const struct flow_common *f = &flowtab[idx].f;
+
+		if (f->initiator == FLOW_SIDE_GUEST && !flow_is_drained(idx))
+			n++;
+	}
+	return n;
+}
+
+/**
+ * flow_exit() - exit once the guest's flows delivered what they carry
+ * @status:	exit status
+ *
+ * Exits at once if the linger time is zero or nothing is left to deliver,
+ * otherwise returns, and flow_exit_poll() exits later. A second call while
+ * waiting changes nothing: the first status stands.
+ */
+void flow_exit(int status)
+{
+	unsigned int n;
+
+	if (flow_exit_state.on)
+		return;
+	if (!flow_exit_state.linger_ms || !(n = flow_undrained()))
+		exit(status);
+
+	log_info("Waiting up to %u ms for %u connection%s to deliver their "
+		 "data", flow_exit_state.linger_ms, n, n == 1 ? "" : "s");
+	flow_exit_state.on = true;
+	flow_exit_state.status = status;
+	flow_exit_state.deadline = now_ms() + flow_exit_state.linger_ms *
+					      (uint64_t)TEST_TIME_SCALE;
+}
+
+/**
+ * flow_exiting() - is an exit waiting for flows to drain
+ *
+ * Return: true after flow_exit() returned
+ */
+bool flow_exiting(void)
+{
+	return flow_exit_state.on;
+}
+
+/**
+ * flow_exit_poll() - exit if the flows drained or the linger time is over
+ * @now:	current time, ms
+ */
+void flow_exit_poll(uint64_t now)
+{
+	unsigned int n;
+
+	if (!flow_exit_state.on)
+		return;
+	n = flow_undrained();
+	if (!n) {
+		log_debug("Connections drained, exiting");
+		exit(flow_exit_state.status);
+	}
+	if (now >= flow_exit_state.deadline) {
+		log_warn("Exiting with %u connection%s still delivering data "
+			 "(--exit-linger)", n, n == 1 ? "" : "s");
+		exit(flow_exit_state.status);
+	}
 }
 
 /**

@@ -30,6 +30,12 @@
 #define FLOW_MAX		32768
 #define FLOW_ENTRY_SIZE		256
 
+/* FLOW_EXIT_LINGER_DEFAULT - pasta: seconds to wait, at most, once the
+ * command is gone, for the guest's connections to deliver what they carry
+ */
+#define FLOW_EXIT_LINGER_DEFAULT	5
+#define FLOW_EXIT_LINGER_MAX		3600
+
 /* Hash table: a power of two, four slots per flow. At most two keys (one per
  * side) are inserted per flow, so the load factor never exceeds one half and
  * linear probing stays short.
@@ -267,13 +273,16 @@ static inline bool flowside_eq(const struct flowside *a,
  * @type:	enum flow_type, FLOW_NONE for free entries
  * @state:	protocol specific state, zero on allocation
  * @hashed:	bit n set: side n is in the hash table (owned by flow.c)
+ * @initiator:	side that opened the flow: FLOW_SIDE_GUEST for the guest (or
+ *		the namespace), FLOW_SIDE_HOST for a host peer; set by
+ *		flow_alloc(), never changed
  * @side:	FLOW_SIDE_GUEST (tap) and FLOW_SIDE_HOST (socket) sides
  */
 struct flow_common {
 	uint8_t type;
 	uint8_t state;
 	uint8_t hashed;
-	uint8_t pad_;
+	uint8_t initiator;
 	struct flowside side[2];
 };
 
@@ -347,7 +356,7 @@ struct ctx;
 int flow_init(void);
 void flow_init_seeded(const uint8_t key[16]);
 
-int flow_alloc(enum flow_type type);
+int flow_alloc(enum flow_type type, int initiator);
 void flow_free(int idx);
 bool flow_is_live(int idx);
 int flow_next(int idx);
@@ -367,6 +376,12 @@ unsigned int flow_guest_gone(struct ctx *c);
 int flow_hash_insert(int idx, int side);
 void flow_hash_remove(int idx, int side);
 int flow_lookup(enum flow_type type, int side, const struct flowside *fs);
+
+void flow_exit_linger_set(unsigned int ms);
+void flow_exit(int status);
+bool flow_exiting(void);
+void flow_exit_poll(uint64_t now);
+unsigned int flow_undrained(void);
 
 const struct flow_stats *flow_get_stats(void);
 const char *flow_type_str(unsigned int type);

@@ -206,15 +206,13 @@ static struct ping_flow *icmp_flow_new(struct ctx *c, int af,
 		return NULL;
 	}
 
-	idx = flow_alloc(type);
+	idx = flow_alloc(type, FLOW_SIDE_GUEST);
 	if (idx < 0) {
 		log_debug("ICMP echo: flow table full, dropping request");
 		close(s);
 		return NULL;
 	}
 	pf = ping_at(idx);
-	memset(pf, 0, sizeof(*pf));
-	pf->f.type = type;
 	pf->f.side[FLOW_SIDE_GUEST] = *key;
 	pf->sock = s;
 

@@ -798,7 +798,7 @@ static void tcp_conn_from_guest(struct ctx *c, const struct pkt *p,
 	uint8_t ws;
 	uint16_t mss;
 
-	idx = flow_alloc(FLOW_TCP);
+	idx = flow_alloc(FLOW_TCP, FLOW_SIDE_GUEST);
 	if (idx < 0) {
 		log_debug("TCP: flow table full, refusing connection");
 		tcp_rst_reply(c, p, v);
@@ -806,8 +806,6 @@ static void tcp_conn_from_guest(struct ctx *c, const struct pkt *p,
 	}
 
 	conn = conn_at(idx);
-	memset(conn, 0, sizeof(*conn));
-	conn->f.type = FLOW_TCP;
 	conn->f.side[FLOW_SIDE_GUEST] = *key;
 	conn->f.side[FLOW_SIDE_HOST].eaddr = key->oaddr;
 	conn->f.side[FLOW_SIDE_HOST].eport = key->oport;
@@ -1040,15 +1038,13 @@ static void tcp_conn_from_sock(struct ctx *c, int s,
 		goto refuse;
 	}
 
-	idx = flow_alloc(FLOW_TCP);
+	idx = flow_alloc(FLOW_TCP, FLOW_SIDE_HOST);
 	if (idx < 0) {
 		log_debug("TCP: flow table full, refusing connection");
 		goto refuse;
 	}
 
 	conn = conn_at(idx);
-	memset(conn, 0, sizeof(*conn));
-	conn->f.type = FLOW_TCP;
 	conn->f.side[FLOW_SIDE_GUEST] = g;
 	conn->f.side[FLOW_SIDE_HOST].eaddr = *pa;
 	conn->f.side[FLOW_SIDE_HOST].eport = pport;
@@ -1332,6 +1328,44 @@ void tcp_timer(struct ctx *c, uint64_t now)
 		if (conn->deadline && now >= conn->deadline)
 			tcp_timer_conn(c, conn);
 	}
+}
+
+/**
+ * tcp_sock_fin_acked() - has the peer acknowledged all we sent, and our FIN
+ * @s:		TCP socket, after shutdown(SHUT_WR)
+ *
+ * Return: true if the socket is past FIN_WAIT1 (FIN_WAIT2, TIME_WAIT or
+ *	   closed), or if the kernel doesn't tell: nothing left to wait for
+ *
+ * #syscalls getsockopt
+ */
+bool tcp_sock_fin_acked(int s)
+{
+	struct tcp_info ti;
+	socklen_t sl = sizeof(ti);
+
+	if (getsockopt(s, IPPROTO_TCP, TCP_INFO, &ti, &sl))
+		return true;
+	return ti.tcpi_state == TCP_FIN_WAIT2 ||
+	       ti.tcpi_state == TCP_TIME_WAIT || ti.tcpi_state == TCP_CLOSE;
+}
+
+/**
+ * tcp_flow_drained() - has a connection delivered all the guest sent
+ * @idx:	flow index of a FLOW_TCP flow
+ *
+ * Return: true once the guest's FIN became our shutdown, and the host peer
+ *	   acknowledged everything up to it
+ */
+bool tcp_flow_drained(int idx)
+{
+	const struct tcp_conn *conn = conn_at((unsigned int)idx);
+
+	if (conn->sock < 0)
+		return true;
+	if (!(conn->flags & TCPF_GUEST_FIN))
+		return false;
+	return tcp_sock_fin_acked(conn->sock);
 }
 
 /**

@@ -5,6 +5,7 @@
 #ifndef FLOW_TCP_H
 #define FLOW_TCP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "util/epoll_ref.h"
@@ -21,5 +22,7 @@ void tcp_guest_gone(struct ctx *c, int idx);
 void tcp_tap_writable(struct ctx *c);
 void tcp_timer(struct ctx *c, uint64_t now_ms);
 void tcp_timer_handler(struct ctx *c);
+bool tcp_sock_fin_acked(int s);
+bool tcp_flow_drained(int idx);
 
 #endif /* FLOW_TCP_H */

@@ -50,6 +50,7 @@
 
 #include "conf/ctx.h"
 #include "flow/flow.h"
+#include "flow/tcp.h"
 #include "flow/tcp_splice.h"
 #include "ns/pasta.h"
 #include "util/epoll_ref.h"
@@ -357,7 +358,7 @@ void tcp_splice_conn_new(struct ctx *c, int s, int accepted_side,
 	splice_target(c, accepted_side, peer, &taddr);
 	af = inany_v4(&taddr) ? AF_INET : AF_INET6;
 
-	idx = flow_alloc(FLOW_TCP_SPLICE);
+	idx = flow_alloc(FLOW_TCP_SPLICE, accepted_side);
 	if (idx < 0) {
 		log_debug("TCP splice: flow table full, refusing connection");
 		splice_stats.refused++;
@@ -366,8 +367,6 @@ void tcp_splice_conn_new(struct ctx *c, int s, int accepted_side,
 	}
 
 	conn = splice_at((unsigned int)idx);
-	memset(conn, 0, sizeof(*conn));
-	conn->f.type = FLOW_TCP_SPLICE;
 	conn->s[0] = conn->s[1] = -1;
 	memset(conn->pipe, -1, sizeof(conn->pipe));
 	conn->s[accepted_side] = s;
@@ -490,6 +489,22 @@ void tcp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
 
 err:
 	splice_conn_close(c, conn, true);
+}
+
+/**
+ * tcp_splice_drained() - has a connection from the namespace delivered all
+ * @idx:	flow index of a FLOW_TCP_SPLICE flow
+ *
+ * Return: true once the namespace's end of file became our shutdown on the
+ *	   host socket, and the host peer acknowledged all of it
+ */
+bool tcp_splice_drained(int idx)
+{
+	const struct tcp_splice_conn *conn = splice_at((unsigned int)idx);
+
+	if (!(conn->flags & SPLICE_SHUT(FLOW_SIDE_HOST)))
+		return false;
+	return tcp_sock_fin_acked(conn->s[FLOW_SIDE_HOST]);
 }
 
 /**

@@ -18,6 +18,7 @@ void tcp_splice_conn_new(struct ctx *c, int s, int accepted_side,
 void tcp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
 			     uint32_t events);
 void tcp_splice_stats_log(int level);
+bool tcp_splice_drained(int idx);
 void splice_target(const struct ctx *c, int recv_side,
 		   const union inany_addr *peer, union inany_addr *target);
 

@@ -311,15 +311,13 @@ static struct udp_flow *udp_flow_new(struct ctx *c, int af,
 	socklen_t sl;
 
 	*err = 0;
-	idx = flow_alloc(FLOW_UDP);
+	idx = flow_alloc(FLOW_UDP, FLOW_SIDE_GUEST);
 	if (idx < 0) {
 		log_debug("UDP: flow table full, dropping datagram");
 		return NULL;
 	}
 
 	uf = udp_at(idx);
-	memset(uf, 0, sizeof(*uf));
-	uf->f.type = FLOW_UDP;
 	uf->f.side[FLOW_SIDE_GUEST] = *key;
 	uf->f.side[FLOW_SIDE_HOST].eaddr = key->oaddr;
 	uf->f.side[FLOW_SIDE_HOST].eport = key->oport;
@@ -750,14 +748,12 @@ static struct udp_flow *udp_flow_inbound(struct ctx *c,
 		return NULL;
 	}
 
-	idx = flow_alloc(FLOW_UDP);
+	idx = flow_alloc(FLOW_UDP, FLOW_SIDE_HOST);
 	if (idx < 0) {
 		log_debug("UDP: flow table full, dropping datagram");
 		return NULL;
 	}
 	uf = udp_at(idx);
-	memset(uf, 0, sizeof(*uf));
-	uf->f.type = FLOW_UDP;
 	uf->f.side[FLOW_SIDE_GUEST] = g;
 	uf->f.side[FLOW_SIDE_HOST] = *h;
 	uf->sock = sock;

@@ -156,12 +156,10 @@ static struct udp_splice_flow *udp_splice_flow_get(struct ctx *c,
 	splice_target(c, recv_side, peer, &taddr);
 	af = inany_v4(&taddr) ? AF_INET : AF_INET6;
 
-	idx = flow_alloc(FLOW_UDP_SPLICE);
+	idx = flow_alloc(FLOW_UDP_SPLICE, recv_side);
 	if (idx < 0)
 		return NULL;
 	uf = udp_splice_at((unsigned int)idx);
-	memset(uf, 0, sizeof(*uf));
-	uf->f.type = FLOW_UDP_SPLICE;
 	uf->f.side[recv_side] = key;
 	uf->f.side[other].eaddr = taddr;
 	uf->f.side[other].eport = target;

@@ -26,7 +26,9 @@
  *
  * We quit when the namespace goes away: the spawned command exits, the
  * process given by PID exits (pidfd), or the bind-mounted namespace file is
- * deleted (inotify on its directory), unless --no-netns-quit.
+ * deleted (inotify on its directory), unless --no-netns-quit. Quitting waits
+ * (up to --exit-linger) for connections the namespace opened to deliver
+ * what they still carry: see flow_exit().
  */
 
 #include <errno.h>
@@ -50,6 +52,7 @@
 #include <sys/wait.h>
 
 #include "conf/ctx.h"
+#include "flow/flow.h"
 #include "ns/netlink.h"
 #include "ns/pasta.h"
 #include "util/epoll_ref.h"
@@ -715,7 +718,8 @@ void pasta_release_child(void)
 }
 
 /**
- * pasta_child_exited() - on SIGCHLD: quit with the command's status if done
+ * pasta_child_exited() - on SIGCHLD: quit with the command's status if done,
+ * once the namespace's connections delivered their data (see flow_exit())
  *
  * #syscalls:pasta wait4
  */
@@ -728,9 +732,9 @@ void pasta_child_exited(void)
 		if (pid != pasta_child_pid)
 			continue;
 		if (WIFEXITED(status))
-			exit(WEXITSTATUS(status));
-		if (WIFSIGNALED(status))
-			exit(128 + WTERMSIG(status));
+			flow_exit(WEXITSTATUS(status));
+		else if (WIFSIGNALED(status))
+			flow_exit(128 + WTERMSIG(status));
 	}
 }
 
@@ -751,7 +755,7 @@ void pasta_inotify_handler(int fd)
 		if (ev->len && !strcmp(ev->name, pasta_inotify_name)) {
 			log_info("Namespace %s is gone, exiting",
 				 pasta_inotify_name);
-			exit(EXIT_SUCCESS);
+			flow_exit(EXIT_SUCCESS);
 		}
 		off += sizeof(*ev) + ev->len;
 	}

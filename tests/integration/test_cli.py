@@ -217,6 +217,9 @@ SPLICE_BAD = [
     (['-T', 'auto', '-T', '22'], "can't be combined with 'auto'"),
     (['-t', 'auto', '-t', '80'], "can't be combined with 'auto'"),
     (['--no-splice', '--splice-only'], 'mutually exclusive'),
+    (['--exit-linger', '-1'], 'Invalid --exit-linger: -1'),
+    (['--exit-linger', '3601'], 'Invalid --exit-linger: 3601'),
+    (['--exit-linger', '2s'], 'Invalid --exit-linger: 2s'),
 ]
 
 
@@ -235,9 +238,11 @@ def test_pasta_forwarding_bad_values(topo, args, shown):
     (['--no-splice'], '--no-splice is for pasta mode only'),
     (['--splice-only'], '--splice-only is for pasta mode only'),
     (['--host-lo-to-ns-lo'], '--host-lo-to-ns-lo is for pasta mode only'),
+    (['--exit-linger', '1'], '--exit-linger is for pasta mode only'),
     (['-t', 'auto'], "'auto' is only valid for pasta"),
     (['-u', 'auto'], "'auto' is only valid for pasta"),
 ], ids=['tcp-ns', 'udp-ns', 'no-splice', 'splice-only', 'host-lo-to-ns-lo',
+        'exit-linger',
         't-auto', 'u-auto'])
 def test_pasta_forwarding_options_in_passt(topo, tmp, args, shown):
     rc, out = run_bin(topo, 'passt', *_bad_args('passt', tmp), *args)

@@ -90,7 +90,7 @@ static struct flowside unique_fs(unsigned int n, int side)
 static int new_flow(enum flow_type type, const struct flowside *s0,
 		    const struct flowside *s1, unsigned int mask)
 {
-	int idx = flow_alloc(type);
+	int idx = flow_alloc(type, FLOW_SIDE_GUEST);
 
 	if (idx < 0)
 		return idx;
@@ -159,12 +159,12 @@ TEST(alloc_free_basics)
 	int a, b, c;
 
 	flow_init_seeded(test_key);
-	CHECK_EQ(flow_alloc(FLOW_NONE), -EINVAL);
-	CHECK_EQ(flow_alloc(FLOW_NUM_TYPES), -EINVAL);
+	CHECK_EQ(flow_alloc(FLOW_NONE, FLOW_SIDE_GUEST), -EINVAL);
+	CHECK_EQ(flow_alloc(FLOW_NUM_TYPES, FLOW_SIDE_GUEST), -EINVAL);
 
-	a = flow_alloc(FLOW_TCP);
-	b = flow_alloc(FLOW_UDP);
-	c = flow_alloc(FLOW_PING6);
+	a = flow_alloc(FLOW_TCP, FLOW_SIDE_GUEST);
+	b = flow_alloc(FLOW_UDP, FLOW_SIDE_GUEST);
+	c = flow_alloc(FLOW_PING6, FLOW_SIDE_GUEST);
 	CHECK(a >= 0 && b >= 0 && c >= 0 && a != b && b != c && a != c);
 	CHECK_EQ(FLOW(b)->f.type, FLOW_UDP);
 	CHECK_EQ(FLOW(b)->f.state, 0);
@@ -181,7 +181,7 @@ TEST(alloc_free_basics)
 	CHECK_EQ(st->max_in_use, 3);
 
 	/* Reuse gives back a clean entry */
-	CHECK_EQ(flow_alloc(FLOW_TCP_SPLICE), b);
+	CHECK_EQ(flow_alloc(FLOW_TCP_SPLICE, FLOW_SIDE_GUEST), b);
 	CHECK_EQ(FLOW(b)->f.state, 0);
 	CHECK_EQ(FLOW(b)->f.side[1].eport, 0);
 
@@ -193,7 +193,7 @@ TEST(alloc_free_basics)
 	flow_free(FLOW_MAX);
 	log_to_stderr(true);
 	CHECK_EQ(st->in_use, 2);
-	CHECK_EQ(flow_alloc(FLOW_TCP), a);
+	CHECK_EQ(flow_alloc(FLOW_TCP, FLOW_SIDE_GUEST), a);
 	CHECK_EQ(st->in_use, 3);
 
 	/* Bad arguments to the hash functions */
@@ -233,8 +233,8 @@ TEST(fill_to_max)
 	CHECK_EQ(st->hashed, 2 * FLOW_MAX);
 
 	/* Full: refused, counted, and nothing else changes */
-	CHECK_EQ(flow_alloc(FLOW_TCP), -ENOSPC);
-	CHECK_EQ(flow_alloc(FLOW_UDP), -ENOSPC);
+	CHECK_EQ(flow_alloc(FLOW_TCP, FLOW_SIDE_GUEST), -ENOSPC);
+	CHECK_EQ(flow_alloc(FLOW_UDP, FLOW_SIDE_GUEST), -ENOSPC);
 	CHECK_EQ(st->alloc_fail, 2);
 	CHECK_EQ(st->in_use, FLOW_MAX);
 	CHECK_EQ(flow_hash_verify(), 0);
@@ -258,9 +258,9 @@ TEST(fill_to_max)
 	CHECK_EQ(flow_lookup(FLOW_TCP, 0, &s0), -1);
 	CHECK_EQ(flow_lookup(FLOW_UDP, 0, &s0), -1);
 	CHECK_EQ(st->hashed, 2 * FLOW_MAX - 2);
-	idx = flow_alloc(FLOW_PING4);
+	idx = flow_alloc(FLOW_PING4, FLOW_SIDE_GUEST);
 	CHECK_EQ(idx, victim);
-	CHECK_EQ(flow_alloc(FLOW_PING4), -ENOSPC);
+	CHECK_EQ(flow_alloc(FLOW_PING4, FLOW_SIDE_GUEST), -ENOSPC);
 	CHECK_EQ(st->alloc_fail, 3);
 	FLOW(idx)->f.side[0] = s0;
 	CHECK_EQ(flow_hash_insert(idx, 0), 0);
@@ -359,7 +359,7 @@ TEST(iteration_visits_live_flows)
 	for (op = 0; op < 20000; op++) {
 		/* Grow towards a few thousand flows with holes everywhere */
 		if (rnd_below(100) < 60) {
-			idx = flow_alloc(FLOW_UDP);
+			idx = flow_alloc(FLOW_UDP, FLOW_SIDE_GUEST);
 			CHECK(idx >= 0 && !live[idx]);
 			live[idx] = true;
 			nlive++;
@@ -405,7 +405,7 @@ TEST(iteration_visits_live_flows)
 	/* Last entry of a 64-bit word, and of the table */
 	flow_init_seeded(test_key);
 	for (i = 0; i < 130; i++)
-		flow_alloc(FLOW_TCP);
+		flow_alloc(FLOW_TCP, FLOW_SIDE_GUEST);
 	for (i = 0; i < 130; i++) {
 		if (i != 63 && i != 64 && i != 129)
 			flow_free(i);
@@ -502,7 +502,7 @@ TEST(random_churn_vs_reference)
 		if (r < 15) {			/* new flow */
 			if (nchurn == CHURN_CAP)
 				continue;
-			idx = flow_alloc(small_type());
+			idx = flow_alloc(small_type(), FLOW_SIDE_GUEST);
 			CHECK(idx >= CHURN_BG && !model[idx].type);
 			m = &model[idx];
 			m->type = FLOW(idx)->f.type;
