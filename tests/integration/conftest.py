@@ -759,6 +759,22 @@ def run_pasta(topo, tmp, args, script, timeout=20):
                   user='nobody', timeout=timeout)
 
 
+def remote_server_addrs(topo, addr4, addr6):
+    """Generator for module fixtures: addr4/32 and addr6/128 on REMOTE's
+    loopback while the fixture lives, reachable from HOST"""
+    sh_ns(topo.remote, f'''
+        ip addr add {addr4}/32 dev lo
+        ip addr add {addr6}/128 dev lo nodad
+    ''')
+    for dst in (addr4, addr6):
+        wait_until(lambda: run_in(topo.host, ['ping', '-c1', '-W1', dst]
+                                  ).returncode == 0,
+                   timeout=5, what=f'{dst} reachable from HOST')
+    yield topo
+    run_in(topo.remote, ['ip', 'addr', 'del', f'{addr4}/32', 'dev', 'lo'])
+    run_in(topo.remote, ['ip', 'addr', 'del', f'{addr6}/128', 'dev', 'lo'])
+
+
 def wait_link_snippet(ifname, what='global', tries=50):
     """Shell lines: wait (up to tries/10 s) for an address/route on ifname"""
     if what == 'global':

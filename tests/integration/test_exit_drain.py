@@ -22,8 +22,9 @@ import time
 
 import pytest
 
+import conftest
 from conftest import (SESSION, pasta_argv, require_binaries, run_in,
-                      sh_ns, spawn_in, wait_until)
+                      spawn_in, wait_until)
 
 SRV4 = '203.0.113.9'
 SRV6 = '2001:db8:3::9'
@@ -81,17 +82,7 @@ sys.exit(3)
 @pytest.fixture(scope='module')
 def remote(topo):
     """REMOTE's extra addresses, SRV4 and SRV6, on its loopback interface"""
-    sh_ns(topo.remote, f'''
-        ip addr add {SRV4}/32 dev lo
-        ip addr add {SRV6}/128 dev lo nodad
-    ''')
-    for dst in (SRV4, SRV6):
-        wait_until(lambda: run_in(topo.host, ['ping', '-c1', '-W1', dst]
-                                  ).returncode == 0,
-                   timeout=5, what=f'{dst} reachable from HOST')
-    yield topo
-    run_in(topo.remote, ['ip', 'addr', 'del', f'{SRV4}/32', 'dev', 'lo'])
-    run_in(topo.remote, ['ip', 'addr', 'del', f'{SRV6}/128', 'dev', 'lo'])
+    yield from conftest.remote_server_addrs(topo, SRV4, SRV6)
 
 
 @pytest.fixture(scope='module')

@@ -459,17 +459,7 @@ def files(session_env):
 @pytest.fixture(scope='module')
 def remote(topo):
     """REMOTE's extra addresses, SRV4 and SRV6, on its loopback interface"""
-    sh_ns(topo.remote, f'''
-        ip addr add {SRV4}/32 dev lo
-        ip addr add {SRV6}/128 dev lo nodad
-    ''')
-    for dst in (SRV4, SRV6):
-        wait_until(lambda: run_in(topo.host, ['ping', '-c1', '-W1', dst]
-                                  ).returncode == 0,
-                   timeout=5, what=f'{dst} reachable from HOST')
-    yield topo
-    run_in(topo.remote, ['ip', 'addr', 'del', f'{SRV4}/32', 'dev', 'lo'])
-    run_in(topo.remote, ['ip', 'addr', 'del', f'{SRV6}/128', 'dev', 'lo'])
+    yield from conftest.remote_server_addrs(topo, SRV4, SRV6)
 
 
 @pytest.fixture(scope='module')
