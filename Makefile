@@ -106,6 +106,15 @@ build/test/passt-selftest: $(SRCS) $(HDRS) $(SECCOMP_H)
 		$(LDFLAGS_HARDEN) -o $@ $(SRCS)
 	ln -sf passt-selftest build/test/pasta-selftest
 
+# Test-only program: applies the real sandbox, then tries to get out of it
+# (tests/sandbox/escape.c, tests/integration/test_sandbox_escape.py)
+ESCAPE_SRCS := tests/sandbox/escape.c src/sandbox/sandbox.c \
+	       src/sandbox/filter.c src/util/log.c src/util/file.c
+build/test/sandbox-escape: $(ESCAPE_SRCS) $(HDRS) $(SECCOMP_H)
+	@mkdir -p build/test
+	$(CC) $(BASE_CFLAGS) $(HARDEN) -O2 $(LDFLAGS_HARDEN) -o $@ \
+		$(ESCAPE_SRCS)
+
 # Test-only build: the flow clock runs 100 times faster, for flow expiry
 # (tests/integration/test_flow_expiry.py). Never installed.
 build/test/passt-fasttime: $(SRCS) $(HDRS) $(SECCOMP_H)
@@ -200,11 +209,11 @@ build/helpers/%: tests/helpers/%.c
 helpers: $(HELPER_BINS)
 
 integration: all helpers build/test/passt-selftest \
-	     build/test/passt-fasttime
+	     build/test/passt-fasttime build/test/sandbox-escape
 	$(PYTEST) -v tests/integration
 
 integration-asan: asan helpers build/test/passt-selftest \
-		  build/test/passt-fasttime
+		  build/test/passt-fasttime build/test/sandbox-escape
 	PASST_BIN=$(CURDIR)/passt.asan $(PYTEST) -v tests/integration
 
 # End to end: qemu (TCG) boots a small Debian guest, built and cached in

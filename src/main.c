@@ -44,6 +44,7 @@
 #include "util/clock.h"
 #include "util/epoll_ref.h"
 #include "policy/egress.h"
+#include "util/file.h"
 #include "policy/fwd.h"
 #include "sandbox/sandbox.h"
 #include "util/log.h"
@@ -409,16 +410,45 @@ static void logging_init(const struct ctx *c)
 }
 
 /**
- * close_inherited_fds() - passt: close descriptors inherited from the parent
+ * stdio_detach() - no terminal after start-up: standard streams to /dev/null
+ * @c:		execution context
+ *
+ * In the foreground, the standard streams may be the user's terminal, and a
+ * process that holds a terminal can type into it (TIOCSTI) for the shell to
+ * run. Standard input and output go to /dev/null, and so does standard
+ * error, unless the log goes there: then it stays, and the seccomp filter
+ * allows no ioctl() on it anyway. A descriptor given with --fd stays.
+ */
+static void stdio_detach(const struct ctx *c)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC), fd;
+
+	if (null < 0) {
+		log_warn("Can't open /dev/null: %s", strerror(errno));
+		return;
+	}
+	for (fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+		if (fd == null || fd == c->fd_given ||
+		    (fd == STDERR_FILENO && log_stderr_active()))
+			continue;
+		dup2(null, fd);
+	}
+	if (null > STDERR_FILENO)
+		close(null);
+}
+
+/**
+ * close_inherited_fds() - close descriptors inherited from the parent
  * @argc:	argument count
  * @argv:	arguments, of which only -F/--fd is looked at here
  *
  * libvirt (9.0) starts us with its PID file open and locked, and any
  * launcher may leak more: a sandboxed process has no business keeping them
  * for its whole life, least of all a writable PID file, whose content
- * libvirt later takes as the process to kill. Everything but the standard
- * streams and the descriptor of --fd goes, before we open anything. A
- * kernel without close_range() (before 5.9) leaves them open.
+ * libvirt later takes as the process to kill, and pasta would pass them on
+ * to the command it spawns. Everything but the standard streams and the
+ * descriptor of --fd (passt only) goes, before we open anything. A kernel
+ * without close_range() (before 5.9) leaves them open.
  */
 static void close_inherited_fds(int argc, char **argv)
 {
@@ -473,8 +503,7 @@ int main(int argc, char **argv)
 	name = basename(name_buf);
 	c->mode = strncmp(name, "pasta", 5) ? MODE_PASST : MODE_PASTA;
 	log_set_name(c->mode == MODE_PASTA ? "pasta" : "passt");
-	if (c->mode == MODE_PASST)
-		close_inherited_fds(argc, argv);
+	close_inherited_fds(argc, argv);
 
 	/* A client going away must not kill us: writes fail with EPIPE */
 	signal(SIGPIPE, SIG_IGN);
@@ -505,11 +534,10 @@ int main(int argc, char **argv)
 	}
 
 	if (*c->pid_file) {
-		pid_fd = open(c->pid_file,
-			      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		pid_fd = file_open_output(c->pid_file, false, 0644);
 		if (pid_fd < 0) {
 			log_err("Can't open PID file %s: %s", c->pid_file,
-				strerror(errno));
+				strerror(-pid_fd));
 			exit(EXIT_FAILURE);
 		}
 	}
@@ -585,6 +613,7 @@ int main(int argc, char **argv)
 	if (c->no_map_host || egress_active(c->egress))
 		atexit(stats_at_exit);
 
+	stdio_detach(c);
 	sandbox_isolate(c);
 	sandbox_seccomp(c);
 

@@ -931,6 +931,9 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 			if (rc)
 				conf_die("Invalid --runas: %s (use UID, UID:GID, "
 				    "LOGIN or LOGIN:GROUP)", optarg);
+			if (!c->runas_uid || !c->runas_gid)
+				conf_die("Invalid --runas: %s: UID or GID 0 "
+				    "(root) can't be a target", optarg);
 			c->runas_given = true;
 			break;
 		}

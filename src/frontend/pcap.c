@@ -17,6 +17,7 @@
 
 #include "frontend/pcap.h"
 #include "svc/dispatch.h"
+#include "util/file.h"
 #include "util/log.h"
 
 #define PCAP_MAGIC		0xa1b2c3d4	/* microsecond timestamps */
@@ -43,7 +44,8 @@ static int pcap_fd = -1;
 
 /**
  * pcap_open() - create the capture file and write its header
- * @path:	file path, truncated if it exists
+ * @path:	file path, truncated if it exists; see file_open_output() for
+ *		what's refused
  *
  * Return: 0 on success, -errno on failure
  */
@@ -58,9 +60,9 @@ int pcap_open(const char *path)
 	};
 	int fd;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = file_open_output(path, false, 0600);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (write(fd, &h, sizeof(h)) != sizeof(h)) {
 		int rc = -errno;
 

@@ -27,6 +27,7 @@
 #include <sys/uio.h>
 #include <sys/stat.h>
 
+#include "util/file.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -72,6 +73,16 @@ void log_to_stderr(bool on)
 }
 
 /**
+ * log_stderr_active() - tell whether messages go to standard error
+ *
+ * Return: true if they do
+ */
+bool log_stderr_active(void)
+{
+	return log_stderr_on;
+}
+
+/**
  * log_stderr_closed() - standard error can't be written any longer
  */
 void log_stderr_closed(void)
@@ -99,23 +110,19 @@ void log_to_syslog(bool on)
 
 /**
  * log_open_file() - log to a file instead of standard error and syslog
- * @path:	file path, created with mode 0600 if missing, truncated
+ * @path:	file path, created with mode 0600 if missing, truncated; see
+ *		file_open_output() for what's refused
  * @max_size:	size limit for the file, at least 4 KiB
  *
  * Return: 0 on success, -errno on failure
  */
 int log_open_file(const char *path, size_t max_size)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* Read and write: rotation reads back the newer half */
+	int fd = file_open_output(path, true, 0600);
 
 	if (fd < 0)
-		return -errno;
-
-	/* We need to read back the newer half to rotate: reopen rw */
-	close(fd);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
+		return fd;
 
 	log_file_fd = fd;
 	log_file_max = max_size;

@@ -36,5 +36,6 @@ void log_to_stderr(bool on);
 void log_to_syslog(bool on);
 int log_open_file(const char *path, size_t max_size);
 void log_stderr_closed(void);
+bool log_stderr_active(void);
 
 #endif /* UTIL_LOG_H */

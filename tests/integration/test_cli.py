@@ -132,6 +132,14 @@ BAD_VALUES = [
      'Invalid --runas: no such user or group in 1:nosuchgroup'),
     (['--runas', 'nobody:nosuchgroup'],
      'Invalid --runas: no such user or group in nobody:nosuchgroup'),
+    # root is never a target, however named
+    (['--runas', '0'], "Invalid --runas: 0: UID or GID 0 (root) can't be"),
+    (['--runas', 'root'],
+     "Invalid --runas: root: UID or GID 0 (root) can't be"),
+    (['--runas', '65534:0'],
+     "Invalid --runas: 65534:0: UID or GID 0 (root) can't be"),
+    (['--runas', 'nobody:root'],
+     "Invalid --runas: nobody:root: UID or GID 0 (root) can't be"),
 ]
 
 

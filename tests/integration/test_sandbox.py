@@ -24,8 +24,8 @@
 #     file system) become the given ones, nobody by default, with no
 #     supplementary groups, and passt serves its socket; files opened
 #     before the change (PID file, log) can be in places only root may
-#     write; pasta started as root runs as nobody too; as nobody, --runas 0
-#     fails (bad values are in test_cli.py)
+#     write; pasta started as root runs as nobody too; as nobody, --runas 1
+#     fails; as root, --runas 0 is refused (more bad values in test_cli.py)
 #   - a system call outside the list kills the process with SIGSYS: the
 #     test-only build build/test/passt-selftest (make
 #     build/test/passt-selftest) calls getcwd() on SIGUSR2
@@ -612,17 +612,34 @@ def test_runas_self_as_nobody(topo, tmp):
 
 @pytest.mark.parametrize('mode', ['passt', 'pasta'])
 def test_runas_not_permitted(topo, tmp, mode):
-    """As nobody, --runas 0 can't be applied: exit 1, and say why"""
+    """As nobody, --runas 1 can't be applied: exit 1, and say why"""
+    require_binaries()
+    if mode == 'passt':
+        argv = passt_argv('-f', '-1', '-s', os.path.join(tmp, 'never.sock'),
+                          '--runas', '1:1')
+    else:
+        argv = pasta_argv('--runas', '1:1', '--', 'true')
+    res = run_in(topo.host, argv, user='nobody', timeout=10)
+    out = res.stdout + res.stderr
+    assert res.returncode == 1, out
+    assert "Can't change to UID 1, GID 1" in out, out
+
+
+@pytest.mark.parametrize('mode', ['passt', 'pasta'])
+def test_runas_root_refused_as_root(topo, tmp, mode):
+    """Started as root, --runas 0 is an error, not a way to stay root"""
     require_binaries()
     if mode == 'passt':
         argv = passt_argv('-f', '-1', '-s', os.path.join(tmp, 'never.sock'),
                           '--runas', '0')
     else:
         argv = pasta_argv('--runas', '0', '--', 'true')
-    res = run_in(topo.host, argv, user='nobody', timeout=10)
+    res = run_in(topo.host, argv, timeout=10)
     out = res.stdout + res.stderr
     assert res.returncode == 1, out
-    assert "Can't change to UID 0, GID 0" in out, out
+    assert "Invalid --runas: 0: UID or GID 0 (root) can't be a target" \
+        in out, out
+    assert not os.path.exists(os.path.join(tmp, 'never.sock'))
 
 
 # ---------------------------------------------------------------------------
