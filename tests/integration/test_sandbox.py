@@ -610,16 +610,20 @@ def test_runas_self_as_nobody(topo, tmp):
     check_sandbox(p.pid, 'passt')
 
 
+def runas_argv(mode, tmp, spec):
+    """passt or pasta with --runas SPEC, exiting at once if it starts"""
+    require_binaries()
+    if mode == 'passt':
+        return passt_argv('-f', '-1', '-s', os.path.join(tmp, 'never.sock'),
+                          '--runas', spec)
+    return pasta_argv('--runas', spec, '--', 'true')
+
+
 @pytest.mark.parametrize('mode', ['passt', 'pasta'])
 def test_runas_not_permitted(topo, tmp, mode):
     """As nobody, --runas 1 can't be applied: exit 1, and say why"""
-    require_binaries()
-    if mode == 'passt':
-        argv = passt_argv('-f', '-1', '-s', os.path.join(tmp, 'never.sock'),
-                          '--runas', '1:1')
-    else:
-        argv = pasta_argv('--runas', '1:1', '--', 'true')
-    res = run_in(topo.host, argv, user='nobody', timeout=10)
+    res = run_in(topo.host, runas_argv(mode, tmp, '1:1'), user='nobody',
+                 timeout=10)
     out = res.stdout + res.stderr
     assert res.returncode == 1, out
     assert "Can't change to UID 1, GID 1" in out, out
@@ -628,13 +632,7 @@ def test_runas_not_permitted(topo, tmp, mode):
 @pytest.mark.parametrize('mode', ['passt', 'pasta'])
 def test_runas_root_refused_as_root(topo, tmp, mode):
     """Started as root, --runas 0 is an error, not a way to stay root"""
-    require_binaries()
-    if mode == 'passt':
-        argv = passt_argv('-f', '-1', '-s', os.path.join(tmp, 'never.sock'),
-                          '--runas', '0')
-    else:
-        argv = pasta_argv('--runas', '0', '--', 'true')
-    res = run_in(topo.host, argv, timeout=10)
+    res = run_in(topo.host, runas_argv(mode, tmp, '0'), timeout=10)
     out = res.stdout + res.stderr
     assert res.returncode == 1, out
     assert "Invalid --runas: 0: UID or GID 0 (root) can't be a target" \

@@ -94,44 +94,42 @@ def test_no_terminal_with_log_file(topo, tmp):
 FILE_OPTS = ['-P', '-p', '-l']
 
 
+def assert_refused(topo, tmp, opt, path, why, check, keep):
+    """passt -f OPT PATH, as root, fails at start-up saying why, and the
+    file check (a path) still holds keep, if given"""
+    require_binaries()
+    res = run_in(topo.host, passt_argv('-f', '-s', os.path.join(tmp, 's'),
+                                       opt, path), timeout=10)
+    out = res.stdout + res.stderr
+    assert res.returncode == 1, out
+    assert why in out, out
+    if keep is not None:
+        with open(check) as f:
+            assert f.read() == keep
+
+
 @pytest.mark.parametrize('opt', FILE_OPTS)
 def test_root_refuses_symlink(topo, tmp, opt):
     """passt OPT LINK as root: refused, the link's target is untouched"""
-    require_binaries()
     secret = os.path.join(tmp, 'secret')
     write_file(secret, 'keep\n', 0o600)		# root's
     link = os.path.join(tmp, 'link')
     os.symlink(secret, link)
     os.lchown(link, 65534, 65534)		# planted by nobody
-    res = run_in(topo.host, passt_argv('-f', '-s', os.path.join(tmp, 's'),
-                                       opt, link), timeout=10)
-    out = res.stdout + res.stderr
-    assert res.returncode == 1, out
-    assert 'symbolic links' in out, out
-    with open(secret) as f:
-        assert f.read() == 'keep\n'
+    assert_refused(topo, tmp, opt, link, 'symbolic links', secret, 'keep\n')
 
 
 @pytest.mark.parametrize('opt', FILE_OPTS)
 def test_root_refuses_fifo_and_foreign_file(topo, tmp, opt):
     """A FIFO is refused without blocking, and so is nobody's file"""
-    require_binaries()
     fifo = os.path.join(tmp, 'fifo')
     os.mkfifo(fifo)
-    res = run_in(topo.host, passt_argv('-f', '-s', os.path.join(tmp, 's'),
-                                       opt, fifo), timeout=10)
-    assert res.returncode == 1, res.stdout + res.stderr
+    assert_refused(topo, tmp, opt, fifo, "Can't open", fifo, None)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
     theirs = os.path.join(tmp, 'theirs')
     write_file(theirs, 'data\n', 0o666)
     os.chown(theirs, 65534, 65534)
-    res = run_in(topo.host, passt_argv('-f', '-s', os.path.join(tmp, 's'),
-                                       opt, theirs), timeout=10)
-    out = res.stdout + res.stderr
-    assert res.returncode == 1, out
-    assert 'not permitted' in out, out
-    with open(theirs) as f:
-        assert f.read() == 'data\n'
-    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert_refused(topo, tmp, opt, theirs, 'not permitted', theirs, 'data\n')
 
 
 def test_pasta_command_sees_only_stdio(topo, tmp):
