@@ -22,9 +22,12 @@
 #                  is, never resolved to ./passt.
 #   --seconds N    length of each measurement (default 5)
 #   --reps N       measure each cell N times, report the median (default 1)
-#   --tools LIST   comma-separated subset of ours,iso,debian,slirp (default:
-#                  all; iso is ours with --no-map-host, compared with ours
-#                  in a table of its own)
+#   --tools LIST   comma-separated subset of
+#                  ours,iso,egress,egress1k,debian,slirp (default: all; iso
+#                  is ours with --no-map-host, egress ours with
+#                  --egress-deny private, egress1k ours with the 1,000
+#                  egress rules of egress_1k_rules(); each compared with
+#                  ours in a table of its own)
 #   --rows LIST    comma-separated subset of
 #                  1,2,3a,3b,4,5,6,7,8,9,10a,10b,11a,11b (default: all)
 #
@@ -112,6 +115,7 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
 BUILD = os.path.join(REPO, 'bench', 'build')
 TCP_RR = os.path.join(BUILD, 'tcp_rr')
 TCP_CRR = os.path.join(BUILD, 'tcp_crr')
+EGRESS_LOOKUP = os.path.join(BUILD, 'egress_lookup')
 UDP_RR = os.path.join(BUILD, 'udp_rr')
 DEBIAN_PASTA = '/usr/bin/pasta'
 SLIRP = '/usr/bin/slirp4netns'
@@ -1071,6 +1075,38 @@ def ensure_running(t, label, notes):
     t.start()
 
 
+def egress_1k_rules():
+    """1,000 egress rules, none of which refuses the benchmark's flows, and
+    which make the lookup work: 25 prefix lengths (IPv4 /8 to /32) of
+    198.51.100.0/24's neighbourhood (not covering SERVER4, 203.0.113.1),
+    /32 rules for other addresses of SERVER4's /24, one rule on SERVER4
+    itself for ports the rows don't use, TCP, UDP and ICMP rules, IPv6
+    rules, and a few allows; deterministic"""
+    import ipaddress
+    import random
+    rnd = random.Random(1000)
+    a = ['--egress-deny', f'{SERVER4}:tcp:1-1000']
+    n = 1
+    base = int(ipaddress.IPv4Address('198.51.100.0'))
+    while n < 700:
+        ln = 8 + n % 25
+        net = ipaddress.IPv4Network(
+            (base ^ rnd.getrandbits(32 - 8) & ((1 << 24) - 1), ln),
+            strict=False)
+        proto = ['', ':tcp', ':udp', ':icmp'][n % 4]
+        a += ['--egress-deny' if n % 10 else '--egress-allow',
+              f'{net}{proto}']
+        n += 1
+    srv = ipaddress.IPv4Address(SERVER4)
+    for i in range(2, 202):
+        a += ['--egress-deny', f'{srv + i}']
+        n += 1
+    while n < 1000:
+        a += ['--egress-deny', f'[2001:db8:{n:x}::]/{32 + n % 97}']
+        n += 1
+    return a
+
+
 def main():
     ap = argparse.ArgumentParser(description='side-by-side benchmark: '
                                  'our pasta, Debian pasta, slirp4netns')
@@ -1079,7 +1115,8 @@ def main():
         help='our pasta (default: ./pasta of the repository)')
     ap.add_argument('--seconds', type=float, default=5)
     ap.add_argument('--reps', type=int, default=1)
-    ap.add_argument('--tools', default='ours,iso,debian,slirp')
+    ap.add_argument('--tools',
+                    default='ours,iso,egress,egress1k,debian,slirp')
     ap.add_argument('--rows', default=','.join(r[0].split()[0]
                                                for r in ROWS))
     args = ap.parse_args()
@@ -1093,7 +1130,8 @@ def main():
         sys.exit(f'bench: {ours}: the name must start with "pasta"')
     if os.path.realpath(ours) == os.path.realpath(DEBIAN_PASTA):
         print(f'bench: warning: {ours} is Debian\'s pasta', file=sys.stderr)
-    for b in (DEBIAN_PASTA, SLIRP, IPERF3, TCP_RR, TCP_CRR, UDP_RR):
+    for b in (DEBIAN_PASTA, SLIRP, IPERF3, TCP_RR, TCP_CRR, UDP_RR,
+              EGRESS_LOOKUP):
         if not os.access(b, os.X_OK):
             sys.exit(f'bench: {b} missing: run bench/run.sh')
     secs = args.seconds
@@ -1122,6 +1160,12 @@ def main():
     if 'iso' in want:
         tools.append(Pasta(Topology('iso'), 'iso', 'ours isolated', ours,
                            ['--no-map-host']))
+    if 'egress' in want:
+        tools.append(Pasta(Topology('egp'), 'egress', 'ours private', ours,
+                           ['--egress-deny', 'private']))
+    if 'egress1k' in want:
+        tools.append(Pasta(Topology('eg1k'), 'egress1k', 'ours 1k rules',
+                           ours, egress_1k_rules()))
     if 'debian' in want:
         tools.append(Pasta(Topology('deb'), 'debian', 'Debian pasta',
                            DEBIAN_PASTA, []))
@@ -1240,6 +1284,42 @@ def main():
             print(iline(r))
         print()
         print('isolated/ours: 1.00 means no cost.')
+
+    # The cost of the egress policy: the same binary, with rules
+    if 'ours' in want and ('egress' in want or 'egress1k' in want):
+        ehdr = ['', 'unit', 'ours', 'private', '1k rules', 'private/ours',
+                '1k/ours']
+        et = []
+        for label, unit, fn in rows:
+            if label.split()[0] == BASELINE_ROW:
+                continue
+            o, e, k = (results.get((label, x), '-')
+                       for x in ('ours', 'egress', 'egress1k'))
+            et.append([label, unit, fmt(o, unit), fmt(e, unit), fmt(k, unit),
+                       ratio(e, o), ratio(k, o)])
+        ew = [max(len(str(r[i])) for r in et + [ehdr])
+              for i in range(len(ehdr))]
+        eline = lambda r: '  '.join(str(c).ljust(ew[i]) if i < 2
+                                    else str(c).rjust(ew[i])
+                                    for i, c in enumerate(r))
+        print()
+        print('Egress policy (ours with --egress-deny private, and with '
+              '1,000 egress rules), same run:')
+        print(eline(ehdr))
+        print('  '.join('-' * x for x in ew))
+        for r in et:
+            print(eline(r))
+        print()
+        print('x/ours: 1.00 means no cost; row 5 (TCP_CRR) decides once per '
+              'connection.')
+        print(f'The decision alone, for TCP to {SERVER4}:{ECHO_PORT} '
+              f'(bench/build/egress_lookup, CPU time):')
+        for name, rules in (('no rules', []),
+                            ('private', ['--egress-deny', 'private']),
+                            ('1k rules', egress_1k_rules())):
+            rc, out, err = run([EGRESS_LOOKUP] + rules +
+                               [SERVER4, str(ECHO_PORT)])
+            print(f'  {name:9s} {(out or err).strip()}')
 
     # The spliced rows against the loopback baseline of the same run
     blabel = [r[0] for r in rows if r[0].split()[0] == BASELINE_ROW]

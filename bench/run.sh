@@ -13,15 +13,17 @@
 #                  or $PASTA_BIN)
 #   --seconds N    length of each measurement, default 5 (whole run: ~6 min)
 #   --reps N       measure each cell N times and report the median
-#   --tools LIST   subset of ours,iso,debian,slirp (default: all; iso is
-#                  ours with --no-map-host)
+#   --tools LIST   subset of ours,iso,egress,egress1k,debian,slirp
+#                  (default: all; iso is ours with --no-map-host, egress
+#                  with --egress-deny private, egress1k with 1,000 egress
+#                  rules)
 #   --rows LIST    subset of 1,2,3a,3b,4,5,6,7,8,9,10a,10b,11a,11b (default:
 #                  all; 9 is the plain loopback baseline of the spliced rows
 #                  10a-11b, see bench/bench.py)
 #
 # Steps: bench/deps.sh installs iperf3, passt (Debian's pasta), slirp4netns
 # if missing; bench/tcp_rr.c, tcp_crr.c and udp_rr.c are compiled into
-# bench/build/; bench/bench.py builds the topology, measures, prints the
+# bench/build/, and egress_lookup.c with the egress policy's sources; bench/bench.py builds the topology, measures, prints the
 # table and removes everything it created. See bench/bench.py for details.
 
 set -eu
@@ -43,7 +45,18 @@ for p in tcp_rr tcp_crr udp_rr; do
 		cc -O2 -Wall -Wextra -Werror -o "$BENCH/build/$p" "$BENCH/$p.c"
 	fi
 done
+# The egress decision alone, from the sources (see egress_lookup.c)
+SRC="$BENCH/../src"
+EGRESS_SRCS="$SRC/policy/egress.c $SRC/policy/egress_ref.c $SRC/policy/portspec.c"
+if [ ! -x "$BENCH/build/egress_lookup" ] ||
+   [ -n "$(find "$BENCH/egress_lookup.c" $EGRESS_SRCS "$SRC/policy" \
+	      -newer "$BENCH/build/egress_lookup" 2>/dev/null)" ]; then
+	# shellcheck disable=SC2086
+	cc -std=gnu11 -D_GNU_SOURCE -I"$SRC" -O2 -Wall -Wextra -Werror \
+		-o "$BENCH/build/egress_lookup" "$BENCH/egress_lookup.c" \
+		$EGRESS_SRCS
+fi
 chmod 755 "$BENCH/build" "$BENCH/build/tcp_rr" "$BENCH/build/tcp_crr" \
-	"$BENCH/build/udp_rr"
+	"$BENCH/build/udp_rr" "$BENCH/build/egress_lookup"
 
 exec /usr/bin/python3 "$BENCH/bench.py" "$@"
