@@ -40,6 +40,7 @@
 #include "flow/udp_splice.h"
 #include "flow/udp.h"
 #include "frontend/tap.h"
+#include "frontend/vhost_user.h"
 #include "ns/pasta.h"
 #include "util/clock.h"
 #include "util/epoll_ref.h"
@@ -309,6 +310,13 @@ static void __attribute__((noreturn)) main_loop(struct ctx *c)
 				break;
 			case EPOLL_TYPE_TAP_DEV:
 				tap_dev_handler(c, ev);
+				break;
+			case EPOLL_TYPE_VU_CMD:
+				if (ref.fd == c->fd_tap)
+					vu_cmd_handler(c, ev);
+				break;
+			case EPOLL_TYPE_VU_KICK:
+				vu_kick_handler(c, ref);
 				break;
 			case EPOLL_TYPE_SIGNAL:
 				signal_handler(c, ref.fd);

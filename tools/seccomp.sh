@@ -13,6 +13,10 @@
 #	#syscalls CALL...		both modes
 #	#syscalls:passt CALL...		passt only
 #	#syscalls:pasta CALL...		pasta only
+#	#syscalls:vu CALL...		passt --vhost-user only
+#
+# passt --vhost-user has a list of its own ("vu"): the passt list, and the
+# :vu calls on top of it.
 #
 # CALL is a system call name as in __NR_NAME, allowed with any arguments,
 # or a name with argument checks, allowed only if they all hold:
@@ -47,7 +51,7 @@
 # family) apply to its direct call alone, which the code uses for socket()
 # (see util/util.h, sock_open()).
 #
-# OUT defines seccomp_passt[] and seccomp_pasta[], arrays of struct
+# OUT defines seccomp_passt[], seccomp_pasta[] and seccomp_vu[], arrays of struct
 # sandbox_call (sandbox/filter.h), sorted by name, and is rewritten only if
 # it changes.
 
@@ -83,7 +87,7 @@ recvmsg		socketcall	SYS_RECVMSG
 recvmmsg	socketcall	SYS_RECVMMSG
 EOF
 
-# Annotation lines, one "MODE CALL..." line each (MODE: all, passt, pasta)
+# Annotation lines, one "MODE CALL..." line each (MODE: all, passt, pasta, vu)
 sed -n 's/^[[:space:]/*]*#syscalls\(:[a-z]*\)\{0,1\}[[:space:]]\{1,\}\([][A-Za-z0-9_:=,&|~()+<> ]*\)[[:space:]*/]*$/\1 \2/p' \
 	"$@" | sed 's/^:\{0,1\}//; s/^ /all /' >"$tmp/notes"
 
@@ -159,9 +163,10 @@ BEGIN {
 		}
 		if (n == 1)
 			rule = "-"
-		for (k = 0; k < 2; k++) {
-			m = k ? "pasta" : "passt"
-			if (mode == "all" || mode == m)
+		for (k = 0; k < 3; k++) {
+			m = k == 2 ? "vu" : k ? "pasta" : "passt"
+			if (mode == "all" || mode == m ||
+			    (m == "vu" && mode == "passt"))
 				add(m, name, rule, e)
 		}
 	}
@@ -233,9 +238,14 @@ count() {
 	awk -v m="$1" '$1 == m' "$tmp/lists" | wc -l | tr -d ' '
 }
 
+# What the lists are called in the output
+label() {
+	[ "$1" = vu ] && echo "passt --vhost-user" || echo "$1"
+}
+
 if [ "$OUT" = "-" ]; then
-	for m in passt pasta; do
-		echo "$m: $(count $m) system calls"
+	for m in passt pasta vu; do
+		echo "$(label $m): $(count $m) system calls"
 		awk -v m="$m" '$1 == m { print $2 }' "$tmp/lists" |
 			tr '\n' ' ' | fold -s -w 72 | sed 's/^/  /'
 		echo
@@ -270,7 +280,7 @@ fi
 	echo '#include <linux/net.h>'
 	echo '#include <linux/sockios.h>'
 	echo '#include "sandbox/filter.h"'
-	for m in passt pasta; do
+	for m in passt pasta vu; do
 		awk -v m="$m" '$1 == m && $4 != "-" {
 			printf("\nstatic const struct sandbox_rule " \
 			       "seccomp_%s_%s[] = {\n", m, $2)
@@ -300,7 +310,7 @@ fi
 			print "};"
 		}' "$tmp/lists"
 		echo
-		echo "/* $m: $(count $m) system calls */"
+		echo "/* $(label $m): $(count $m) system calls */"
 		echo "static const struct sandbox_call seccomp_$m[] = {"
 		awk -v m="$m" '$1 == m {
 			if ($4 == "-")

@@ -569,6 +569,8 @@ enum long_only_opt {
 	OPT_STATS,
 	OPT_RUNAS,
 	OPT_EXIT_LINGER,
+	OPT_VHOST_USER,
+	OPT_PRINT_CAPS,
 };
 
 /* Options of features that exist. Those not implemented yet are left out on
@@ -638,6 +640,8 @@ static const struct option options[] = {
 	{ "socket",		required_argument,	NULL, 's' },
 	{ "fd",			required_argument,	NULL, 'F' },
 	{ "one-off",		no_argument,		NULL, '1' },
+	{ "vhost-user",		no_argument,		NULL, OPT_VHOST_USER },
+	{ "print-capabilities",	no_argument,		NULL, OPT_PRINT_CAPS },
 	/* pasta */
 	{ "ns-ifname",		required_argument,	NULL, 'I' },
 	{ "userns",		required_argument,	NULL, OPT_USERNS },
@@ -1057,6 +1061,17 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 			conf_mode_only(c, MODE_PASST, "--one-off");
 			c->one_off = true;
 			break;
+		case OPT_VHOST_USER:
+			conf_mode_only(c, MODE_PASST, "--vhost-user");
+			c->vhost_user = true;
+			break;
+		case OPT_PRINT_CAPS:
+			/* vhost-user back-end program conventions: the
+			 * device type, and no optional features
+			 */
+			conf_mode_only(c, MODE_PASST, "--print-capabilities");
+			printf("{\n  \"type\": \"net\"\n}\n");
+			exit(EXIT_SUCCESS);
 		case 'I':
 			conf_mode_only(c, MODE_PASTA, "--ns-ifname");
 			conf_ifname("--ns-ifname", optarg, c->ns_ifname);

@@ -230,6 +230,7 @@ struct ctx {
 	int fd_tap_listen;		/* listening UNIX socket */
 	int fd_given;			/* -F, or -1 */
 	bool one_off;			/* -1 */
+	bool vhost_user;		/* --vhost-user */
 
 	/* pasta */
 	char ns_ifname[IF_NAMESIZE];	/* -I */

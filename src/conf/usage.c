@@ -172,7 +172,11 @@ void __attribute__((noreturn)) conf_usage(const char *name, int status)
 "  -s, --socket PATH	UNIX domain socket path\n"
 "    default: first free /tmp/passt_N.socket, N from 1 to 64\n"
 "  -F, --fd FD		Use an already connected socket FD\n"
-"  -1, --one-off		Quit once the client disconnects\n");
+"  -1, --one-off		Quit once the client disconnects\n"
+"  --vhost-user		Be a vhost-user back-end for qemu's virtio-net\n"
+"			on the socket, instead of the stream netdev\n"
+"  --print-capabilities	Print the vhost-user back-end capabilities\n"
+"			(JSON) and exit\n");
 	}
 
 	exit(status);

@@ -31,6 +31,12 @@
  * taken at all are dropped and counted, as a full link would drop them.
  *
  * Every frame in either direction is passed to the pcap hook.
+ *
+ * vhost-user (--vhost-user): the same socket, listening or given, carries
+ * the vhost-user control protocol instead (vhost_user.c), and frames go
+ * through virtqueues in guest memory (vu_net.c). tap_send_frames(),
+ * tap_room() and tap_wait_writable() hand over to vu_net.c then, so that
+ * the flows never need to know which way their frames go.
  */
 
 #include <errno.h>
@@ -52,6 +58,7 @@
 #include "flow/tcp.h"
 #include "frontend/pcap.h"
 #include "frontend/tap.h"
+#include "frontend/vhost_user.h"
 #include "svc/dispatch.h"
 #include "util/epoll_ref.h"
 #include "util/log.h"
@@ -140,13 +147,24 @@ int tap_sock_init(struct ctx *c)
 {
 	int fd, i;
 
+	if (c->vhost_user)
+		vu_init();
+
 	if (c->fd_given >= 0) {
 		int flags = fcntl(c->fd_given, F_GETFL);
 
-		if (flags < 0 ||
-		    fcntl(c->fd_given, F_SETFL, flags | O_NONBLOCK) < 0)
+		if (flags < 0)
+			return -errno;
+		/* vhost-user reads each message whole: blocking socket */
+		if (c->vhost_user)
+			flags &= ~O_NONBLOCK;
+		else
+			flags |= O_NONBLOCK;
+		if (fcntl(c->fd_given, F_SETFL, flags) < 0)
 			return -errno;
 		c->fd_tap = c->fd_given;
+		if (c->vhost_user)
+			return vu_connected(c, c->fd_tap);
 		tap_stream_sndbuf(c->fd_tap);
 		return 0;
 	}
@@ -177,10 +195,31 @@ int tap_sock_init(struct ctx *c)
 	c->fd_tap_listen = fd;
 	log_info("UNIX domain socket bound at %s", c->sock_path);
 	log_info("Connect qemu (7.2 or later) with:");
+	if (c->vhost_user) {
+		log_info("    -chardev socket,id=c,path=%s -netdev vhost-user,"
+			 "id=net0,chardev=c -device virtio-net-pci,netdev=net0",
+			 c->sock_path);
+		log_info("    -object memory-backend-memfd,id=m,share=on,"
+			 "size=MEMSIZE -numa node,memdev=m");
+		return 0;
+	}
 	log_info("    -netdev stream,id=net0,server=off,addr.type=unix,"
 		 "addr.path=%s -device virtio-net-pci,netdev=net0",
 		 c->sock_path);
 	return 0;
+}
+
+/**
+ * tap_stream_type() - epoll type of the connected socket or tap device
+ * @c:		execution context
+ *
+ * Return: EPOLL_TYPE_VU_CMD, EPOLL_TYPE_TAP_STREAM or EPOLL_TYPE_TAP_DEV
+ */
+static enum epoll_type tap_stream_type(const struct ctx *c)
+{
+	if (c->mode != MODE_PASST)
+		return EPOLL_TYPE_TAP_DEV;
+	return c->vhost_user ? EPOLL_TYPE_VU_CMD : EPOLL_TYPE_TAP_STREAM;
 }
 
 /**
@@ -197,9 +236,8 @@ int tap_register(struct ctx *c)
 		return -errno;
 
 	if (c->fd_tap >= 0 &&
-	    epoll_add_ref(c->epollfd, c->mode == MODE_PASST ?
-			  EPOLL_TYPE_TAP_STREAM : EPOLL_TYPE_TAP_DEV,
-			  c->fd_tap, EPOLLIN | EPOLLRDHUP))
+	    epoll_add_ref(c->epollfd, tap_stream_type(c), c->fd_tap,
+			  EPOLLIN | EPOLLRDHUP))
 		return -errno;
 
 	return 0;
@@ -209,10 +247,12 @@ int tap_register(struct ctx *c)
  * tap_client_gone() - the qemu client disconnected or broke the framing
  * @c:		execution context
  */
-static void tap_client_gone(struct ctx *c)
+void tap_client_gone(struct ctx *c)
 {
 	unsigned int n;
 
+	if (c->vhost_user)
+		vu_reset(c);
 	epoll_ctl(c->epollfd, EPOLL_CTL_DEL, c->fd_tap, NULL);
 	close(c->fd_tap);
 	c->fd_tap = -1;
@@ -255,8 +295,8 @@ static void tap_stream_sndbuf(int fd)
  */
 void tap_listen_handler(struct ctx *c)
 {
-	int fd = accept4(c->fd_tap_listen, NULL, NULL,
-			 SOCK_NONBLOCK | SOCK_CLOEXEC);
+	int fd = accept4(c->fd_tap_listen, NULL, NULL, SOCK_CLOEXEC |
+			 (c->vhost_user ? 0 : SOCK_NONBLOCK));
 
 	if (fd < 0)
 		return;
@@ -267,10 +307,21 @@ void tap_listen_handler(struct ctx *c)
 		return;
 	}
 
+	if (c->vhost_user) {
+		int rc = vu_connected(c, fd);
+
+		if (rc) {
+			log_err("vhost-user: can't set up the socket: %s",
+				strerror(-rc));
+			close(fd);
+			return;
+		}
+	}
 	c->fd_tap = fd;
 	stream_have = 0;
-	tap_stream_sndbuf(fd);
-	if (epoll_add_ref(c->epollfd, EPOLL_TYPE_TAP_STREAM, fd,
+	if (!c->vhost_user)
+		tap_stream_sndbuf(fd);
+	if (epoll_add_ref(c->epollfd, tap_stream_type(c), fd,
 			  EPOLLIN | EPOLLRDHUP)) {
 		log_perror("epoll_ctl");
 		close(fd);
@@ -364,6 +415,8 @@ size_t tap_room(const struct ctx *c)
 		return 0;
 	if (c->mode != MODE_PASST)
 		return SIZE_MAX;
+	if (c->vhost_user)
+		return vu_room(c);
 	if (stream_tail_len)
 		return 0;
 	if (getsockopt(c->fd_tap, SOL_SOCKET, SO_MEMINFO, mem, &sl) ||
@@ -385,6 +438,10 @@ size_t tap_room(const struct ctx *c)
  */
 void tap_wait_writable(struct ctx *c)
 {
+	if (c->vhost_user) {
+		vu_wait_writable(c);
+		return;
+	}
 	if (c->mode != MODE_PASST || c->fd_tap < 0 || tap_writers_waiting)
 		return;
 	tap_writers_waiting = true;
@@ -498,6 +555,8 @@ size_t tap_send_frames(struct ctx *c, const struct iovec *frames, size_t n)
 		c->stats.frames_dropped_out += n;
 		return 0;
 	}
+	if (c->vhost_user)
+		return vu_send_frames(c, frames, n);
 
 	if (c->mode == MODE_PASST) {
 		while (sent < n && c->fd_tap >= 0) {
@@ -542,12 +601,12 @@ size_t tap_send(struct ctx *c, const uint8_t *frame, size_t len)
 }
 
 /**
- * tap_handle_frame() - pass one frame from the guest on, send any reply
+ * tap_frame_in() - pass one frame from the guest on, send any reply
  * @c:		execution context
  * @frame:	Ethernet frame
  * @len:	its length
  */
-static void tap_handle_frame(struct ctx *c, const uint8_t *frame, size_t len)
+void tap_frame_in(struct ctx *c, const uint8_t *frame, size_t len)
 {
 	size_t reply_len;
 
@@ -609,7 +668,7 @@ void tap_stream_handler(struct ctx *c, uint32_t events)
 			c->stats.frames_in++;
 			c->stats.malformed++;
 		} else {
-			tap_handle_frame(c, stream_buf + off, len);
+			tap_frame_in(c, stream_buf + off, len);
 			if (c->fd_tap < 0)
 				return;
 		}
@@ -656,7 +715,7 @@ void tap_dev_handler(struct ctx *c, uint32_t events)
 			c->stats.malformed++;
 			continue;
 		}
-		tap_handle_frame(c, stream_buf, n);
+		tap_frame_in(c, stream_buf, n);
 	}
 	tcp_flush(c);
 }

@@ -20,5 +20,7 @@ size_t tap_send_frames(struct ctx *c, const struct iovec *frames, size_t n);
 size_t tap_send(struct ctx *c, const uint8_t *frame, size_t len);
 size_t tap_room(const struct ctx *c);
 void tap_wait_writable(struct ctx *c);
+void tap_frame_in(struct ctx *c, const uint8_t *frame, size_t len);
+void tap_client_gone(struct ctx *c);
 
 #endif /* FRONTEND_TAP_H */

@@ -72,7 +72,7 @@
 #include "util/log.h"
 #include "util/util.h"
 
-#include "seccomp.h"	/* build/gen: seccomp_passt[], seccomp_pasta[] */
+#include "seccomp.h"	/* build/gen: seccomp_passt[], _pasta[], _vu[] */
 
 #if defined(__x86_64__)
 #define SANDBOX_AUDIT_ARCH	AUDIT_ARCH_X86_64
@@ -532,12 +532,19 @@ void sandbox_seccomp(const struct ctx *c)
 #else
 	static struct sock_filter f[BPF_MAXINSNS];
 	bool pasta = c->mode == MODE_PASTA;
-	const struct sandbox_call *calls = pasta ? seccomp_pasta :
-						   seccomp_passt;
-	size_t n = pasta ? ARRAY_SIZE(seccomp_pasta) :
-			   ARRAY_SIZE(seccomp_passt);
+	const struct sandbox_call *calls = seccomp_passt;
+	size_t n = ARRAY_SIZE(seccomp_passt);
 	struct sock_fprog prog = { .filter = f };
 	int len;
+
+	if (pasta) {
+		calls = seccomp_pasta;
+		n = ARRAY_SIZE(seccomp_pasta);
+	} else if (c->vhost_user) {
+		/* Its own list: the passt one, and what vhost-user needs */
+		calls = seccomp_vu;
+		n = ARRAY_SIZE(seccomp_vu);
+	}
 
 	len = sandbox_filter_build(calls, n, SANDBOX_AUDIT_ARCH,
 				   SANDBOX_DEFAULT_ACTION, f, ARRAY_SIZE(f));

@@ -32,6 +32,10 @@ enum epoll_type {
 	EPOLL_TYPE_UDP_SPLICE,	/* pasta: relayed UDP socket, index: flow */
 	EPOLL_TYPE_CTL_LISTEN,	/* -c: listening control socket */
 	EPOLL_TYPE_CTL,		/* -c: a connected pesto client */
+	EPOLL_TYPE_VU_CMD,	/* passt: vhost-user control socket */
+	EPOLL_TYPE_VU_KICK,	/* passt: vhost-user kick eventfd, index:
+				 * queue
+				 */
 };
 
 /**

@@ -85,7 +85,7 @@ class Guest:
     """
 
     def __init__(self, name, ns, image, sock, mac, workdir, append='',
-                 mem='256M', netdev_extra=''):
+                 mem='256M', netdev_extra='', vhost_user=False):
         self.name = name
         self.ns = ns
         self.passt = None	# anything with a diag() method, for diag()
@@ -109,10 +109,11 @@ class Guest:
                         'server=on,wait=off',
             '-serial', 'chardev:cmd',
             '-monitor', f'unix:{self.mon_path},server=on,wait=off',
+        ] + (vhost_user_args(sock, mac, mem) if vhost_user else [
             '-netdev', f'stream,id=n0,server=off,addr.type=unix,'
                        f'addr.path={sock}{netdev_extra}',
             '-device', f'virtio-net-pci,netdev=n0,mac={mac}',
-        ]
+        ])
         self.t_start = time.monotonic()
         self.t_ready = None
         self.proc = it.spawn_in(ns, self.argv)
@@ -262,6 +263,22 @@ class Guest:
         except OSError:
             pass
         return self.proc.stop(timeout=3)
+
+
+def vhost_user_args(sock, mac, mem):
+    """qemu arguments for a virtio-net NIC on a vhost-user back-end at sock
+
+    The guest's RAM must be shareable: a memfd backend, as the NUMA node's
+    memory. qemu 7.2 under TCG crashes (msix_set_vector_notifiers) when a
+    vhost-user virtio-net-pci device starts with MSI-X: vectors=0.
+    """
+    return [
+        '-object', f'memory-backend-memfd,id=mem,share=on,size={mem}',
+        '-numa', 'node,memdev=mem',
+        '-chardev', f'socket,id=vu,path={sock}',
+        '-netdev', 'vhost-user,id=n0,chardev=vu',
+        '-device', f'virtio-net-pci,netdev=n0,mac={mac},vectors=0',
+    ]
 
 
 def hmp(path, command, timeout=5):

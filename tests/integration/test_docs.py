@@ -5,7 +5,8 @@
 #   - every long option the binary accepts (the options[] table of
 #     src/conf/conf.c) is described in the man page (doc/passt.1) and in the
 #     --help text of at least one mode;
-#   - the seccomp system call counts the man page gives (section Sandbox)
+#   - the seccomp system call counts the man page gives (section Sandbox),
+#     passt --vhost-user's own list included,
 #     are the ones the build generates (tools/seccomp.sh, as 'make seccomp'
 #     prints them), for the architecture the tests run on, and the section
 #     describes each call of the lists, argument checks included.
@@ -82,6 +83,15 @@ def test_seccomp_counts_in_man_page():
     assert m, 'no system call counts in the Sandbox section of doc/passt.1'
     assert (m.group(1), m.group(2)) == (counts['passt'], counts['pasta']), \
         f'man page says {m.groups()}, the build generates {counts}'
+    vu = re.search(r'^passt --vhost-user: (\d+) system calls', res.stdout,
+                   re.M)
+    assert vu, res.stdout
+    m = re.search(r'vhost-user back-end needs[^:]*:\s+(\d+) system calls',
+                  man_text())
+    assert m, 'no passt --vhost-user system call count in doc/passt.1'
+    assert m.group(1) == vu.group(1), \
+        f'man page says {m.group(1)} for --vhost-user, the build ' \
+        f'generates {vu.group(1)}'
 
 
 def test_sandbox_section_names_every_call():
@@ -95,7 +105,8 @@ def test_sandbox_section_names_every_call():
     for line in re.findall(r'^\.B (.*)$', sandbox, re.M):
         described.update(line.split())
     names = set()
-    for m in re.finditer(r'^pas(?:st|ta): \d+ system calls\n((?:  \S.*\n)+)',
+    for m in re.finditer(r'^(?:passt|pasta|passt --vhost-user): \d+ '
+                         r'system calls\n((?:  \S.*\n)+)',
                          res.stdout, re.M):
         names.update(m.group(1).split())
     names.discard('argument')
