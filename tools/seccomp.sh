@@ -28,7 +28,7 @@
 # (ioctl requests, socket families, types and protocols, clone and setns
 # flags are all 32-bit). The values, the mask and E are C constant
 # expressions without spaces, from the headers included in OUT (socket,
-# in, sched, signal, ioctl, sockios, net, errno). Example:
+# in, sched, signal, ioctl, mman, sockios, net, errno). Example:
 #
 #	#syscalls socket:a0=AF_INET,AF_INET6:a1&15=SOCK_STREAM:a2=IPPROTO_TCP
 #
@@ -275,6 +275,7 @@ fi
 	echo "#include <fcntl.h>"
 	echo "#include <time.h>"
 	echo '#include <sys/ioctl.h>'
+	echo '#include <sys/mman.h>'
 	echo '#include <sys/socket.h>'
 	echo '#include <netinet/in.h>'
 	echo '#include <linux/net.h>'

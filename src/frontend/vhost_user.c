@@ -294,7 +294,7 @@ static int vu_queue_attach(struct vu_queue *q)
  *
  * Return: 0 on success, -1 on failure
  *
- * #syscalls:vu mmap
+ * #syscalls:vu mmap:a2=PROT_READ|PROT_WRITE:a3=MAP_SHARED|MAP_NORESERVE
  */
 static int vu_set_mem_table(const struct vu_msg *msg)
 {
