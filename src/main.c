@@ -183,6 +183,9 @@ static void stats_log(const struct ctx *c)
 		(unsigned long long)gd->loopback_tcp,
 		(unsigned long long)gd->loopback_udp,
 		(unsigned long long)gd->loopback_icmp);
+	log_msg(LOG_NOTICE, "listening sockets: %lu accepts failed for lack "
+		"of descriptors, paused %lu times",
+		listen_get_stats()->accept_failed, listen_get_stats()->pauses);
 	if (c->mode == MODE_PASTA) {
 		tcp_splice_stats_log(LOG_NOTICE);
 		udp_splice_stats_log(LOG_NOTICE);
@@ -381,6 +384,7 @@ static void __attribute__((noreturn)) main_loop(struct ctx *c)
 			}
 		}
 
+		listen_resume_check(c, now_ms());
 		if (flow_exiting())
 			flow_exit_poll(now_ms());
 	}

@@ -295,6 +295,7 @@ static void autofwd_close_port(const struct ctx *c, struct autofwd_dir *d,
 		if (d->fd[port][v] < 0)
 			continue;
 		epoll_ctl(c->epollfd, EPOLL_CTL_DEL, d->fd[port][v], NULL);
+		listen_forget(d->fd[port][v]);
 		close(d->fd[port][v]);
 		d->fd[port][v] = -1;
 	}

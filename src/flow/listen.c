@@ -35,6 +35,19 @@
  * Otherwise old sockets nobody kept are closed (connections they accepted
  * are sockets of their own and stay up), the new ones join the epoll set,
  * and the new tables replace the old ones.
+ *
+ * Running out of descriptors. accept() failing with EMFILE or ENFILE leaves
+ * the connection in the backlog, and the listening socket stays readable:
+ * level-triggered, it would wake us up again at once, forever. Instead, the
+ * socket is paused (listen_pause(): still in the epoll set, but with no
+ * events requested) and its reference remembered. listen_resume_check(),
+ * after each batch of events, asks for events again once a flow was freed
+ * (descriptors likely came back) or a second passed: if descriptors are
+ * still short, the next accept() fails once more and pauses the socket
+ * again, one failed call per socket and second at most. Sockets closed
+ * while paused are forgotten first (listen_forget()), so that a descriptor
+ * number reused by another socket is never touched. The first pause is
+ * logged as a warning, the others at debug level; all are counted.
  */
 
 #include <errno.h>
@@ -48,11 +61,13 @@
 #include <stdio.h>
 
 #include "conf/ctx.h"
+#include "flow/flow.h"
 #include "flow/listen.h"
 #include "flow/udp.h"
 #include "flow/udp_splice.h"
 #include "ns/pasta.h"
 #include "policy/portspec.h"
+#include "util/clock.h"
 #include "util/epoll_ref.h"
 #include "util/log.h"
 #include "util/util.h"
@@ -475,6 +490,7 @@ static void listen_commit(struct ctx *c, unsigned int tables)
 			continue;
 		if (ls->new_rule < 0) {
 			epoll_ctl(c->epollfd, EPOLL_CTL_DEL, ls->fd, NULL);
+			listen_forget(ls->fd);
 			if (ls->table == LISTEN_UDP_IN)
 				udp_listen_closed(c, ls->fd);
 			if (ls->table == LISTEN_UDP_IN ||
@@ -588,6 +604,112 @@ const struct port_spec_rule *listen_ref_rule(struct ctx *c,
 	}
 	*port = ls->port;
 	return &listen_table_fwd(c, ls->table)->rules[ls->rule];
+}
+
+/* LISTEN_PAUSED_MAX - every listening socket there can be: the registry's,
+ * and automatic forwarding's TCP ones (two tables, two IP versions, every
+ * port). 8 bytes each, static, touched only as far as used.
+ */
+#define LISTEN_PAUSED_MAX	(LISTEN_SOCKS_MAX + 4 * 65536)
+#define LISTEN_RESUME_MS	1000
+
+static uint64_t listen_paused[LISTEN_PAUSED_MAX];	/* epoll references */
+static unsigned int listen_paused_count;
+static uint64_t listen_paused_since;		/* ms, first pause */
+static unsigned int listen_paused_flows;	/* flows in use then */
+static struct listen_stats listen_stats;
+
+/**
+ * listen_pause() - stop accepting on a socket: out of descriptors
+ * @c:		execution context
+ * @ref:	epoll reference of the listening socket
+ * @err:	errno of the failed accept()
+ */
+void listen_pause(const struct ctx *c, union epoll_ref ref, int err)
+{
+	struct epoll_event ev = { .events = 0, .data.u64 = ref.u64 };
+	unsigned int i;
+
+	listen_stats.accept_failed++;
+	for (i = 0; i < listen_paused_count; i++) {
+		if (listen_paused[i] == ref.u64)
+			return;
+	}
+	if (listen_paused_count >= LISTEN_PAUSED_MAX ||
+	    epoll_ctl(c->epollfd, EPOLL_CTL_MOD, ref.fd, &ev))
+		return;
+
+	if (!listen_paused_count) {
+		listen_paused_since = now_ms();
+		listen_paused_flows = flow_get_stats()->in_use;
+		listen_stats.pauses++;
+		if (listen_stats.pauses == 1)
+			log_warn("Out of file descriptors (%s): not accepting "
+				 "connections until some are closed",
+				 strerror(err));
+		else
+			log_debug("Out of file descriptors again, pausing "
+				  "listening sockets");
+	}
+	listen_paused[listen_paused_count++] = ref.u64;
+}
+
+/**
+ * listen_forget() - a listening socket is being closed: don't resume it
+ * @fd:		its descriptor
+ */
+void listen_forget(int fd)
+{
+	unsigned int i = 0;
+
+	while (i < listen_paused_count) {
+		union epoll_ref ref = { .u64 = listen_paused[i] };
+
+		if (ref.fd == fd)
+			listen_paused[i] = listen_paused[--listen_paused_count];
+		else
+			i++;
+	}
+}
+
+/**
+ * listen_resume_check() - accept again if descriptors may have come back
+ * @c:		execution context
+ * @now:	current time, ms
+ *
+ * Resumes every paused socket once a flow was freed since the first pause,
+ * or LISTEN_RESUME_MS later.
+ */
+void listen_resume_check(const struct ctx *c, uint64_t now)
+{
+	unsigned int i;
+
+	if (!listen_paused_count)
+		return;
+	if (flow_get_stats()->in_use >= listen_paused_flows &&
+	    now < listen_paused_since + LISTEN_RESUME_MS * TEST_TIME_SCALE)
+		return;
+
+	for (i = 0; i < listen_paused_count; i++) {
+		union epoll_ref ref = { .u64 = listen_paused[i] };
+		struct epoll_event ev = { .events = EPOLLIN,
+					  .data.u64 = ref.u64 };
+
+		epoll_ctl(c->epollfd, EPOLL_CTL_MOD, ref.fd, &ev);
+	}
+	log_debug("Resuming %u listening socket%s", listen_paused_count,
+		  listen_paused_count == 1 ? "" : "s");
+	listen_paused_count = 0;
+}
+
+/**
+ * listen_get_stats() - counters of accept() failures for lack of descriptors
+ *
+ * Return: pointer to the counters
+ */
+const struct listen_stats *listen_get_stats(void)
+{
+	return &listen_stats;
 }
 
 /**

@@ -56,4 +56,20 @@ const struct port_spec_rule *listen_ref_rule(struct ctx *c,
 					     uint16_t *port, bool *stale);
 unsigned int listen_count(void);
 
+/**
+ * struct listen_stats - listening sockets out of descriptors
+ * @accept_failed:	accept() calls that failed with EMFILE, ENFILE, ENOBUFS
+ *			or ENOMEM
+ * @pauses:		times listening sockets were paused for that
+ */
+struct listen_stats {
+	unsigned long accept_failed;
+	unsigned long pauses;
+};
+
+void listen_pause(const struct ctx *c, union epoll_ref ref, int err);
+void listen_forget(int fd);
+void listen_resume_check(const struct ctx *c, uint64_t now);
+const struct listen_stats *listen_get_stats(void);
+
 #endif /* FLOW_LISTEN_H */

@@ -1128,8 +1128,12 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref)
 		union inany_addr pa;
 		uint16_t pport;
 
-		if (s < 0)
+		if (s < 0) {
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM)
+				listen_pause(c, ref, errno);
 			break;
+		}
 		inany_from_sockaddr(&peer, &pa, &pport);
 
 		if (ns) {
