@@ -13,7 +13,6 @@ import os
 import signal
 import time
 
-
 from conftest import (HOST4, pasta_argv, require_binaries, run,
                       setpriv_nobody, spawn_in, wait_until)
 
