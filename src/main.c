@@ -166,10 +166,11 @@ static void stats_log(const struct ctx *c)
 	const struct frame_stats *st = &c->stats;
 
 	log_msg(LOG_NOTICE, "flows: %u in use, max %u, refused %llu, "
-		"%llu closed as the guest left",
+		"%llu closed as the guest left, %llu stale events",
 		(unsigned int)fs->in_use, (unsigned int)fs->max_in_use,
 		(unsigned long long)fs->alloc_fail,
-		(unsigned long long)fs->guest_gone);
+		(unsigned long long)fs->guest_gone,
+		(unsigned long long)fs->stale_events);
 	log_msg(LOG_NOTICE, "frames: %llu in, %llu out, %llu dropped out, "
 		"%llu malformed, %llu unhandled, %llu oversized out",
 		(unsigned long long)st->frames_in,

@@ -24,6 +24,14 @@
  * free entries cheaply. Freeing entries while iterating is safe: the bit is
  * cleared, and the walk goes on from the next index.
  *
+ * Epoll references. The sockets of flows are registered with
+ * flow_epoll_ref(): the reference holds the entry's sidx and the serial
+ * number given to the flow by flow_alloc() (a 32-bit counter over all
+ * allocations), not the descriptor. An event queued before its flow was
+ * closed, for an entry that a new flow took in the same batch of events
+ * (with a new socket of the same number, as descriptors are reused lowest
+ * first), is recognised by flow_epoll_sidx() and ignored.
+ *
  * The guest going away. A frontend whose client disconnects (qemu on the
  * stream socket) calls flow_guest_gone() before it accepts the next one:
  * every flow with a guest side (TCP, UDP, ICMP echo) is closed by its
@@ -86,6 +94,8 @@
 union flow flowtab[FLOW_MAX];
 
 static uint32_t flow_hashtab[FLOW_HASH_SIZE];
+static uint32_t flow_serial[FLOW_MAX];	/* of the flow in each entry */
+static uint32_t flow_serial_last;
 static uint64_t flow_used[FLOW_MAX / 64];
 static int flow_hwm;
 static int flow_free_head = -1;
@@ -249,6 +259,9 @@ int flow_alloc(enum flow_type type, int initiator)
 	memset(&flowtab[idx], 0, sizeof(flowtab[idx]));
 	flowtab[idx].f.type = type;
 	flowtab[idx].f.initiator = (uint8_t)initiator;
+	if (!++flow_serial_last)	/* zero: never a live flow's */
+		flow_serial_last++;
+	flow_serial[idx] = flow_serial_last;
 	flow_used[idx / 64] |= 1ULL << (idx % 64);
 
 	if (++flow_stats.in_use > flow_stats.max_in_use)
@@ -272,6 +285,7 @@ void flow_free(int idx)
 	flow_hash_remove(idx, FLOW_SIDE_HOST);
 
 	flow_used[idx / 64] &= ~(1ULL << (idx % 64));
+	flow_serial[idx] = 0;
 	flowtab[idx].free.type = FLOW_NONE;
 	flowtab[idx].free.next = flow_free_head;
 	flow_free_head = idx;
@@ -311,6 +325,49 @@ unsigned int flow_guest_gone(struct ctx *c)
 	}
 	flow_stats.guest_gone += n;
 	return n;
+}
+
+/**
+ * flow_epoll_ref() - epoll reference for a socket of a flow
+ * @type:	EPOLL_TYPE_TCP, EPOLL_TYPE_UDP, ... (enum epoll_type)
+ * @idx:	flow index, of a live flow
+ * @side:	side the socket belongs to
+ *
+ * Return: the reference, as epoll_event data: type, sidx, and the serial
+ *	   number of the flow, see flow_epoll_sidx()
+ */
+uint64_t flow_epoll_ref(enum epoll_type type, int idx, int side)
+{
+	union epoll_ref ref = { .u64 = 0 };
+
+	ref.flow.type = (uint8_t)type;
+	ref.flow.serial = flow_serial[idx];
+	ref.flow.sidx = (uint32_t)FLOW_SIDX(idx, side);
+	return ref.u64;
+}
+
+/**
+ * flow_epoll_sidx() - the flow an epoll event is for, if it's still there
+ * @ref:	reference from flow_epoll_ref()
+ *
+ * Events come in batches: handling one may close a flow, and open a new one
+ * in the same entry, with a socket of the same number, before the next
+ * event of the batch, meant for the closed flow, is looked at. Its
+ * reference has the serial number of the old flow: that tells it apart.
+ * Such stale events are counted.
+ *
+ * Return: sidx of the flow, -1 if the flow it was for is gone
+ */
+int flow_epoll_sidx(union epoll_ref ref)
+{
+	int idx = FLOW_SIDX_IDX((int)ref.flow.sidx);
+
+	if (!flow_is_live(idx) || !ref.flow.serial ||
+	    flow_serial[idx] != ref.flow.serial) {
+		flow_stats.stale_events++;
+		return -1;
+	}
+	return (int)ref.flow.sidx;
 }
 
 /**

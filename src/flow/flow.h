@@ -14,6 +14,8 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
+#include "util/epoll_ref.h"
+
 /* FLOW_MAX - number of entries in the flow table
  *
  * A TCP flow holds one socket (a spliced one up to two sockets and two
@@ -342,6 +344,7 @@ extern union flow flowtab[FLOW_MAX];
  * @alloc_fail:	allocations refused because the table was full
  * @hashed:	entries in the hash table now
  * @guest_gone:	flows closed because the guest went away
+ * @stale_events: epoll events for flows closed since, ignored
  */
 struct flow_stats {
 	unsigned int in_use;
@@ -349,6 +352,7 @@ struct flow_stats {
 	unsigned long alloc_fail;
 	unsigned int hashed;
 	unsigned long guest_gone;
+	unsigned long stale_events;
 };
 
 struct ctx;
@@ -372,6 +376,8 @@ int flow_next(int idx);
 	for ((idx) = flow_next(0); (idx) >= 0; (idx) = flow_next((idx) + 1))
 
 unsigned int flow_guest_gone(struct ctx *c);
+uint64_t flow_epoll_ref(enum epoll_type type, int idx, int side);
+int flow_epoll_sidx(union epoll_ref ref);
 
 int flow_hash_insert(int idx, int side);
 void flow_hash_remove(int idx, int side);

@@ -175,7 +175,6 @@ static struct ping_flow *icmp_flow_new(struct ctx *c, int af,
 				       const struct flowside *key, int *err)
 {
 	enum flow_type type = af == AF_INET ? FLOW_PING4 : FLOW_PING6;
-	union epoll_ref ref = { .type = EPOLL_TYPE_PING };
 	struct epoll_event ev = { .events = EPOLLIN };
 	union inany_addr target;
 	struct ping_flow *pf;
@@ -233,9 +232,7 @@ static struct ping_flow *icmp_flow_new(struct ctx *c, int af,
 		return NULL;
 	}
 
-	ref.fd = s;
-	ref.index = (uint32_t)idx;
-	ev.data.u64 = ref.u64;
+	ev.data.u64 = flow_epoll_ref(EPOLL_TYPE_PING, idx, FLOW_SIDE_HOST);
 	if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, s, &ev) ||
 	    flow_hash_insert(idx, FLOW_SIDE_GUEST)) {
 		icmp_flow_close(c, pf);
@@ -374,7 +371,7 @@ bool icmp_tap_handler(struct ctx *c, const struct pkt *p)
  * icmp_sock_handler() - echo replies (and errors) on a ping socket, to the
  *			 guest
  * @c:		execution context
- * @ref:	epoll reference: socket and flow index
+ * @ref:	epoll reference of the flow, see flow_epoll_ref()
  * @events:	epoll events
  *
  * #syscalls recvmsg sendto
@@ -383,15 +380,15 @@ void icmp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 {
 	const struct flowside *g;
 	struct ping_flow *pf;
+	int i, sidx;
 	size_t hl;
 	bool v4;
-	int i;
 
-	if (!flow_is_live(ref.index))
+	if ((sidx = flow_epoll_sidx(ref)) < 0)
 		return;
-	pf = ping_at(ref.index);
+	pf = ping_at((unsigned int)FLOW_SIDX_IDX(sidx));
 	if ((pf->f.type != FLOW_PING4 && pf->f.type != FLOW_PING6) ||
-	    pf->sock != ref.fd)
+	    pf->sock < 0)
 		return;
 	g = &pf->f.side[FLOW_SIDE_GUEST];
 	v4 = pf->f.type == FLOW_PING4;

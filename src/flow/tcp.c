@@ -228,9 +228,9 @@ static uint32_t tcp_isn(const struct flow_common *f)
  */
 static int tcp_epoll_set(const struct ctx *c, struct tcp_conn *conn, int op)
 {
-	union epoll_ref ref = { .type = EPOLL_TYPE_TCP, .fd = conn->sock,
-				.index = conn_idx(conn) };
-	struct epoll_event ev = { .data.u64 = ref.u64 };
+	struct epoll_event ev = {
+		.data.u64 = flow_epoll_ref(EPOLL_TYPE_TCP, (int)conn_idx(conn),
+					   FLOW_SIDE_HOST) };
 
 	if (conn->flags & TCPF_CONNECTING)
 		ev.events = EPOLLOUT | EPOLLET;
@@ -1187,17 +1187,21 @@ static void tcp_connected(struct ctx *c, struct tcp_conn *conn)
 /**
  * tcp_sock_handler() - handle events on a connection's host socket
  * @c:		execution context
- * @ref:	epoll reference: flow index and socket
+ * @ref:	epoll reference of the flow, see flow_epoll_ref()
  * @events:	epoll events
  *
  * #syscalls recvmsg sendto getsockopt shutdown
  */
 void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 {
-	struct tcp_conn *conn = conn_at(ref.index);
+	int sidx = flow_epoll_sidx(ref);
+	struct tcp_conn *conn;
 
-	if (conn->f.type != FLOW_TCP || conn->sock != ref.fd)
+	if (sidx < 0)
 		return;		/* stale event for a closed connection */
+	conn = conn_at((unsigned int)FLOW_SIDX_IDX(sidx));
+	if (conn->f.type != FLOW_TCP || conn->sock < 0)
+		return;
 	tcp_now = now_ms();
 	log_trace("TCP: socket events 0x%x, flags 0x%x", events, conn->flags);
 

@@ -184,10 +184,9 @@ static int splice_epoll_update(const struct ctx *c,
 	int side;
 
 	for (side = 0; side < 2; side++) {
-		union epoll_ref ref = { .type = EPOLL_TYPE_TCP_SPLICE,
-					.fd = conn->s[side],
-					.index = FLOW_SIDX(idx, side) };
-		struct epoll_event ev = { .data.u64 = ref.u64 };
+		struct epoll_event ev = {
+			.data.u64 = flow_epoll_ref(EPOLL_TYPE_TCP_SPLICE,
+						   (int)idx, side) };
 		uint32_t want = 0;
 
 		if (conn->flags & SPLICE_CONNECTING) {
@@ -407,10 +406,9 @@ void tcp_splice_conn_new(struct ctx *c, int s, int accepted_side,
 	conn->flags = SPLICE_CONNECTING;
 
 	for (int side = 0; side < 2; side++) {
-		union epoll_ref ref = { .type = EPOLL_TYPE_TCP_SPLICE,
-					.fd = conn->s[side],
-					.index = FLOW_SIDX(idx, side) };
-		struct epoll_event ev = { .data.u64 = ref.u64 };
+		struct epoll_event ev = {
+			.data.u64 = flow_epoll_ref(EPOLL_TYPE_TCP_SPLICE,
+						   (int)idx, side) };
 
 		if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, conn->s[side], &ev))
 			goto fail;
@@ -429,7 +427,7 @@ fail:
 /**
  * tcp_splice_sock_handler() - events on a socket of a spliced connection
  * @c:		execution context
- * @ref:	epoll reference, index: flow and side
+ * @ref:	epoll reference of the flow and side, see flow_epoll_ref()
  * @events:	epoll events
  *
  * #syscalls:pasta splice pipe2 shutdown getsockopt
@@ -438,14 +436,18 @@ fail:
 void tcp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
 			     uint32_t events)
 {
-	unsigned int idx = FLOW_SIDX_IDX(ref.index);
-	int side = FLOW_SIDX_SIDE(ref.index);
+	int sidx = flow_epoll_sidx(ref), side;
 	struct tcp_splice_conn *conn;
+	unsigned int idx;
 
-	if (!flow_is_live((int)idx) || FLOW(idx)->f.type != FLOW_TCP_SPLICE)
+	if (sidx < 0)
+		return;
+	idx = (unsigned int)FLOW_SIDX_IDX(sidx);
+	side = FLOW_SIDX_SIDE(sidx);
+	if (FLOW(idx)->f.type != FLOW_TCP_SPLICE)
 		return;
 	conn = splice_at(idx);
-	if (conn->s[side] != ref.fd)
+	if (conn->s[side] < 0)
 		return;
 
 	if (conn->flags & SPLICE_CONNECTING) {
@@ -454,7 +456,8 @@ void tcp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
 
 		if (side != conn->target)
 			goto err;
-		if (getsockopt(ref.fd, SOL_SOCKET, SO_ERROR, &err, &sl) ||
+		if (getsockopt(conn->s[side], SOL_SOCKET, SO_ERROR, &err,
+			       &sl) ||
 		    err) {
 			log_debug("TCP splice: connect to port %u: %s",
 				  conn->f.side[side].eport, strerror(err));

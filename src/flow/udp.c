@@ -303,7 +303,6 @@ static socklen_t udp_sockaddr(const struct ctx *c, const union inany_addr *a,
 static struct udp_flow *udp_flow_new(struct ctx *c, int af,
 				     const struct flowside *key, int *err)
 {
-	union epoll_ref ref = { .type = EPOLL_TYPE_UDP };
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct sockaddr_storage sa;
 	struct udp_flow *uf;
@@ -359,9 +358,7 @@ static struct udp_flow *udp_flow_new(struct ctx *c, int af,
 		goto fail;
 	}
 
-	ref.fd = s;
-	ref.index = (uint32_t)idx;
-	ev.data.u64 = ref.u64;
+	ev.data.u64 = flow_epoll_ref(EPOLL_TYPE_UDP, idx, FLOW_SIDE_HOST);
 	if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, s, &ev)) {
 		log_debug("UDP: epoll_ctl: %s", strerror(errno));
 		goto fail;
@@ -587,7 +584,7 @@ bool udp_tap_handler(struct ctx *c, const struct pkt *p)
 /**
  * udp_sock_handler() - datagrams (or errors) from the host peer of a flow
  * @c:		execution context
- * @ref:	epoll reference: socket and flow index
+ * @ref:	epoll reference of the flow, see flow_epoll_ref()
  * @events:	epoll events
  *
  * #syscalls recvmmsg recvmsg sendmsg sendto
@@ -600,12 +597,12 @@ void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 	struct udp_flow *uf;
 	size_t off, max, nout = 0;
 	bool v4;
-	int n, i;
+	int n, i, sidx;
 
-	if (!flow_is_live(ref.index))
+	if ((sidx = flow_epoll_sidx(ref)) < 0)
 		return;
-	uf = udp_at(ref.index);
-	if (uf->f.type != FLOW_UDP || uf->sock != ref.fd || uf->inbound)
+	uf = udp_at((unsigned int)FLOW_SIDX_IDX(sidx));
+	if (uf->f.type != FLOW_UDP || uf->sock < 0 || uf->inbound)
 		return;
 	g = &uf->f.side[FLOW_SIDE_GUEST];
 	v4 = inany_v4(&g->oaddr) != NULL;

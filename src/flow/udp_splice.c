@@ -140,7 +140,6 @@ static struct udp_splice_flow *udp_splice_flow_get(struct ctx *c,
 	struct sockaddr_storage sa;
 	struct flowside key;
 	union inany_addr taddr;
-	union epoll_ref ref = { .type = EPOLL_TYPE_UDP_SPLICE };
 	struct epoll_event ev = { .events = EPOLLIN };
 	socklen_t sl;
 
@@ -181,9 +180,7 @@ static struct udp_splice_flow *udp_splice_flow_get(struct ctx *c,
 	if (connect(s, (struct sockaddr *)&sa, sl))
 		goto fail;
 
-	ref.fd = s;
-	ref.index = (uint32_t)idx;
-	ev.data.u64 = ref.u64;
+	ev.data.u64 = flow_epoll_ref(EPOLL_TYPE_UDP_SPLICE, idx, other);
 	if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, s, &ev))
 		goto fail;
 
@@ -323,7 +320,7 @@ static void udp_splice_listen(struct ctx *c, int recv_side, int fd,
 /**
  * udp_splice_sock_handler() - replies on our socket, back to the peer
  * @c:		execution context
- * @ref:	epoll reference: socket, flow index
+ * @ref:	epoll reference of the flow, see flow_epoll_ref()
  * @events:	epoll events
  */
 void udp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
@@ -335,13 +332,13 @@ void udp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
 	struct sockaddr_storage sa;
 	const struct flowside *p;
 	socklen_t sl;
-	int n, i, sent;
+	int n, i, sent, sidx;
 
-	if (!flow_is_live((int)ref.index) ||
-	    FLOW(ref.index)->f.type != FLOW_UDP_SPLICE)
+	if ((sidx = flow_epoll_sidx(ref)) < 0 ||
+	    FLOW(FLOW_SIDX_IDX(sidx))->f.type != FLOW_UDP_SPLICE)
 		return;
-	uf = udp_splice_at(ref.index);
-	if (uf->sock != ref.fd)
+	uf = udp_splice_at((unsigned int)FLOW_SIDX_IDX(sidx));
+	if (uf->sock < 0)
 		return;
 
 	if (events & EPOLLERR) {

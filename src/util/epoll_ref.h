@@ -42,7 +42,13 @@ enum epoll_type {
  * union epoll_ref - what an epoll event refers to
  * @type:	enum epoll_type
  * @fd:		file descriptor
- * @index:	index in a table of the module owning @type (flows later)
+ * @index:	index in a table of the module owning @type
+ * @flow:	the same for the sockets of flows (flow_epoll_ref()): @type,
+ *		the @serial number of the flow in its table entry, and its
+ *		@sidx (flow index and side). An event queued for a flow that
+ *		was closed, and whose entry (and descriptor number) went to a
+ *		new flow in the same batch of events, carries the old serial:
+ *		flow_epoll_sidx() tells it apart
  * @u64:	the whole reference, as stored in struct epoll_event
  */
 union epoll_ref {
@@ -51,6 +57,11 @@ union epoll_ref {
 		int32_t fd;
 		uint32_t index : 24;
 	} __attribute__((packed));
+	struct {
+		uint8_t type;
+		uint32_t serial;
+		uint32_t sidx : 24;
+	} __attribute__((packed)) flow;
 	uint64_t u64;
 };
 

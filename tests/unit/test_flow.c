@@ -674,4 +674,51 @@ TEST(init_random)
 	flow_free(idx);
 }
 
+TEST(epoll_ref_stale_after_reuse)
+{
+	const struct flow_stats *st = flow_get_stats();
+	union epoll_ref old, cur;
+	unsigned long stale;
+	int a, b, i;
+
+	flow_init_seeded(test_key);
+	a = flow_alloc(FLOW_TCP, FLOW_SIDE_GUEST);
+	CHECK(a >= 0);
+	old.u64 = flow_epoll_ref(EPOLL_TYPE_TCP, a, FLOW_SIDE_HOST);
+	CHECK_EQ(old.type, EPOLL_TYPE_TCP);	/* what the main loop reads */
+	CHECK_EQ(flow_epoll_sidx(old), FLOW_SIDX(a, FLOW_SIDE_HOST));
+
+	/* Closed, and the entry taken by a new flow (the free list is LIFO),
+	 * as when one event of a batch closes a flow and the next one opens
+	 * another: the old reference must not find the new flow
+	 */
+	stale = st->stale_events;
+	flow_free(a);
+	CHECK_EQ(flow_epoll_sidx(old), -1);
+	b = flow_alloc(FLOW_TCP, FLOW_SIDE_GUEST);
+	CHECK_EQ(b, a);
+	CHECK_EQ(flow_epoll_sidx(old), -1);
+	cur.u64 = flow_epoll_ref(EPOLL_TYPE_TCP, b, FLOW_SIDE_HOST);
+	CHECK_EQ(flow_epoll_sidx(cur), FLOW_SIDX(b, FLOW_SIDE_HOST));
+	CHECK(cur.u64 != old.u64);
+	CHECK_EQ(st->stale_events, stale + 2);
+
+	/* Many reuses of the same entry: no earlier reference ever matches */
+	for (i = 0; i < 100000; i++) {
+		flow_free(b);
+		b = flow_alloc(FLOW_UDP, FLOW_SIDE_GUEST);
+		CHECK_EQ(b, a);
+		if (flow_epoll_sidx(old) != -1 || flow_epoll_sidx(cur) != -1)
+			break;
+	}
+	CHECK_EQ(i, 100000);
+	cur.u64 = flow_epoll_ref(EPOLL_TYPE_UDP, b, FLOW_SIDE_GUEST);
+	CHECK_EQ(flow_epoll_sidx(cur), FLOW_SIDX(b, FLOW_SIDE_GUEST));
+
+	/* A reference to an entry never used, or out of range */
+	cur.flow.sidx = FLOW_SIDX(FLOW_MAX - 1, 1);
+	CHECK_EQ(flow_epoll_sidx(cur), -1);
+	flow_free(b);
+}
+
 UNIT_MAIN()
