@@ -376,7 +376,7 @@ int conf_read_resolv(struct ctx *c, const char *text, bool want_dns,
 
 	while (*line) {
 		size_t len = strcspn(line, "\n");
-		char buf[1024], *p, *save;
+		char buf[RESOLV_LINE_MAX], *p, *save;
 
 		if (len >= sizeof(buf)) {
 			line += len + (line[len] == '\n');
@@ -429,6 +429,73 @@ int conf_read_resolv(struct ctx *c, const char *text, bool want_dns,
 					break;
 			}
 		}
+	}
+	return taken;
+}
+
+/**
+ * conf_read_resolv_fd() - take resolvers and search list from a resolv.conf
+ * @c:		execution context
+ * @fd:		open file, read to its end
+ * @want_dns:	take "nameserver" lines
+ * @want_search: take "search" and "domain" lines
+ *
+ * The file is read a buffer at a time, and only whole lines are parsed: a
+ * line that a read cuts is completed by the next one, and a line longer than
+ * the buffer is skipped whole (conf_read_resolv() skips those too), never
+ * parsed from the middle. The last line needs no newline.
+ *
+ * Return: number of resolvers taken
+ */
+int conf_read_resolv_fd(struct ctx *c, int fd, bool want_dns,
+			bool want_search)
+{
+	static char buf[RESOLV_BUF_SIZE + 1];
+	size_t have = 0;
+	bool skip = false;	/* in a line too long for the buffer */
+	int taken = 0;
+	ssize_t n;
+
+	while ((n = read(fd, buf + have, RESOLV_BUF_SIZE - have)) != 0) {
+		char *nl;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		have += (size_t)n;
+		buf[have] = '\0';
+
+		nl = memrchr(buf, '\n', have);
+		if (!nl) {
+			if (have == RESOLV_BUF_SIZE) {
+				skip = true;	/* no end in sight: drop it */
+				have = 0;
+			}
+			continue;
+		}
+
+		*nl = '\0';
+		if (skip) {
+			/* The rest of the long line goes, up to its end */
+			char *end = strchr(buf, '\n');
+
+			skip = false;
+			if (end)
+				taken += conf_read_resolv(c, end + 1, want_dns,
+							  want_search);
+		} else {
+			taken += conf_read_resolv(c, buf, want_dns,
+						  want_search);
+		}
+		have -= (size_t)(nl + 1 - buf);
+		memmove(buf, nl + 1, have);
+	}
+
+	if (have && !skip) {
+		buf[have] = '\0';
+		taken += conf_read_resolv(c, buf, want_dns, want_search);
 	}
 	return taken;
 }

@@ -17,6 +17,14 @@ int conf_parse_netmask(const char *s);
 int conf_parse_mtu(const char *s);
 int conf_parse_size(const char *s, size_t *size);
 int conf_parse_search(struct ctx *c, const char *list);
+/* resolv.conf: read RESOLV_BUF_SIZE bytes at a time; lines of
+ * RESOLV_LINE_MAX bytes or more are skipped
+ */
+#define RESOLV_BUF_SIZE		4096
+#define RESOLV_LINE_MAX		1024
+
+int conf_read_resolv_fd(struct ctx *c, int fd, bool want_dns,
+			bool want_search);
 int conf_read_resolv(struct ctx *c, const char *text, bool want_dns,
 		     bool want_search);
 int conf_classful_prefix(struct in_addr a);

@@ -179,8 +179,6 @@ static void conf_ll_from_mac(const uint8_t mac[6], struct in6_addr *ll)
  */
 static void conf_resolv(struct ctx *c)
 {
-	static char text[16384];
-	ssize_t n, len = 0;
 	int fd;
 
 	if (c->dns_given && c->search_given)
@@ -191,13 +189,8 @@ static void conf_resolv(struct ctx *c)
 		log_debug("Can't open " RESOLV_CONF ": %s", strerror(errno));
 		return;
 	}
-	while (len < (ssize_t)sizeof(text) - 1 &&
-	       (n = read(fd, text + len, sizeof(text) - 1 - len)) > 0)
-		len += n;
+	conf_read_resolv_fd(c, fd, !c->dns_given, !c->search_given);
 	close(fd);
-	text[len] = '\0';
-
-	conf_read_resolv(c, text, !c->dns_given, !c->search_given);
 }
 
 /**

@@ -4,8 +4,10 @@
  */
 
 #include <arpa/inet.h>
+#include <unistd.h>
 
 #include "conf/conf.h"
+#include "util/util.h"
 #include "unit.h"
 
 static struct ctx c;
@@ -147,6 +149,72 @@ TEST(resolv_conf_limits)
 	conf_read_resolv(&c, text, true, false);
 	CHECK_EQ(c.ip4.dns_count, MAX_DNS);
 	CHECK_EQ(c.search_count, 0);
+}
+
+/**
+ * pad_to() - append comment lines to text until a line starting at its end
+ *	      would start @before bytes ahead of @offset
+ * @text:	text, with room
+ * @offset:	where the next line should straddle
+ * @before:	bytes of it to have before @offset
+ */
+static void pad_to(char *text, size_t offset, size_t before)
+{
+	size_t len = strlen(text), want = offset - before;
+
+	while (len < want) {
+		size_t n = MIN(want - len, (size_t)100);
+
+		if (n < 2)
+			n = 2;
+		memset(text + len, '#', n - 1);
+		text[len + n - 1] = '\n';
+		len += n;
+		text[len] = '\0';
+	}
+}
+
+TEST(resolv_conf_20k)
+{
+	static char text[24 * 1024];
+	char buf[INET6_ADDRSTRLEN];
+	FILE *f = tmpfile();
+	size_t len;
+	int fd;
+
+	/* Across the first read's end, across the old 16 KiB limit, a line
+	 * too long for any buffer, the last line without a newline
+	 */
+	pad_to(text, RESOLV_BUF_SIZE, 18);
+	strcat(text, "nameserver 192.0.2.53\n");
+	pad_to(text, 16384, 20);
+	strcat(text, "nameserver 198.51.100.53\n");
+	strcat(text, "nameserver 203.0.113.7");
+	len = strlen(text);
+	memset(text + len, ' ', RESOLV_BUF_SIZE + 100);
+	strcpy(text + len + RESOLV_BUF_SIZE + 100, "x\n");
+	pad_to(text, 20 * 1024, 0);
+	strcat(text, "nameserver 2001:db8::53");
+	CHECK(strlen(text) > 20 * 1024);
+
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	fd = fileno(f);
+	CHECK_EQ(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	lseek(fd, 0, SEEK_SET);
+	memset(&c, 0, sizeof(c));
+	CHECK_EQ(conf_read_resolv_fd(&c, fd, true, true), 3);
+	fclose(f);
+
+	CHECK_EQ(c.ip4.dns_count, 2);
+	inet_ntop(AF_INET, &c.ip4.dns[0], buf, sizeof(buf));
+	CHECK_STR(buf, "192.0.2.53");
+	inet_ntop(AF_INET, &c.ip4.dns[1], buf, sizeof(buf));
+	CHECK_STR(buf, "198.51.100.53");
+	CHECK_EQ(c.ip6.dns_count, 1);
+	inet_ntop(AF_INET6, &c.ip6.dns[0], buf, sizeof(buf));
+	CHECK_STR(buf, "2001:db8::53");
 }
 
 TEST(classful)
