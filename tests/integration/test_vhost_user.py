@@ -45,15 +45,27 @@ class FrontEnd:
     """A vhost-user front-end on passt's socket, with one memfd region"""
 
     def __init__(self, path):
-        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.s.settimeout(5)
-        self.s.connect(path)
+        self.s = wait_until(lambda: self._connect(path), timeout=5,
+                            what=f'connection to {path}')
         self.fd = os.memfd_create('guest')
         os.ftruncate(self.fd, MEM)
         self.mem = mmap.mmap(self.fd, MEM)
         self.kick = {q: os.eventfd(0, os.EFD_NONBLOCK) for q in (0, 1)}
         self.call = {q: os.eventfd(0, os.EFD_NONBLOCK) for q in (0, 1)}
         self.tx_avail = 0
+
+    @staticmethod
+    def _connect(path):
+        """passt binds its socket, then listens: a connection in between
+        is refused, whatever the harness saw of the socket file"""
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(5)
+        try:
+            s.connect(path)
+        except ConnectionRefusedError:
+            s.close()
+            return None
+        return s
 
     def send(self, req, payload=b'', fds=(), flags=0):
         hdr = struct.pack('<III', req, 1 | flags, len(payload))
