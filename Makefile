@@ -44,9 +44,11 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	     -fno-sanitize-recover=undefined -O1 -g
 
 # pesto, the control socket's client, is a program of its own: it shares
-# the message format (src/ctl/msg.c) and the port specification parser
-# (src/policy/portspec.c) with passt, and nothing else
-PESTO_SRCS := src/pesto/pesto.c src/ctl/msg.c src/policy/portspec.c
+# the message format (src/ctl/msg.c), the port specification parser
+# (src/policy/portspec.c) and the egress rule parser (src/policy/egress.c,
+# with its reference lookup) with passt, and nothing else
+PESTO_SRCS := src/pesto/pesto.c src/ctl/msg.c src/policy/portspec.c \
+	      src/policy/egress.c src/policy/egress_ref.c
 SRCS := $(sort $(filter-out src/pesto/%,$(shell find src -name '*.c')))
 LIB_SRCS := $(filter-out src/main.c,$(SRCS))
 HDRS := $(shell find src -name '*.h')

@@ -22,20 +22,6 @@
 static struct egress_table t;
 
 /**
- * inany_ntop() - stand-in for flow.c's: egress_rule_fmt() needs it, this
- *		  program never formats a rule
- * @a:		address
- * @buf:	output
- * @size:	its size
- *
- * Return: @buf
- */
-const char *inany_ntop(const union inany_addr *a, char *buf, size_t size)
-{
-	return inet_ntop(AF_INET6, &a->a6, buf, (socklen_t)size);
-}
-
-/**
  * cpu_ns() - process CPU time
  *
  * Return: nanoseconds

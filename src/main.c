@@ -44,7 +44,6 @@
 #include "ns/pasta.h"
 #include "util/clock.h"
 #include "util/epoll_ref.h"
-#include "policy/egress.h"
 #include "util/file.h"
 #include "policy/fwd.h"
 #include "sandbox/sandbox.h"
@@ -623,8 +622,10 @@ int main(int argc, char **argv)
 	if (c->mode == MODE_PASTA)
 		pasta_release_child();
 
-	if (c->no_map_host || egress_active(c->egress))
-		atexit(stats_at_exit);
+	/* Logs nothing for policies that are off, and the egress policy
+	 * can be set through the control socket later
+	 */
+	atexit(stats_at_exit);
 
 	stdio_detach(c);
 	sandbox_isolate(c);

@@ -13,6 +13,13 @@
  * nothing. The first failure is the reply: which option and specification,
  * and why. Tables in automatic mode ("auto") can't be changed.
  *
+ * The egress policy (policy/egress.c) is replaced whole by the egress lines
+ * of a request, as if they were all its options: they are parsed into the
+ * one of two static tables that isn't in use, and, if the rest of the
+ * request succeeds too, c->egress points to it from then on. New flows see
+ * the new policy; established flows, decided when they started, are left
+ * alone.
+ *
  * Listings (show, and the flow and counter listings) are written into the
  * client's fixed buffer a line at a time by ctl_reply_fill(), which keeps
  * its place in the client's phase and cursor, and is called again whenever
@@ -27,6 +34,7 @@
 #include "conf/ctx.h"
 #include "ctl/ctl_int.h"
 #include "flow/listen.h"
+#include "policy/egress.h"
 #include "policy/portspec.h"
 #include "util/log.h"
 
@@ -37,11 +45,14 @@ enum ctl_phase {
 	CTL_PHASE_SHOW = 1,
 	CTL_PHASE_FLOWS,
 	CTL_PHASE_STATS,
+	CTL_PHASE_EGRESS,
 };
 
 static struct port_fwd ctl_next[CTL_TABLES];	/* tables being changed */
 static struct port_fwd ctl_parsed;		/* one specification */
 static uint16_t ctl_eph;			/* first ephemeral port */
+static struct egress_table ctl_egress[2];	/* policies set at run time */
+static struct egress_table *ctl_egress_next;	/* being built, or NULL */
 
 /**
  * ctl_handlers_init() - read what changes need later, when /proc is gone
@@ -131,6 +142,37 @@ static bool ctl_table_ok(struct ctx *c, struct ctl_client *cl, unsigned int t)
 }
 
 /**
+ * ctl_egress_apply() - add an egress line to the policy being built
+ * @c:		execution context
+ * @cl:		client, for the error reply
+ * @ch:		change, CTL_OP_EGRESS
+ *
+ * Return: true on success, false with an error reply otherwise
+ */
+static bool ctl_egress_apply(const struct ctx *c, struct ctl_client *cl,
+			     const struct ctl_change *ch)
+{
+	bool deny = ch->table == CTL_EGRESS_DENY;
+	char err[PORT_SPEC_ERR_LEN];
+
+	if (!ctl_egress_next) {
+		ctl_egress_next = c->egress == &ctl_egress[0] ? &ctl_egress[1] :
+								&ctl_egress[0];
+		egress_init(ctl_egress_next);
+	}
+	if (ch->table == CTL_EGRESS_DEFAULT) {
+		ctl_egress_next->default_deny = !strcmp(ch->spec, "deny");
+		return true;
+	}
+	if (egress_add(ctl_egress_next, deny, ch->spec, err, sizeof(err))) {
+		ctl_reply_error(cl, "--egress-%s %s: %s",
+				deny ? "deny" : "allow", ch->spec, err);
+		return false;
+	}
+	return true;
+}
+
+/**
  * ctl_apply() - apply one change to the copies of the tables
  * @c:		execution context
  * @cl:		client, for the error reply
@@ -148,6 +190,8 @@ static bool ctl_apply(struct ctx *c, struct ctl_client *cl,
 	unsigned int t, first, last;
 	int rc;
 
+	if (ch->op == CTL_OP_EGRESS)
+		return ctl_egress_apply(c, cl, ch);
 	if (ch->op == CTL_OP_CLEAR) {
 		if (ch->table == CTL_PIF_SPLICE && c->mode == MODE_PASST) {
 			ctl_reply_error(cl, "-C SPLICE: only pasta has "
@@ -234,6 +278,7 @@ void ctl_request_run(struct ctx *c, struct ctl_client *cl)
 	unsigned int t;
 	int i;
 
+	ctl_egress_next = NULL;
 	for (i = 0; i < req->n; i++) {
 		if (!ctl_apply(c, cl, &req->ch[i], touched, replaced))
 			return;
@@ -262,10 +307,19 @@ void ctl_request_run(struct ctx *c, struct ctl_client *cl)
 				 CTL_TABLE_LETTERS[t], buf,
 				 strlen(buf) == sizeof(buf) - 1 ? "..." : "");
 		}
+		if (ctl_egress_next) {
+			egress_commit(ctl_egress_next);
+			c->egress = ctl_egress_next;
+			log_info("Control socket: egress policy now %u rules "
+				 "from %u options, default %s",
+				 c->egress->rule_count, c->egress->spec_count,
+				 c->egress->default_deny ? "deny" : "allow");
+		}
 	}
 
 	ctl_out(cl, "%s\n", CTL_RESP_OK);
 	cl->phase = req->query == CTL_Q_SHOW ? CTL_PHASE_SHOW :
+		    req->query == CTL_Q_EGRESS ? CTL_PHASE_EGRESS :
 		    req->query == CTL_Q_FLOWS ? CTL_PHASE_FLOWS :
 		    req->query == CTL_Q_STATS ? CTL_PHASE_STATS : 0;
 	cl->cursor = 0;
@@ -303,6 +357,29 @@ static void ctl_fill_show(struct ctx *c, struct ctl_client *cl)
 }
 
 /**
+ * ctl_fill_egress() - list the egress policy as options, one a line
+ * @c:		execution context
+ * @cl:		client, @cursor: 0 for the default, then option + 1
+ */
+static void ctl_fill_egress(const struct ctx *c, struct ctl_client *cl)
+{
+	const struct egress_table *t = c->egress;
+
+	if (!cl->cursor) {
+		if (!ctl_out(cl, "--egress-default %s\n",
+			     t && t->default_deny ? "deny" : "allow"))
+			return;
+		cl->cursor++;
+	}
+	for (; t && cl->cursor <= (int)t->spec_count; cl->cursor++) {
+		if (!ctl_out(cl, "%s\n",
+			     egress_option(t, (unsigned int)cl->cursor - 1)))
+			return;
+	}
+	cl->done = true;
+}
+
+/**
  * ctl_reply_fill() - add the next part of a listing to the reply
  * @c:		execution context
  * @cl:		client, with an empty output buffer
@@ -314,6 +391,9 @@ void ctl_reply_fill(struct ctx *c, struct ctl_client *cl)
 	switch (cl->phase) {
 	case CTL_PHASE_SHOW:
 		ctl_fill_show(c, cl);
+		break;
+	case CTL_PHASE_EGRESS:
+		ctl_fill_egress(c, cl);
 		break;
 	default:
 		cl->done = true;

@@ -12,7 +12,10 @@
  *	add u SPEC			delete a table's rules (t, u, T, U:
  *	delete T SPEC			the option letters)
  *	clear host | clear splice	empty -t and -u, or -T and -U
- *	show | flows | stats		at most one query
+ *	egress allow SPEC		the egress policy: all such lines
+ *	egress deny SPEC		of a request replace it, as its
+ *	egress default allow|deny	options would (default: allow)
+ *	show | flows | stats | egress	at most one query
  *	json				reply to flows or stats in JSON
  *	end				always the last line
  *
@@ -90,6 +93,60 @@ static bool line_is(const char *l, size_t len, const char *word)
 }
 
 /**
+ * parse_egress() - parse an "egress allow|deny SPEC" or "egress default
+ *		    allow|deny" line
+ * @l:		start of the line
+ * @len:	its length, without '\n'
+ * @req:	request to add the change to
+ * @err:	buffer for a message
+ * @errlen:	size of @err
+ *
+ * Return: 0 if the line is one (added), 1 if it's not one, -EINVAL if it's
+ *	   a bad one
+ */
+static int parse_egress(const char *l, size_t len, struct ctl_req *req,
+			char *err, size_t errlen)
+{
+	static const char *const kinds[] = {
+		[CTL_EGRESS_ALLOW]	= "egress allow ",
+		[CTL_EGRESS_DENY]	= "egress deny ",
+		[CTL_EGRESS_DEFAULT]	= "egress default ",
+	};
+	struct ctl_change *ch;
+	size_t i, n, speclen;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		n = strlen(kinds[i]);
+		if (len > n && !memcmp(l, kinds[i], n))
+			break;
+	}
+	if (i == sizeof(kinds) / sizeof(kinds[0]))
+		return 1;
+
+	speclen = len - n;
+	if (speclen >= CTL_SPEC_MAX)
+		return req_fail(err, errlen, "Specification too long (max "
+				"%d characters)", CTL_SPEC_MAX - 1);
+	if (req->n >= CTL_CHANGES_MAX)
+		return req_fail(err, errlen, "Too many changes (max %d)",
+				CTL_CHANGES_MAX);
+	ch = &req->ch[req->n];
+	ch->op = CTL_OP_EGRESS;
+	ch->table = (uint8_t)i;
+	memcpy(ch->spec, l + n, speclen);
+	ch->spec[speclen] = '\0';
+	if (!ctl_spec_valid(ch->spec))
+		return req_fail(err, errlen, "Invalid characters in "
+				"specification");
+	if (i == CTL_EGRESS_DEFAULT && strcmp(ch->spec, "allow") &&
+	    strcmp(ch->spec, "deny"))
+		return req_fail(err, errlen, "Egress default must be allow "
+				"or deny");
+	req->n++;
+	return 0;
+}
+
+/**
  * parse_change() - parse a "replace|add|delete TABLE SPEC" line
  * @l:		start of the line
  * @len:	its length, without '\n'
@@ -114,7 +171,7 @@ static int parse_change(const char *l, size_t len, struct ctl_req *req,
 			break;
 	}
 	if (i == sizeof(ops) / sizeof(ops[0]))
-		return 1;
+		return parse_egress(l, len, req, err, errlen);
 
 	/* TABLE, one space, SPEC */
 	if (len < n + 3 || l[n + 1] != ' ' || !l[n] ||
@@ -182,13 +239,13 @@ int ctl_req_parse(const char *buf, size_t len, struct ctl_req *req,
 						"end of the request");
 			return 0;
 		} else if (line_is(p, l, "show") || line_is(p, l, "flows") ||
-			   line_is(p, l, "stats")) {
+			   line_is(p, l, "stats") || line_is(p, l, "egress")) {
 			if (req->query != CTL_Q_NONE)
 				return req_fail(err, errlen, "More than one "
 						"query");
 			req->query = *p == 's' ? (p[1] == 'h' ? CTL_Q_SHOW :
 							       CTL_Q_STATS) :
-					      CTL_Q_FLOWS;
+				     *p == 'e' ? CTL_Q_EGRESS : CTL_Q_FLOWS;
 		} else if (line_is(p, l, "json")) {
 			req->json = true;
 		} else if (line_is(p, l, "clear host") ||
@@ -234,7 +291,8 @@ int ctl_req_fmt(const struct ctl_req *req, char *buf, size_t size)
 {
 	static const char *const ops[] = { "replace", "add", "delete" };
 	static const char *const queries[] = { "", "show\n", "flows\n",
-					       "stats\n" };
+					       "stats\n", "egress\n" };
+	static const char *const egress[] = { "allow", "deny", "default" };
 	size_t pos = 0;
 	int i, n;
 
@@ -253,6 +311,12 @@ int ctl_req_fmt(const struct ctl_req *req, char *buf, size_t size)
 			n = snprintf(buf + pos, size - pos, "clear %s\n",
 				     ch->table == CTL_PIF_HOST ? "host" :
 								 "splice");
+		} else if (ch->op == CTL_OP_EGRESS) {
+			if (ch->table > CTL_EGRESS_DEFAULT ||
+			    !ctl_spec_valid(ch->spec))
+				return -1;
+			n = snprintf(buf + pos, size - pos, "egress %s %s\n",
+				     egress[ch->table], ch->spec);
 		} else {
 			if (ch->op > CTL_OP_DELETE ||
 			    ch->table >= CTL_TABLES ||
@@ -270,7 +334,7 @@ int ctl_req_fmt(const struct ctl_req *req, char *buf, size_t size)
 		return -1;
 
 	n = snprintf(buf + pos, size - pos, "%s%s%s\n",
-		     req->query <= CTL_Q_STATS ? queries[req->query] : "",
+		     req->query <= CTL_Q_EGRESS ? queries[req->query] : "",
 		     req->json ? "json\n" : "", CTL_END);
 	if (n < 0 || (size_t)n >= size - pos)
 		return -1;

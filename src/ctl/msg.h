@@ -33,13 +33,25 @@
  * @CTL_OP_DELETE:	remove SPEC's rules, each must be there
  * @CTL_OP_CLEAR:	remove every rule of the host (-t, -u) or namespace
  *			(-T, -U) side
+ * @CTL_OP_EGRESS:	an egress rule or default (table: CTL_EGRESS_*); the
+ *			egress lines of a request replace the whole egress
+ *			policy, as if they were all of its options
  */
 enum ctl_op {
 	CTL_OP_REPLACE,
 	CTL_OP_ADD,
 	CTL_OP_DELETE,
 	CTL_OP_CLEAR,
+	CTL_OP_EGRESS,
 };
+
+/* Kinds of egress lines, in struct ctl_change.table for CTL_OP_EGRESS, as
+ * the words of the request line: "egress allow SPEC", "egress deny SPEC",
+ * "egress default allow|deny"
+ */
+#define CTL_EGRESS_ALLOW	0
+#define CTL_EGRESS_DENY		1
+#define CTL_EGRESS_DEFAULT	2
 
 /* Sides for CTL_OP_CLEAR, in struct ctl_change.table */
 #define CTL_PIF_HOST		0	/* -t and -u */
@@ -51,19 +63,23 @@ enum ctl_op {
  * @CTL_Q_SHOW:		forwarding rules, one a line
  * @CTL_Q_FLOWS:	every flow, one a line
  * @CTL_Q_STATS:	counters
+ * @CTL_Q_EGRESS:	egress policy, as options, one a line
  */
 enum ctl_query {
 	CTL_Q_NONE,
 	CTL_Q_SHOW,
 	CTL_Q_FLOWS,
 	CTL_Q_STATS,
+	CTL_Q_EGRESS,
 };
 
 /**
  * struct ctl_change - one change to the forwarding tables
  * @op:		enum ctl_op
- * @table:	index in CTL_TABLE_LETTERS, or CTL_PIF_* for CTL_OP_CLEAR
- * @spec:	specification, as for -t, -u, -T, -U (empty for clear)
+ * @table:	index in CTL_TABLE_LETTERS, CTL_PIF_* for CTL_OP_CLEAR,
+ *		CTL_EGRESS_* for CTL_OP_EGRESS
+ * @spec:	specification, as for -t, -u, -T, -U (empty for clear), as
+ *		for --egress-allow and --egress-deny, or allow or deny
  */
 struct ctl_change {
 	uint8_t op;

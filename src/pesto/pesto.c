@@ -6,6 +6,8 @@
  *	      [-t|-u|-T|-U SPEC]... [-s|--show] PATH
  *	pesto --flows [--json] PATH
  *	pesto --stats [--json] PATH
+ *	pesto [--egress-allow|--egress-deny SPEC]... [--egress-default
+ *	      allow|deny] [--egress] PATH
  *
  * Theory of operation: options are turned, in order, into one request
  * (ctl/msg.c): -A and -D set what the following specifications do (add,
@@ -13,7 +15,9 @@
  * Each SPEC is checked here with the parser passt uses (policy/portspec.c),
  * so that a typo gets its message before anything is sent; everything else
  * (conflicts, ports in use) is passt's to check, and the whole request is
- * applied or refused as one. Without any change or query, the request is
+ * applied or refused as one. The egress options, if any, replace the whole
+ * egress policy, and are checked here with policy/egress.c; --egress lists
+ * it. Without any change or query, the request is
  * "show". The reply is "ok" and a listing, printed as is, or "error" and a
  * message, printed on standard error with exit status 1.
  */
@@ -31,6 +35,7 @@
 #include <sys/un.h>
 
 #include "ctl/msg.h"
+#include "policy/egress.h"
 #include "policy/portspec.h"
 
 #define PESTO_TIMEOUT_MS	10000	/* for each step of the exchange */
@@ -39,6 +44,7 @@
 
 static struct ctl_req req;
 static struct port_fwd check;		/* scratch, for checking a SPEC */
+static struct egress_table egress;	/* the same, for egress SPECs */
 
 /**
  * usage() - print the command line summary and exit
@@ -69,6 +75,10 @@ static void __attribute__((noreturn)) usage(const char *name, int status)
 "      --flows		Print every flow, one a line\n"
 "      --stats		Print counters\n"
 "      --json		Print flows or counters as JSON\n"
+"      --egress-deny SPEC	Egress rules, as passt's options of the same\n"
+"      --egress-allow SPEC	names: together, they replace the whole egress\n"
+"      --egress-default allow|deny	policy (default: allow)\n"
+"      --egress		Print the egress policy, as options\n"
 "  -h, --help		Display this help message and exit\n"
 "      --version		Show version and exit\n"
 "\n"
@@ -113,7 +123,21 @@ static void add_change(enum ctl_op op, unsigned int table, const char *spec)
 	ch->table = (uint8_t)table;
 	ch->spec[0] = '\0';
 
-	if (spec) {
+	if (spec && op == CTL_OP_EGRESS) {
+		const char *name = table == CTL_EGRESS_DENY ? "deny" :
+				   table == CTL_EGRESS_ALLOW ? "allow" :
+							       "default";
+
+		if (!ctl_spec_valid(spec))
+			die("--egress-%s: invalid specification '%s'", name,
+			    spec);
+		egress_init(&egress);
+		if (table != CTL_EGRESS_DEFAULT &&
+		    egress_add(&egress, table == CTL_EGRESS_DENY, spec, err,
+			       sizeof(err)))
+			die("--egress-%s %s: %s", name, spec, err);
+		snprintf(ch->spec, sizeof(ch->spec), "%s", spec);
+	} else if (spec) {
 		if (!ctl_spec_valid(spec))
 			die("-%c: invalid specification '%s'",
 			    CTL_TABLE_LETTERS[table], spec);
@@ -241,7 +265,9 @@ static int exchange(const char *path)
  */
 int main(int argc, char **argv)
 {
-	enum { OPT_FLOWS = 0x100, OPT_STATS, OPT_JSON, OPT_VERSION };
+	enum { OPT_FLOWS = 0x100, OPT_STATS, OPT_JSON, OPT_VERSION,
+	       OPT_EGRESS, OPT_EGRESS_ALLOW, OPT_EGRESS_DENY,
+	       OPT_EGRESS_DEFAULT };
 	static const struct option options[] = {
 		{ "add",	no_argument,		NULL, 'A' },
 		{ "delete",	no_argument,		NULL, 'D' },
@@ -254,6 +280,11 @@ int main(int argc, char **argv)
 		{ "flows",	no_argument,		NULL, OPT_FLOWS },
 		{ "stats",	no_argument,		NULL, OPT_STATS },
 		{ "json",	no_argument,		NULL, OPT_JSON },
+		{ "egress",	no_argument,		NULL, OPT_EGRESS },
+		{ "egress-allow", required_argument,	NULL, OPT_EGRESS_ALLOW },
+		{ "egress-deny", required_argument,	NULL, OPT_EGRESS_DENY },
+		{ "egress-default", required_argument,	NULL,
+		  OPT_EGRESS_DEFAULT },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, OPT_VERSION },
 		{ 0 },
@@ -305,6 +336,20 @@ int main(int argc, char **argv)
 		case OPT_JSON:
 			req.json = true;
 			break;
+		case OPT_EGRESS:
+			q = CTL_Q_EGRESS;
+			break;
+		case OPT_EGRESS_ALLOW:
+		case OPT_EGRESS_DENY:
+			add_change(CTL_OP_EGRESS, opt == OPT_EGRESS_DENY ?
+				   CTL_EGRESS_DENY : CTL_EGRESS_ALLOW, optarg);
+			break;
+		case OPT_EGRESS_DEFAULT:
+			if (strcmp(optarg, "allow") && strcmp(optarg, "deny"))
+				die("--egress-default: allow or deny, not "
+				    "'%s'", optarg);
+			add_change(CTL_OP_EGRESS, CTL_EGRESS_DEFAULT, optarg);
+			break;
 		case 'h':
 			usage(name, EXIT_SUCCESS);
 		case OPT_VERSION:
@@ -315,7 +360,8 @@ int main(int argc, char **argv)
 		}
 		if (q != CTL_Q_NONE) {
 			if (query != CTL_Q_NONE && query != q)
-				die("--show, --flows and --stats go alone");
+				die("--show, --flows, --stats and --egress go "
+				    "alone");
 			query = q;
 		}
 	}

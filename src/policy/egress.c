@@ -101,7 +101,7 @@ static const struct egress_set egress_sets[] = {
 void egress_init(struct egress_table *t)
 {
 	t->default_deny = false;
-	t->rule_count = t->range_count = t->spec_count = 0;
+	t->rule_count = t->range_count = t->spec_count = t->text_len = 0;
 	t->group_count[0] = t->group_count[1] = 0;
 	t->committed = true;
 }
@@ -376,6 +376,12 @@ int egress_add(struct egress_table *t, bool deny, const char *spec,
 			 "one per prefix)", EGRESS_RULES_MAX);
 		return -EINVAL;
 	}
+	if (t->text_len + strlen("--egress-allow ") + strlen(spec) + 1 >
+	    EGRESS_TEXT_MAX) {
+		snprintf(err, errlen, "more than %d bytes of rules in all",
+			 EGRESS_TEXT_MAX);
+		return -EINVAL;
+	}
 
 	for (i = 0; i < n; i++) {
 		struct egress_rule *r = &t->rules[t->rule_count + i];
@@ -405,8 +411,11 @@ int egress_add(struct egress_table *t, bool deny, const char *spec,
 		r->range_count = range_count;
 	}
 
-	snprintf(t->spec[t->spec_count], EGRESS_SPEC_LEN, "--egress-%s %s",
-		 deny ? "deny" : "allow", spec);
+	t->spec_off[t->spec_count] = t->text_len;
+	t->text_len += (unsigned int)snprintf(t->text + t->text_len,
+					      EGRESS_TEXT_MAX - t->text_len,
+					      "--egress-%s %s",
+					      deny ? "deny" : "allow", spec) + 1;
 	t->spec_count++;
 	t->rule_count += n;
 	t->range_count += range_count;
@@ -421,9 +430,9 @@ int egress_add(struct egress_table *t, bool deny, const char *spec,
  *
  * Return: negative, zero or positive, as for qsort()
  */
-static int egress_rule_cmp(const void *a, const void *b)
+static int egress_rule_cmp(const struct egress_rule *x,
+			   const struct egress_rule *y)
 {
-	const struct egress_rule *x = a, *y = b;
 	int rc;
 
 	if (x->v4 != y->v4)
@@ -439,6 +448,52 @@ static int egress_rule_cmp(const void *a, const void *b)
 }
 
 /**
+ * egress_sift() - heapsort's sift-down: restore the heap below a node
+ * @r:		rules
+ * @i:		node
+ * @n:		heap size
+ */
+static void egress_sift(struct egress_rule *r, unsigned int i, unsigned int n)
+{
+	struct egress_rule tmp;
+	unsigned int c;
+
+	for (; (c = 2 * i + 1) < n; i = c) {
+		if (c + 1 < n && egress_rule_cmp(&r[c], &r[c + 1]) < 0)
+			c++;
+		if (egress_rule_cmp(&r[i], &r[c]) >= 0)
+			return;
+		tmp = r[i];
+		r[i] = r[c];
+		r[c] = tmp;
+	}
+}
+
+/**
+ * egress_sort() - sort rules in place, without allocating (unlike qsort(),
+ *		   which may, and mustn't once the sandbox is up: rules can
+ *		   be replaced at run time)
+ * @r:		rules
+ * @n:		how many
+ *
+ * The order is total (the index breaks ties), so stability doesn't matter.
+ */
+static void egress_sort(struct egress_rule *r, unsigned int n)
+{
+	struct egress_rule tmp;
+	unsigned int i;
+
+	for (i = n / 2; i-- > 0; )
+		egress_sift(r, i, n);
+	for (i = n; i-- > 1; ) {
+		tmp = r[0];
+		r[0] = r[i];
+		r[i] = tmp;
+		egress_sift(r, 0, i);
+	}
+}
+
+/**
  * egress_commit() - build the lookup structure after rules were added
  * @t:		table
  */
@@ -447,8 +502,7 @@ void egress_commit(struct egress_table *t)
 	unsigned int i;
 
 	memcpy(t->sorted, t->rules, t->rule_count * sizeof(t->rules[0]));
-	qsort(t->sorted, t->rule_count, sizeof(t->sorted[0]),
-	      egress_rule_cmp);
+	egress_sort(t->sorted, t->rule_count);
 
 	t->group_count[0] = t->group_count[1] = 0;
 	for (i = 0; i < t->rule_count; i++) {
@@ -634,7 +688,19 @@ const char *egress_spec(const struct egress_table *t, int rule)
 	if (rule < 0 || (unsigned int)rule >= t->rule_count)
 		return t->default_deny ? "--egress-default deny" :
 					 "--egress-default allow";
-	return t->spec[t->rules[rule].spec];
+	return t->text + t->spec_off[t->rules[rule].spec];
+}
+
+/**
+ * egress_option() - one option of the policy, as given
+ * @t:		table
+ * @i:		option, 0 to @t->spec_count - 1
+ *
+ * Return: "--egress-allow SPEC" or "--egress-deny SPEC"
+ */
+const char *egress_option(const struct egress_table *t, unsigned int i)
+{
+	return t->text + t->spec_off[i];
 }
 
 /**
@@ -650,10 +716,13 @@ int egress_rule_fmt(const struct egress_table *t, int rule, char *buf,
 		    size_t len)
 {
 	const struct egress_rule *r = &t->rules[rule];
-	char a[INANY_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN];
 	const char *p;
 
-	inany_ntop(&r->prefix, a, sizeof(a));
+	if (r->v4)
+		inet_ntop(AF_INET, &r->prefix.v4mapped.a4, a, sizeof(a));
+	else
+		inet_ntop(AF_INET6, &r->prefix.a6, a, sizeof(a));
 	switch (r->protos) {
 	case EGRESS_TCP:
 		p = " tcp";
@@ -670,5 +739,5 @@ int egress_rule_fmt(const struct egress_table *t, int rule, char *buf,
 	return snprintf(buf, len, "%s %s/%u%s, %u port ranges, from %s",
 			r->deny ? "deny" : "allow", a,
 			r->v4 ? r->len - 96U : r->len, p, r->range_count,
-			t->spec[r->spec]);
+			t->text + t->spec_off[r->spec]);
 }

@@ -18,7 +18,7 @@
  */
 #define EGRESS_RULES_MAX	4096
 #define EGRESS_RANGES_MAX	16384
-#define EGRESS_SPEC_LEN		64	/* option text kept for the log */
+#define EGRESS_TEXT_MAX		131072	/* options as given, in all */
 #define EGRESS_SPEC_MAX		256	/* longest SPEC accepted */
 
 /* Protocols a rule applies to */
@@ -79,7 +79,8 @@ struct egress_group {
  * @default_deny:	--egress-default deny: refuse what no rule matches
  * @rule_count:		rules in @rules (and @sorted, once committed)
  * @range_count:	port ranges in @ranges
- * @spec_count:		options in @spec
+ * @spec_count:		options in @spec_off
+ * @text_len:		bytes of @text in use
  * @committed:		egress_commit() ran after the last rule was added
  * @group_count:	groups per family ([0] IPv6, [1] IPv4)
  * @groups:		per family, rule groups by prefix length, longest first
@@ -87,22 +88,26 @@ struct egress_group {
  * @sorted:		the same rules by family, length (longest first),
  *			prefix, deny before allow, then order given
  * @ranges:		port ranges of all rules, each rule's sorted, disjoint
- * @spec:		options as given, for the log, possibly truncated
+ * @spec_off:		where each option starts in @text
+ * @text:		options as given ("--egress-deny SPEC"), NUL-separated:
+ *			for the log and listings
  *
- * About 560 KiB: keep it static, never on the stack.
+ * About 460 KiB: keep it static, never on the stack.
  */
 struct egress_table {
 	bool default_deny;
 	unsigned int rule_count;
 	unsigned int range_count;
 	unsigned int spec_count;
+	unsigned int text_len;
 	bool committed;
 	unsigned int group_count[2];
 	struct egress_group groups[2][129];
 	struct egress_rule rules[EGRESS_RULES_MAX];
 	struct egress_rule sorted[EGRESS_RULES_MAX];
 	struct egress_range ranges[EGRESS_RANGES_MAX];
-	char spec[EGRESS_RULES_MAX][EGRESS_SPEC_LEN];
+	uint32_t spec_off[EGRESS_RULES_MAX];
+	char text[EGRESS_TEXT_MAX];
 };
 
 void egress_init(struct egress_table *t);
@@ -120,6 +125,7 @@ bool egress_allowed_ref(const struct egress_table *t,
 			const union inany_addr *a, uint8_t proto,
 			uint16_t port, bool dns, int *rule);
 const char *egress_spec(const struct egress_table *t, int rule);
+const char *egress_option(const struct egress_table *t, unsigned int i);
 int egress_rule_fmt(const struct egress_table *t, int rule, char *buf,
 		    size_t len);
 

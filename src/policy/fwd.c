@@ -573,7 +573,7 @@ int fwd_isolation_init(struct ctx *c)
  */
 void fwd_egress_init(const struct ctx *c)
 {
-	char buf[EGRESS_SPEC_LEN + 128];
+	char buf[EGRESS_SPEC_MAX + 128];
 	unsigned int i;
 
 	if (!egress_active(c->egress))

@@ -38,6 +38,11 @@
 # capture on all of HOST's interfaces, which sees the allowed flow to OUT
 # made at the same time, must see no packet to them at all.
 #
+# At run time (ctl-MODE instances, with -c SOCK): pesto replaces the
+# policy and lists it; a UDP flow the guest opened before the change keeps
+# working after it, new flows follow the new rules; a request that fails
+# elsewhere changes nothing.
+#
 # Addresses: documentation ranges, and 169.254.169.254 (link-local).
 # Ports: 16200-16299.
 
@@ -54,6 +59,7 @@ from conftest import (HOST4, HOST6, REMOTE4, run_in, sh_ns, spawn_in,
                       wait_until)
 from test_isolation import (FWD4, FWD6, G4, G6, PING_ERR, UDP_ERR, Iso,
                             iso_files, par)  # noqa: F401
+from test_ctl import PESTO
 from test_tcp import PY, SRV4, SRV6, remote  # noqa: F401
 
 MODES = ['pasta', 'passt']
@@ -123,6 +129,27 @@ while True:
 '''
 
 
+# A UDP flow held open: one datagram and its reply, then, once FILE
+# exists, another one on the same socket
+HOLD = r'''
+import os, socket, sys, time
+
+addr, port, flag = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+s = socket.socket(socket.AF_INET6 if ':' in addr else socket.AF_INET,
+                  socket.SOCK_DGRAM)
+s.settimeout(3)
+s.connect((addr, port))
+for what in ('first', 'second'):
+    s.send(what.encode())
+    try:
+        print(what, s.recv(200).decode().strip(), flush=True)
+    except OSError as e:
+        print(what, 'error', e, flush=True)
+    while what == 'first' and not os.path.exists(flag):
+        time.sleep(0.05)
+'''
+
+
 class Egress(Iso):
     """Module state: REMOTE's servers, HOST's DNS answerer, instances (see
     test_isolation's Iso: tool(), serve() and get() are its own)"""
@@ -134,6 +161,16 @@ class Egress(Iso):
         self.sniff = os.path.join(files['dir'], 'sniff.py')
         with open(self.sniff, 'w') as f:
             f.write(SNIFF)
+        self.hold = os.path.join(files['dir'], 'hold.py')
+        with open(self.hold, 'w') as f:
+            f.write(HOLD)
+        # ctl-MODE: the control socket, in a directory of nobody's
+        ctl = os.path.join(files['dir'], 'ctl')
+        os.makedirs(ctl, exist_ok=True)
+        os.chown(ctl, 65534, 65534)
+        self.ctl = {m: os.path.join(ctl, f'{m}.sock') for m in MODES}
+        self.variants = dict(VARIANTS, **{f'ctl-{m}': ['-c', self.ctl[m]]
+                                          for m in MODES})
 
     def setup(self):
         t = self.topo
@@ -176,6 +213,10 @@ class Egress(Iso):
 
     def window(self, inst):
         return Window(self, inst)
+
+    def pesto(self, mode, *args):
+        return run_in(self.topo.host, [PESTO] + list(args) + [self.ctl[mode]],
+                      user='nobody', timeout=10)
 
 
 class Window:
@@ -426,3 +467,65 @@ def test_private_no_packet(eg, mode):
         line(G4, r[specs[1]][0], dst[4], P_PRIV, why, 'UDP'),
         line(G6, r[specs[2]][0], dst[6], P_PRIV, why),
         line(G6, r[specs[3]][0], dst[6], P_PRIV, why, 'UDP')])
+
+
+@pytest.mark.parametrize('mode', MODES)
+def test_pesto_replace(eg, mode):
+    """pesto --egress-*: the policy is replaced whole, at once; a flow
+    established before the change keeps working, new flows follow the new
+    rules; a request that fails changes nothing; pesto --egress lists it"""
+    inst = eg.get(mode, f'ctl-{mode}')
+    flag = os.path.join(eg.files['dir'], f'hold-{mode}')
+    if os.path.exists(flag):
+        os.unlink(flag)
+
+    def pesto_ok(*args):
+        res = eg.pesto(mode, *args)
+        assert res.returncode == 0, res.stdout + res.stderr + log_of(inst)
+        return res.stdout
+
+    assert pesto_ok('--egress') == '--egress-default allow\n'
+    hold = conftest.Proc(inst.prefix + [PY, eg.hold, IN[4], str(P), flag])
+    try:
+        hold.wait_output('first ', timeout=10)
+        assert f'first remote {HOST4}' in hold.output, hold.output
+
+        rules = ['--egress-deny', DENIED[4], '--egress-deny', 'metadata',
+                 '--egress-allow', f'{IN[4]}:tcp:{P_OK}']
+        assert pesto_ok(*rules) == ''
+        assert pesto_ok('--egress') == (
+            '--egress-default allow\n'
+            f'--egress-deny {DENIED[4]}\n--egress-deny metadata\n'
+            f'--egress-allow {IN[4]}:tcp:{P_OK}\n')
+
+        # The established UDP flow goes on; new flows are refused
+        open(flag, 'w').close()
+        hold.wait_output('second ', timeout=10)
+        assert f'second remote {HOST4}' in hold.output, hold.output
+    finally:
+        hold.stop()
+    with eg.window(inst) as win:
+        r = inst.probe([f'tcp,{IN[4]},{P}', f'tcp,{IN[4]},{P_OK}',
+                        f'tcp,{OUT[4]},{P}'])
+    assert results(r) == {f'tcp,{IN[4]},{P}': 'refused',
+                          f'tcp,{IN[4]},{P_OK}': f'reply remote {HOST4}',
+                          f'tcp,{OUT[4]},{P}': f'reply remote {HOST4}'}, \
+        log_of(inst)
+    assert win.lines() == [line(G4, r[f'tcp,{IN[4]},{P}'][0], IN[4], P,
+                                f'--egress-deny {DENIED[4]}')]
+
+    # Bad rules: pesto says so, sends nothing
+    res = eg.pesto(mode, '--egress-deny', '203.0.113.0/99')
+    assert res.returncode == 1 and "is not a prefix" in res.stderr, \
+        res.stderr
+    # A request that fails on another change (-t 1: privileged for
+    # nobody, or a table in automatic mode) changes no egress rule either
+    res = eg.pesto(mode, '--egress-default', 'deny', '-t', '1')
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert pesto_ok('--egress').startswith('--egress-default allow\n')
+
+    # Back to no rules at all: reachable again
+    assert pesto_ok('--egress-default', 'allow') == ''
+    assert pesto_ok('--egress') == '--egress-default allow\n'
+    r = inst.probe([f'tcp,{IN[4]},{P}'])
+    assert results(r) == {f'tcp,{IN[4]},{P}': f'reply remote {HOST4}'}

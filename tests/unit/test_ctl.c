@@ -158,6 +158,51 @@ TEST(msg_roundtrip)
 	CHECK(ctl_spec_valid("22"));
 }
 
+TEST(msg_egress)
+{
+	static char buf[CTL_REQ_MAX];
+	int len, i;
+
+	CHECK_EQ(parse("pesto 1\negress deny private\n"
+		       "egress allow [2001:db8::]/32:tcp:443\n"
+		       "egress default deny\negress\nend\n"), 0);
+	CHECK_EQ(req.n, 3);
+	CHECK_EQ(req.query, CTL_Q_EGRESS);
+	CHECK_EQ(req.ch[0].op, CTL_OP_EGRESS);
+	CHECK_EQ(req.ch[0].table, CTL_EGRESS_DENY);
+	CHECK_STR(req.ch[0].spec, "private");
+	CHECK_EQ(req.ch[1].table, CTL_EGRESS_ALLOW);
+	CHECK_STR(req.ch[1].spec, "[2001:db8::]/32:tcp:443");
+	CHECK_EQ(req.ch[2].table, CTL_EGRESS_DEFAULT);
+	CHECK_STR(req.ch[2].spec, "deny");
+
+	/* Written back as parsed */
+	req2 = req;
+	len = ctl_req_fmt(&req2, buf, sizeof(buf));
+	CHECK(len > 0);
+	CHECK_EQ(ctl_req_parse(buf, (size_t)len, &req, err, sizeof(err)), 0);
+	CHECK_EQ(req.n, 3);
+	CHECK_EQ(req.query, CTL_Q_EGRESS);
+	for (i = 0; i < req.n; i++) {
+		CHECK_EQ(req.ch[i].op, req2.ch[i].op);
+		CHECK_EQ(req.ch[i].table, req2.ch[i].table);
+		CHECK_STR(req.ch[i].spec, req2.ch[i].spec);
+	}
+
+	/* Bad ones */
+	CHECK_EQ(parse("pesto 1\negress default maybe\nend\n"), -EINVAL);
+	CHECK(strstr(err, "allow or deny"));
+	CHECK_EQ(parse("pesto 1\negress deny \nend\n"), -EINVAL);
+	CHECK_EQ(parse("pesto 1\negress deny a b\nend\n"), -EINVAL);
+	CHECK(strstr(err, "Invalid characters"));
+	CHECK_EQ(parse("pesto 1\negress drop private\nend\n"), -EINVAL);
+	CHECK(strstr(err, "Unknown request line"));
+	CHECK_EQ(parse("pesto 1\negress\nshow\nend\n"), -EINVAL);
+	CHECK(strstr(err, "More than one query"));
+	req2.ch[0].table = 7;
+	CHECK_EQ(ctl_req_fmt(&req2, buf, sizeof(buf)), -1);
+}
+
 /* Format the only rule of @f */
 static const char *rule0(const struct port_fwd *f)
 {
