@@ -93,6 +93,48 @@ static bool line_is(const char *l, size_t len, const char *word)
 }
 
 /**
+ * change_add() - add a change with a specification to a request
+ * @req:	request
+ * @op:		enum ctl_op
+ * @table:	table, side or kind, see struct ctl_change
+ * @spec:	specification, not NUL-terminated
+ * @speclen:	its length
+ * @err:	buffer for a message
+ * @errlen:	size of @err
+ *
+ * Return: pointer to the change, added, or NULL if the specification is too
+ *	   long or bad, or the request full (message in @err)
+ */
+static struct ctl_change *change_add(struct ctl_req *req, enum ctl_op op,
+				     size_t table, const char *spec,
+				     size_t speclen, char *err, size_t errlen)
+{
+	struct ctl_change *ch;
+
+	if (speclen >= CTL_SPEC_MAX) {
+		req_fail(err, errlen, "Specification too long (max %d "
+			 "characters)", CTL_SPEC_MAX - 1);
+		return NULL;
+	}
+	if (req->n >= CTL_CHANGES_MAX) {
+		req_fail(err, errlen, "Too many changes (max %d)",
+			 CTL_CHANGES_MAX);
+		return NULL;
+	}
+	ch = &req->ch[req->n];
+	ch->op = (uint8_t)op;
+	ch->table = (uint8_t)table;
+	memcpy(ch->spec, spec, speclen);
+	ch->spec[speclen] = '\0';
+	if (!ctl_spec_valid(ch->spec)) {
+		req_fail(err, errlen, "Invalid characters in specification");
+		return NULL;
+	}
+	req->n++;
+	return ch;
+}
+
+/**
  * parse_egress() - parse an "egress allow|deny SPEC" or "egress default
  *		    allow|deny" line
  * @l:		start of the line
@@ -113,7 +155,7 @@ static int parse_egress(const char *l, size_t len, struct ctl_req *req,
 		[CTL_EGRESS_DEFAULT]	= "egress default ",
 	};
 	struct ctl_change *ch;
-	size_t i, n, speclen;
+	size_t i, n;
 
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		n = strlen(kinds[i]);
@@ -123,26 +165,13 @@ static int parse_egress(const char *l, size_t len, struct ctl_req *req,
 	if (i == sizeof(kinds) / sizeof(kinds[0]))
 		return 1;
 
-	speclen = len - n;
-	if (speclen >= CTL_SPEC_MAX)
-		return req_fail(err, errlen, "Specification too long (max "
-				"%d characters)", CTL_SPEC_MAX - 1);
-	if (req->n >= CTL_CHANGES_MAX)
-		return req_fail(err, errlen, "Too many changes (max %d)",
-				CTL_CHANGES_MAX);
-	ch = &req->ch[req->n];
-	ch->op = CTL_OP_EGRESS;
-	ch->table = (uint8_t)i;
-	memcpy(ch->spec, l + n, speclen);
-	ch->spec[speclen] = '\0';
-	if (!ctl_spec_valid(ch->spec))
-		return req_fail(err, errlen, "Invalid characters in "
-				"specification");
+	ch = change_add(req, CTL_OP_EGRESS, i, l + n, len - n, err, errlen);
+	if (!ch)
+		return -EINVAL;
 	if (i == CTL_EGRESS_DEFAULT && strcmp(ch->spec, "allow") &&
 	    strcmp(ch->spec, "deny"))
 		return req_fail(err, errlen, "Egress default must be allow "
 				"or deny");
-	req->n++;
 	return 0;
 }
 
@@ -161,9 +190,8 @@ static int parse_change(const char *l, size_t len, struct ctl_req *req,
 			char *err, size_t errlen)
 {
 	static const char *const ops[] = { "replace ", "add ", "delete " };
-	struct ctl_change *ch;
 	const char *letter;
-	size_t i, n, speclen;
+	size_t i, n;
 
 	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
 		n = strlen(ops[i]);
@@ -178,23 +206,10 @@ static int parse_change(const char *l, size_t len, struct ctl_req *req,
 	    !(letter = strchr(CTL_TABLE_LETTERS, l[n])))
 		return req_fail(err, errlen, "Bad table in '%.*s'",
 				(int)(len > 64 ? 64 : len), l);
-	speclen = len - n - 2;
-	if (speclen >= CTL_SPEC_MAX)
-		return req_fail(err, errlen, "Specification too long (max "
-				"%d characters)", CTL_SPEC_MAX - 1);
-	if (req->n >= CTL_CHANGES_MAX)
-		return req_fail(err, errlen, "Too many changes (max %d)",
-				CTL_CHANGES_MAX);
-
-	ch = &req->ch[req->n];
-	ch->op = (uint8_t)(CTL_OP_REPLACE + i);
-	ch->table = (uint8_t)(letter - CTL_TABLE_LETTERS);
-	memcpy(ch->spec, l + n + 2, speclen);
-	ch->spec[speclen] = '\0';
-	if (!ctl_spec_valid(ch->spec))
-		return req_fail(err, errlen, "Invalid characters in "
-				"specification");
-	req->n++;
+	if (!change_add(req, (enum ctl_op)(CTL_OP_REPLACE + i),
+			(size_t)(letter - CTL_TABLE_LETTERS), l + n + 2,
+			len - n - 2, err, errlen))
+		return -EINVAL;
 	return 0;
 }
 
