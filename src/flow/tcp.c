@@ -115,6 +115,12 @@
 #define TCPF_SOCK_FULL		(1U << 9)  /* await EPOLLOUT */
 #define TCPF_DROPPED		(1U << 10) /* guest data the socket refused */
 #define TCPF_TAP_BLOCKED	(1U << 11) /* data waits for room to guest */
+#define TCPF_RECOVERING		(1U << 12) /* fast retransmit done, until
+					    * the guest acks @recover
+					    */
+
+#define TCP_CHALLENGE_WINDOW_MS	1000	/* challenge ACKs: rate limit window */
+#define TCP_CHALLENGE_BURST	5	/* per connection and window */
 
 /**
  * struct tcp_conn - one TCP connection, an entry of the flow table
@@ -137,6 +143,13 @@
  * @wnd_to_guest:	window we advertise, in bytes
  * @deadline:		time of the next timer action, ms, 0 for none
  * @last_active:	time of the last segment in either direction, ms
+ * @wl1:		sequence number of the segment that last set
+ *			@wnd_from_guest (RFC 9293's SND.WL1)
+ * @wl2:		its acknowledgement number (SND.WL2)
+ * @recover:		@seq_max at the last fast retransmit: no other one
+ *			until the guest acknowledges past it
+ * @challenge_start:	start of the challenge ACK rate limit window, ms
+ * @challenges:		challenge ACKs sent in that window
  */
 struct tcp_conn {
 	struct flow_common f;
@@ -156,7 +169,33 @@ struct tcp_conn {
 	uint32_t wnd_to_guest;
 	uint64_t deadline;
 	uint64_t last_active;
+	uint32_t wl1;
+	uint32_t wl2;
+	uint32_t recover;
+	uint64_t challenge_start;
+	uint8_t challenges;
 };
+
+/**
+ * struct tcp_guard_stats - segments from the guest refused by the acceptance
+ *			    rules of RFC 5961 and RFC 9293
+ * @rst_ignored:	RSTs not at the expected sequence number
+ * @syn_challenged:	SYNs on established connections
+ * @no_ack:		segments without ACK (after the handshake), dropped
+ * @wnd_ignored:	windows of segments not acceptable for an update
+ * @challenge_acks:	challenge ACKs sent
+ * @challenge_limited:	challenge ACKs not sent: over the rate limit
+ * @rexmit_held:	fast retransmissions not done: one per round trip
+ */
+static struct tcp_guard_stats {
+	unsigned long rst_ignored;
+	unsigned long syn_challenged;
+	unsigned long no_ack;
+	unsigned long wnd_ignored;
+	unsigned long challenge_acks;
+	unsigned long challenge_limited;
+	unsigned long rexmit_held;
+} tcp_guard_stats;
 
 FLOW_TYPE_CHECK(struct tcp_conn);
 
@@ -171,6 +210,7 @@ static int tcp_timer_fd = -1;
 #define SEQ_LT(a, b)		((int32_t)((a) - (b)) < 0)
 #define SEQ_LE(a, b)		((int32_t)((a) - (b)) <= 0)
 #define SEQ_GT(a, b)		((int32_t)((a) - (b)) > 0)
+#define SEQ_GE(a, b)		((int32_t)((a) - (b)) >= 0)
 
 /**
  * conn_at() - connection for a flow table index
@@ -443,6 +483,59 @@ static void tcp_ack_later(struct ctx *c, struct tcp_conn *conn)
 }
 
 /**
+ * tcp_challenge_ack() - send a challenge ACK (RFC 5961), rate-limited
+ * @c:		execution context
+ * @conn:	connection
+ *
+ * The ACK tells the guest where we are; a guest that really meant to reset
+ * the connection answers with an RST at that sequence number. At most
+ * TCP_CHALLENGE_BURST per connection every TCP_CHALLENGE_WINDOW_MS, so that
+ * a flood of bad segments can't turn into a flood of ACKs.
+ */
+static void tcp_challenge_ack(struct ctx *c, struct tcp_conn *conn)
+{
+	if (tcp_now - conn->challenge_start >= TCP_CHALLENGE_WINDOW_MS) {
+		conn->challenge_start = tcp_now;
+		conn->challenges = 0;
+	}
+	if (conn->challenges >= TCP_CHALLENGE_BURST) {
+		tcp_guard_stats.challenge_limited++;
+		return;
+	}
+	conn->challenges++;
+	tcp_guard_stats.challenge_acks++;
+	tcp_send_ctl(c, conn, TCP_ACK, conn->seq_to_guest);
+}
+
+/**
+ * tcp_wnd_acceptable() - may a segment update the guest's window
+ * @conn:	connection, established
+ * @v:		TCP view of the segment, with ACK
+ *
+ * As RFC 9293 (3.10.7.4) has it: the acknowledgement is for data we sent,
+ * not older than what's acknowledged already, and the segment is newer
+ * than the one that last set the window (SND.WL1, SND.WL2). Its sequence
+ * number must also be within the window we advertised.
+ *
+ * Return: true if the window of @v is to be used
+ */
+static bool tcp_wnd_acceptable(const struct tcp_conn *conn,
+			       const struct tcp_view *v)
+{
+	uint32_t wnd = MAX(conn->wnd_to_guest, 1U);
+
+	if (SEQ_LT(v->ack, conn->seq_ack_from_guest) ||
+	    SEQ_GT(v->ack, conn->seq_max))
+		return false;
+	if (SEQ_GT(v->seq, conn->seq_from_guest + wnd) ||
+	    SEQ_LT(v->seq + (uint32_t)v->payload_len + 1,
+		   conn->seq_from_guest))
+		return false;
+	return SEQ_LT(conn->wl1, v->seq) ||
+	       (conn->wl1 == v->seq && SEQ_LE(conn->wl2, v->ack));
+}
+
+/**
  * tcp_conn_close() - close the socket and free the flow
  * @c:		execution context
  * @conn:	connection
@@ -678,10 +771,23 @@ static void tcp_guest_ack(struct ctx *c, struct tcp_conn *conn,
 		    conn->wnd_from_guest == old_wnd &&
 		    conn->seq_to_guest != v->ack && ++conn->dup_acks == 3) {
 			conn->dup_acks = 0;
+			/* Once per round trip: the data we sent again has to
+			 * be acknowledged before another fast retransmission
+			 * (the timer does the rest)
+			 */
+			if (conn->flags & TCPF_RECOVERING) {
+				tcp_guard_stats.rexmit_held++;
+				return;
+			}
+			conn->flags |= TCPF_RECOVERING;
+			conn->recover = conn->seq_max;
 			tcp_rewind(c, conn);
 		}
 		return;
 	}
+
+	if ((conn->flags & TCPF_RECOVERING) && SEQ_GE(v->ack, conn->recover))
+		conn->flags &= ~TCPF_RECOVERING;
 
 	data = acked;
 	if ((conn->flags & TCPF_SOCK_EOF) && v->ack == conn->seq_max) {
@@ -826,6 +932,8 @@ static void tcp_conn_from_guest(struct ctx *c, const struct pkt *p,
 	conn->seq_to_guest = tcp_isn(&conn->f);
 	conn->seq_ack_from_guest = conn->seq_to_guest;
 	conn->wnd_from_guest = v->window;
+	conn->wl1 = v->seq;
+	conn->wl2 = conn->seq_to_guest;
 	conn->last_active = tcp_now;
 
 	rc = fwd_guest_target(c, IPPROTO_TCP, key,
@@ -897,6 +1005,36 @@ refuse:
 }
 
 /**
+ * tcp_guest_rst() - an RST from the guest on a connection: accept it or not
+ * @c:		execution context
+ * @conn:	connection
+ * @v:		TCP view of the segment
+ *
+ * RFC 5961, 3.2: only an RST at exactly the next sequence number we expect
+ * resets the connection (in SYN-SENT, one acknowledging our SYN). Any other
+ * is ignored, and, on an established connection, answered with a challenge
+ * ACK, so that a guest that really reset its end sends a fitting one.
+ */
+static void tcp_guest_rst(struct ctx *c, struct tcp_conn *conn,
+			  const struct tcp_view *v)
+{
+	bool ok;
+
+	if (conn->flags & TCPF_SYN_SENT)
+		ok = (v->flags & TCP_ACK) && v->ack == conn->seq_to_guest;
+	else
+		ok = v->seq == conn->seq_from_guest;
+
+	if (ok) {
+		tcp_conn_close(c, conn, true);
+		return;
+	}
+	tcp_guard_stats.rst_ignored++;
+	if (conn->flags & TCPF_ESTABLISHED)
+		tcp_challenge_ack(c, conn);
+}
+
+/**
  * tcp_tap_handler() - handle a TCP segment from the guest
  * @c:		execution context
  * @p:		validated frame
@@ -947,7 +1085,7 @@ void tcp_tap_handler(struct ctx *c, const struct pkt *p)
 	conn->last_active = tcp_now;
 
 	if (v.flags & TCP_RST) {
-		tcp_conn_close(c, conn, true);
+		tcp_guest_rst(c, conn, &v);
 		return;
 	}
 
@@ -974,6 +1112,8 @@ void tcp_tap_handler(struct ctx *c, const struct pkt *p)
 		conn->seq_from_guest = v.seq + 1;
 		conn->seq_ack_from_guest = v.ack;
 		conn->wnd_from_guest = v.window;
+		conn->wl1 = v.seq;
+		conn->wl2 = v.ack;
 		conn->flags = TCPF_ESTABLISHED;
 		conn->deadline = 0;
 		conn->retries = 0;
@@ -984,8 +1124,16 @@ void tcp_tap_handler(struct ctx *c, const struct pkt *p)
 		return;
 	}
 
-	if (v.flags & TCP_SYN)
-		return;		/* duplicate SYN: our SYN-ACK is on its way */
+	if (v.flags & TCP_SYN) {
+		/* Before the handshake completes, a duplicate: our SYN-ACK
+		 * is on its way. After, a challenge ACK (RFC 5961, 4.2)
+		 */
+		if (!(conn->flags & TCPF_SYNACK_SENT)) {
+			tcp_guard_stats.syn_challenged++;
+			tcp_challenge_ack(c, conn);
+		}
+		return;
+	}
 
 	if (conn->flags & TCPF_SYNACK_SENT) {
 		if (!(v.flags & TCP_ACK) || v.ack != conn->seq_to_guest)
@@ -996,8 +1144,24 @@ void tcp_tap_handler(struct ctx *c, const struct pkt *p)
 		conn->retries = 0;
 	}
 
+	/* Without ACK, a segment is dropped, data or FIN alike (RFC 9293,
+	 * 3.10.7.4, fifth check)
+	 */
+	if (!(v.flags & TCP_ACK)) {
+		tcp_guard_stats.no_ack++;
+		return;
+	}
+
 	old_wnd = conn->wnd_from_guest;
-	conn->wnd_from_guest = (uint32_t)v.window << conn->ws_from_guest;
+	if (tcp_wnd_acceptable(conn, &v)) {
+		conn->wnd_from_guest = (uint32_t)v.window <<
+				       conn->ws_from_guest;
+		conn->wl1 = v.seq;
+		conn->wl2 = v.ack;
+	} else if (conn->wnd_from_guest !=
+		   (uint32_t)v.window << conn->ws_from_guest) {
+		tcp_guard_stats.wnd_ignored++;
+	}
 	tcp_guest_ack(c, conn, &v, old_wnd);
 	if (conn->sock < 0)
 		return;
@@ -1374,6 +1538,22 @@ bool tcp_flow_drained(int idx)
 	if (!(conn->flags & TCPF_GUEST_FIN))
 		return false;
 	return tcp_sock_fin_acked(conn->sock);
+}
+
+/**
+ * tcp_guard_stats_log() - log the counters of segments refused from the guest
+ * @level:	log level
+ */
+void tcp_guard_stats_log(int level)
+{
+	const struct tcp_guard_stats *s = &tcp_guard_stats;
+
+	log_msg(level, "TCP from the guest: %lu RSTs ignored, %lu SYNs "
+		"challenged, %lu segments without ACK dropped, %lu windows "
+		"ignored, %lu challenge ACKs (%lu over the limit), %lu fast "
+		"retransmissions held", s->rst_ignored, s->syn_challenged,
+		s->no_ack, s->wnd_ignored, s->challenge_acks,
+		s->challenge_limited, s->rexmit_held);
 }
 
 /**

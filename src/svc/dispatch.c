@@ -15,6 +15,13 @@
  *	IPv6, UDP to port 547		-> dhcpv6_answer()
  *	anything else			-> dispatch_l4(): TCP, UDP, ICMP echo flows
  *
+ * A service turned off (--no-dhcp, --no-ndp, --no-dhcpv6) doesn't take its
+ * frames: they go to dispatch_l4() as any other. DHCP and DHCPv6 requests
+ * are then UDP like any other: to a unicast address (a server the guest
+ * knows of), a UDP flow forwards them; to a broadcast or multicast address,
+ * they're dropped and counted as unhandled. Router and Neighbor
+ * Solicitations are nobody's business then: unhandled too.
+ *
  * Counters: frames_in for every frame; malformed for frames failing
  * validation (by pkt_parse() or the service); unhandled for valid frames
  * nobody answers (including requests a service chose to ignore); the
@@ -158,15 +165,16 @@ size_t dispatch_frame(struct ctx *c, const uint8_t *frame, size_t len,
 		verdict = arp_answer(c, &p, reply, reply_size, &reply_len);
 		replies = &c->stats.arp_replies;
 	} else if (p.af == AF_INET && p.proto == IPPROTO_UDP &&
-		   p.dport == DHCP_SERVER_PORT) {
+		   p.dport == DHCP_SERVER_PORT && !c->no_dhcp) {
 		verdict = dhcp_answer(c, &p, reply, reply_size, &reply_len);
 		replies = &c->stats.dhcp_replies;
 	} else if (p.af == AF_INET6 && p.proto == IPPROTO_ICMPV6 &&
-		   (p.icmp_type == ICMP6_NS || p.icmp_type == ICMP6_RS)) {
+		   (p.icmp_type == ICMP6_NS || p.icmp_type == ICMP6_RS) &&
+		   !c->no_ndp) {
 		verdict = ndp_answer(c, &p, reply, reply_size, &reply_len);
 		replies = &c->stats.ndp_replies;
 	} else if (p.af == AF_INET6 && p.proto == IPPROTO_UDP &&
-		   p.dport == DHCPV6_SERVER_PORT) {
+		   p.dport == DHCPV6_SERVER_PORT && !c->no_dhcpv6) {
 		verdict = dhcpv6_answer(c, &p, reply, reply_size, &reply_len);
 		replies = &c->stats.dhcpv6_replies;
 	} else {

@@ -25,6 +25,12 @@
 #   dropped (IPv6: 65487 bytes of payload fit, 65488 don't).
 # - test_flows_die_with_client: flows of a client that disconnected are
 #   closed (TCP peers reset) before the next client is served.
+# - TCP acceptance (RFC 5961, RFC 9293): an RST only at the exact sequence
+#   number, a challenge ACK otherwise and for a SYN; no data without ACK;
+#   the window only from acceptable segments; one fast retransmission per
+#   round trip, at most a window.
+# - test_disabled_services: --no-dhcp, --no-dhcpv6, --no-ndp don't swallow
+#   what they no longer answer.
 #
 # Ports: 17000-17099. Addresses: documentation ranges and loopback.
 
@@ -52,7 +58,8 @@ TCP_FIN, TCP_SYN, TCP_RST, TCP_PSH, TCP_ACK = 1, 2, 4, 8, 16
 
 # Servers in HOST: 'bulk PORT N' sends N bytes to each TCP client, then
 # waits for the client to close; 'hold PORT' sends 'hello', then prints
-# 'accepted', and how the connection ended ('eof', 'reset'); 'udpsizes PORT S1,S2,..' answers each
+# 'accepted', the data it gets ('data ...', answering 'go' with 'reply'),
+# and how the connection ended ('eof', 'reset'); 'udpsizes PORT S1,S2,..' answers each
 # datagram with datagrams of those sizes, then 'end'. Both on 127.0.0.1
 # and ::1.
 SERVER = r'''
@@ -83,6 +90,9 @@ def hold(s):
                     if not d:
                         print('eof', flush=True)
                         break
+                    print('data', d.decode(errors='replace'), flush=True)
+                    if b'go' in d:
+                        c.sendall(b'reply')
             except ConnectionResetError:
                 print('reset', flush=True)
             except OSError as e:
@@ -382,12 +392,17 @@ FLOWS_RE = re.compile(r'flows: (\d+) in use, max \d+, refused \d+'
                       r'(?:, (\d+) closed as the guest left)?')
 
 
-def flow_counters(p):
-    """(in use, closed as the guest left), logged on SIGUSR1"""
+def sigusr1_match(p, regex, what):
+    """The match of regex in what passt logs on SIGUSR1"""
     off = len(read(p.log))
     p.signal(signal.SIGUSR1)
-    m = wait_until(lambda: FLOWS_RE.search(read(p.log)[off:]), timeout=5,
-                   what='flow counters')
+    return wait_until(lambda: regex.search(read(p.log)[off:]), timeout=5,
+                      what=what)
+
+
+def flow_counters(p):
+    """(in use, closed as the guest left), logged on SIGUSR1"""
+    m = sigusr1_match(p, FLOWS_RE, 'flow counters')
     return int(m.group(1)), int(m.group(2) or 0)
 
 
@@ -426,3 +441,206 @@ def test_flows_die_with_client(topo, passt_env, v6):
                  f.get('dport') == sport, what='answer to B')
     assert r['flags'] & TCP_RST and not r['data'], r
     b.close()
+
+
+# ---------------------------------------------------------------------------
+# TCP acceptance rules (RFC 5961, RFC 9293)
+
+def established(topo, passt_env, v6, port):
+    """passt with a 'hold' server, a connection to it whose 'hello' was
+    received and acknowledged: (passt, guest, tcp(), sport, seq, peer)"""
+    p = passt_env(server=['hold', port])
+    g = Guest(p.sock)
+    sport, seq, peer, sa = handshake(g, topo, v6, port,
+                                     b'\x02\x04\x05\xb4')
+    p.srv.wait_output('accepted', timeout=5)
+    g.expect(lambda f: f.get('sport') == port and f.get('data') == b'hello',
+             what='hello')
+    peer = (peer + 5) & 0xffffffff
+    src, dst = me(v6), gw_of(topo, v6)
+
+    def tcp(flags, seq_, ack=peer, data=b'', win=65535):
+        g.tcp(src, dst, sport, port, flags, seq_ & 0xffffffff, ack,
+              win=win, data=data)
+    tcp(TCP_ACK, seq)
+    return p, g, tcp, sport, seq, peer
+
+
+def is_ack_from(port, sport, seq):
+    return lambda f: (f.get('sport') == port and f.get('dport') == sport and
+                      f['flags'] & (TCP_ACK | TCP_RST | TCP_SYN) == TCP_ACK
+                      and f['ack'] == seq and not f['data'])
+
+
+@pytest.mark.parametrize('v6', [False, True], ids=['ipv4', 'ipv6'])
+def test_rst_and_syn_need_exact_seq(topo, passt_env, v6):
+    """An RST one byte past the expected sequence number, and one in the
+    middle of the window, leave the connection up and get a challenge ACK
+    (an ACK with the expected number); so does a SYN. Data still goes
+    through after them; an RST at the exact number resets the server's
+    connection"""
+    port = 17010
+    p, g, tcp, sport, seq, peer = established(topo, passt_env, v6, port)
+    for bad in (seq + 1, seq + 1000):
+        tcp(TCP_RST, bad, 0)
+        g.expect(is_ack_from(port, sport, seq), what='challenge ACK')
+    tcp(TCP_SYN, seq + 77, 0)
+    g.expect(is_ack_from(port, sport, seq), what='challenge ACK to SYN')
+    tcp(TCP_ACK | TCP_PSH, seq, data=b'still')
+    p.srv.wait_output('data still', timeout=5)
+    assert 'reset' not in p.srv.output
+    seq += 5
+    tcp(TCP_RST, seq, 0)
+    p.srv.wait_output('reset', timeout=5)
+    g.close()
+
+
+@pytest.mark.parametrize('v6', [False, True], ids=['ipv4', 'ipv6'])
+def test_data_needs_ack(topo, passt_env, v6):
+    """Data in a segment without ACK isn't delivered: the server sees only
+    what comes with ACK, at the same sequence number"""
+    port = 17011
+    p, g, tcp, sport, seq, peer = established(topo, passt_env, v6, port)
+    tcp(TCP_PSH, seq, 0, data=b'evil')
+    tcp(TCP_ACK | TCP_PSH, seq, data=b'good')
+    p.srv.wait_output('data good', timeout=5)
+    assert 'evil' not in p.srv.output
+    g.close()
+
+
+@pytest.mark.parametrize('v6', [False, True], ids=['ipv4', 'ipv6'])
+def test_window_from_acceptable_segments(topo, passt_env, v6):
+    """A segment acknowledging data never sent, with a zero window, right
+    after 'go': the window stays open, and the server's 'reply' reaches
+    the guest"""
+    port = 17012
+    p, g, tcp, sport, seq, peer = established(topo, passt_env, v6, port)
+    go = ip_frame(me(v6), gw_of(topo, v6), 6, struct.pack(
+        '!HHIIBBHHH', sport, port, seq, peer, 5 << 4, TCP_ACK | TCP_PSH,
+        65535, 0, 0) + b'go', 16)
+    bogus = ip_frame(me(v6), gw_of(topo, v6), 6, struct.pack(
+        '!HHIIBBHHH', sport, port, (seq + 2) & 0xffffffff,
+        (peer + 1000000) & 0xffffffff, 5 << 4, TCP_ACK, 0, 0, 0), 16)
+    g.s.sendall(struct.pack('!I', len(go)) + go +
+                struct.pack('!I', len(bogus)) + bogus)
+    p.srv.wait_output('data go', timeout=5)
+    g.expect(lambda f: f.get('sport') == port and f.get('data') == b'reply',
+             timeout=2, what='reply')
+    g.close()
+
+
+def test_dup_acks_once_per_round_trip(topo, passt_env):
+    """The server sends 1 MiB; the guest advertises 8 segments of window,
+    takes the first window without acknowledging, then sends twelve
+    duplicate ACKs at once: what comes back in the next 100 ms (before any
+    retransmission timer) is at most one window, not one per three
+    duplicates"""
+    port = 17013
+    mss = 1000
+    win = 8 * mss
+    p = passt_env(server=['bulk', port, 1 << 20])
+    g = Guest(p.sock)
+    sport, seq, peer, sa = handshake(g, topo, False, port,
+                                     struct.pack('!BBH', 2, 4, mss), win=win)
+    src, dst = me(False), gw_of(topo, False)
+    seqs = set()
+    got = 0
+    for f in g.frames(1):
+        if f.get('sport') == port and f.get('data') and \
+           f['seq'] not in seqs:
+            seqs.add(f['seq'])
+            got += len(f['data'])
+            if got >= win:
+                break
+    assert got == win, got
+    dup = ip_frame(src, dst, 6, struct.pack(
+        '!HHIIBBHHH', sport, port, seq, peer, 5 << 4, TCP_ACK, win, 0, 0),
+        16)
+    g.s.sendall((struct.pack('!I', len(dup)) + dup) * 12)
+    first, again = None, 0
+    for f in g.frames(0.5):
+        if f.get('sport') != port or not f.get('data'):
+            continue
+        now = time.monotonic()
+        first = first or now
+        if now - first < 0.1:
+            again += len(f['data'])
+    assert 0 < again <= win, again
+    g.close()
+
+
+# ---------------------------------------------------------------------------
+# Services turned off don't swallow their traffic
+
+FRAMES_RE = re.compile(r'frames: (\d+) in, \d+ out, \d+ dropped out, '
+                       r'(\d+) malformed, (\d+) unhandled')
+
+
+def frame_counters(p):
+    """(in, malformed, unhandled), logged on SIGUSR1"""
+    m = sigusr1_match(p, FRAMES_RE, 'frame counters')
+    return tuple(int(x) for x in m.groups())
+
+
+def dhcp_request(xid):
+    """A minimal DHCPREQUEST (BOOTP with the magic cookie, option 53)"""
+    m = struct.pack('!BBBBIHH4s4s4s4s16s64s128s', 1, 1, 6, 0, xid, 0, 0,
+                    b'\0' * 4, b'\0' * 4, b'\0' * 4, b'\0' * 4,
+                    GUEST_MAC + b'\0' * 10, b'', b'')
+    return m + b'\x63\x82\x53\x63' + b'\x35\x01\x03' + b'\xff'
+
+
+def ns_frame(src, target):
+    """Neighbor Solicitation for target, to its solicited-node group"""
+    t = ipaddress.IPv6Address(target).packed
+    dst = 'ff02::1:ff' + t[13:].hex()[:2] + ':' + t[14:].hex()
+    l4 = struct.pack('!BBHI', 135, 0, 0, 0) + t + \
+        struct.pack('!BB', 1, 1) + GUEST_MAC
+    f = ip_frame(src, dst, 58, l4, 2)
+    # Hop limit 255, as NDP wants
+    return f[:21] + b'\xff' + f[22:]
+
+
+@pytest.mark.parametrize('what', ['dhcp', 'dhcpv6', 'ndp'])
+def test_disabled_services(topo, passt_env, what):
+    """--no-dhcp, --no-dhcpv6: a request to a unicast address (the gateway,
+    that is the host's loopback) goes out as any UDP datagram, and the
+    server there answers; one to the broadcast or multicast address is
+    dropped and counted as unhandled. --no-ndp: a Neighbor Solicitation
+    for the gateway gets no answer, and is counted as unhandled"""
+    opt = {'dhcp': '--no-dhcp', 'dhcpv6': '--no-dhcpv6',
+           'ndp': '--no-ndp'}[what]
+    v6 = what != 'dhcp'
+    sport, dport = (546, 547) if v6 else (68, 67)
+    p = passt_env(opt, server=['udpsizes', dport, 5] if what != 'ndp'
+                  else None)
+    g = Guest(p.sock)
+    src, gw = me(v6), gw_of(topo, v6)
+    before = frame_counters(p)
+    if what == 'ndp':
+        g.send(ns_frame(src, gw))
+        for f in g.frames(1):
+            assert f.get('proto') != 58, f
+        after = frame_counters(p)
+        assert after[2] - before[2] == 1, (before, after)
+        g.close()
+        return
+
+    payload = dhcp_request(0x1234) if what == 'dhcp' else \
+        b'\x03\x00\x12\x34' + struct.pack('!HH', 1, 2) + b'\0\x01'
+    g.udp(src, gw, sport, dport, payload)
+    r = g.expect(lambda f: f.get('proto') == 17 and f.get('dport') == sport,
+                 what='answer of the server on the host')
+    assert r['sport'] == dport and r['data'] == b'u' * 5, r
+    g.expect(lambda f: f.get('proto') == 17 and f.get('data') == b'end',
+             what="the server's end")
+
+    bcast = '255.255.255.255' if what == 'dhcp' else 'ff02::1:2'
+    before = frame_counters(p)
+    g.udp('0.0.0.0' if what == 'dhcp' else src, bcast, sport, dport,
+          payload)
+    for f in g.frames(1):
+        assert f.get('proto') != 17, f
+    after = frame_counters(p)
+    assert after[2] - before[2] == 1, (before, after)
+    g.close()

@@ -7,7 +7,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/wait.h>
+#include <sys/mman.h>
 
 #include "unit.h"
 #include "pkt_helpers.h"
@@ -81,6 +85,69 @@ TEST(counters_and_learning)
 	CHECK_EQ(c.stats.frames_out, 0);
 }
 
+/**
+ * guarded_reply() - a reply buffer that ends right before a page nobody may
+ *		     touch, so that a write past its end faults
+ * @size:	size of the buffer, at most one page
+ *
+ * Return: the buffer, whose last byte is the last of an accessible page;
+ *	   the bytes before it, within that page, are filled with 0xa5
+ */
+static uint8_t *guarded_reply(size_t size)
+{
+	static uint8_t *map;
+	static size_t page;
+
+	if (!map) {
+		page = (size_t)sysconf(_SC_PAGESIZE);
+		map = mmap(NULL, page * 2, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (map == MAP_FAILED || mprotect(map + page, page, PROT_NONE))
+			abort();
+	}
+	memset(map, 0xa5, page);
+	return map + page - size;
+}
+
+/**
+ * below_untouched() - are the bytes before a guarded reply still 0xa5
+ * @r:		buffer from guarded_reply()
+ *
+ * Return: true if nothing was written before @r, in its page
+ */
+static bool below_untouched(const uint8_t *r)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	const uint8_t *p = (const uint8_t *)((uintptr_t)r & ~(page - 1));
+
+	for (; p < r; p++) {
+		if (*p != 0xa5)
+			return false;
+	}
+	return true;
+}
+
+TEST(guarded_reply_faults_past_the_end)
+{
+	uint8_t *r = guarded_reply(100);
+	pid_t pid;
+	int status;
+
+	r[99] = 1;		/* the last byte is ours */
+	CHECK(below_untouched(r));
+	pid = fork();
+	if (!pid) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, STDERR_FILENO);	/* the sanitizer's report */
+		r[100] = 1;	/* one past: must fault */
+		_exit(0);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	/* SIGSEGV, or the sanitizer's report of it and its exit */
+	CHECK(!WIFEXITED(status) || WEXITSTATUS(status) != 0);
+}
+
 TEST(random_frames_stay_in_bounds)
 {
 	static uint8_t buf[2048];
@@ -90,7 +157,7 @@ TEST(random_frames_stay_in_bounds)
 	tf_ctx_init(&c);
 	for (i = 0; i < 20000; i++) {
 		size_t len, j, n, r;
-		uint8_t *copy;
+		uint8_t *copy, *out;
 
 		/* Start from a valid frame of some kind, then mutate it */
 		switch (i % 4) {
@@ -123,7 +190,12 @@ TEST(random_frames_stay_in_bounds)
 		memcpy(copy, buf, len);
 		seed = seed * 1103515245 + 12345;
 		r = (seed >> 4) % 1600;
-		CHECK(dispatch_frame(&c, copy, len, reply, r) <= r);
+		/* The reply buffer has exactly r bytes before a guard page:
+		 * a write past what the call was told faults
+		 */
+		out = guarded_reply(r);
+		CHECK(dispatch_frame(&c, copy, len, out, r) <= r);
+		CHECK(below_untouched(out));
 		free(copy);
 	}
 	CHECK_EQ(c.stats.frames_in, 20000);
