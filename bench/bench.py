@@ -1075,6 +1075,32 @@ def ensure_running(t, label, notes):
     t.start()
 
 
+def print_cost_table(rows, results, keys, names, ratios, title, footer):
+    """A table of ours against variants of ours (same binary, options) from
+    the same run: values, then each variant's ratio to ours"""
+    hdr = ['', 'unit', 'ours'] + names + ratios
+    tab = []
+    for label, unit, fn in rows:
+        if label.split()[0] == BASELINE_ROW:
+            continue
+        o = results.get((label, 'ours'), '-')
+        vals = [results.get((label, k), '-') for k in keys]
+        tab.append([label, unit, fmt(o, unit)] +
+                   [fmt(v, unit) for v in vals] + [ratio(v, o) for v in vals])
+    w = [max(len(str(r[i])) for r in tab + [hdr]) for i in range(len(hdr))]
+    line = lambda r: '  '.join(str(c).ljust(w[i]) if i < 2
+                               else str(c).rjust(w[i])
+                               for i, c in enumerate(r))
+    print()
+    print(title)
+    print(line(hdr))
+    print('  '.join('-' * x for x in w))
+    for r in tab:
+        print(line(r))
+    print()
+    print(footer)
+
+
 def egress_1k_rules():
     """1,000 egress rules, none of which refuses the benchmark's flows, and
     which make the lookup work: 25 prefix lengths (IPv4 /8 to /32) of
@@ -1263,55 +1289,20 @@ def main():
 
     # The cost of host isolation: the same binary, with --no-map-host
     if 'ours' in want and 'iso' in want:
-        ihdr = ['', 'unit', 'ours', 'ours isolated', 'isolated/ours']
-        it = []
-        for label, unit, fn in rows:
-            if label.split()[0] == BASELINE_ROW:
-                continue
-            o, i = (results.get((label, k), '-') for k in ('ours', 'iso'))
-            it.append([label, unit, fmt(o, unit), fmt(i, unit), ratio(i, o)])
-        iw = [max(len(str(r[i])) for r in it + [ihdr])
-              for i in range(len(ihdr))]
-        iline = lambda r: '  '.join(str(c).ljust(iw[i]) if i < 2
-                                    else str(c).rjust(iw[i])
-                                    for i, c in enumerate(r))
-        print()
-        print('Host isolation (ours with --no-map-host: a route lookup for '
-              'each new flow), same run:')
-        print(iline(ihdr))
-        print('  '.join('-' * x for x in iw))
-        for r in it:
-            print(iline(r))
-        print()
-        print('isolated/ours: 1.00 means no cost.')
+        print_cost_table(
+            rows, results, ['iso'], ['ours isolated'], ['isolated/ours'],
+            'Host isolation (ours with --no-map-host: a route lookup for '
+            'each new flow), same run:', 'isolated/ours: 1.00 means no cost.')
 
     # The cost of the egress policy: the same binary, with rules
     if 'ours' in want and ('egress' in want or 'egress1k' in want):
-        ehdr = ['', 'unit', 'ours', 'private', '1k rules', 'private/ours',
-                '1k/ours']
-        et = []
-        for label, unit, fn in rows:
-            if label.split()[0] == BASELINE_ROW:
-                continue
-            o, e, k = (results.get((label, x), '-')
-                       for x in ('ours', 'egress', 'egress1k'))
-            et.append([label, unit, fmt(o, unit), fmt(e, unit), fmt(k, unit),
-                       ratio(e, o), ratio(k, o)])
-        ew = [max(len(str(r[i])) for r in et + [ehdr])
-              for i in range(len(ehdr))]
-        eline = lambda r: '  '.join(str(c).ljust(ew[i]) if i < 2
-                                    else str(c).rjust(ew[i])
-                                    for i, c in enumerate(r))
-        print()
-        print('Egress policy (ours with --egress-deny private, and with '
-              '1,000 egress rules), same run:')
-        print(eline(ehdr))
-        print('  '.join('-' * x for x in ew))
-        for r in et:
-            print(eline(r))
-        print()
-        print('x/ours: 1.00 means no cost; row 5 (TCP_CRR) decides once per '
-              'connection.')
+        print_cost_table(
+            rows, results, ['egress', 'egress1k'], ['private', '1k rules'],
+            ['private/ours', '1k/ours'],
+            'Egress policy (ours with --egress-deny private, and with 1,000 '
+            'egress rules), same run:',
+            'x/ours: 1.00 means no cost; row 5 (TCP_CRR) decides once per '
+            'connection.')
         print(f'The decision alone, for TCP to {SERVER4}:{ECHO_PORT} '
               f'(bench/build/egress_lookup, CPU time):')
         for name, rules in (('no rules', []),

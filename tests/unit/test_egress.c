@@ -422,6 +422,28 @@ TEST(limits)
 	CHECK_EQ(rc, -EINVAL);
 	CHECK(strstr(err, "more than 16384 port ranges"));
 	CHECK_EQ(t.range_count, EGRESS_RANGES_MAX / 40 * 40);
+
+	/* EGRESS_TEXT_MAX bytes of options, kept whole for listings: long
+	 * lists of adjacent ports (one range each) fill it first
+	 */
+	egress_init(&t);
+	rc = 0;
+	for (i = 0; !rc && i < EGRESS_RULES_MAX; i++) {
+		char text[EGRESS_SPEC_MAX], *p = text;
+		unsigned int k;
+
+		p += sprintf(p, "192.0.2.%u:tcp:", i % 256);
+		for (k = 1; k <= 45; k++)	/* 244 characters */
+			p += sprintf(p, "%s%u", k > 1 ? "," : "", 1000 + k);
+		rc = egress_add(&t, true, text, err, sizeof(err));
+		if (!rc)
+			CHECK_STR(egress_option(&t, i) + strlen("--egress-deny "),
+				  text);
+	}
+	CHECK_EQ(rc, -EINVAL);
+	CHECK(strstr(err, "more than 131072 bytes of rules"));
+	CHECK(t.text_len <= EGRESS_TEXT_MAX);
+	CHECK(t.range_count == t.rule_count);
 }
 
 /**
