@@ -262,18 +262,52 @@ static int conf_dns_add(struct ctx *c, const char *s)
 }
 
 /**
+ * conf_scope() - interface of an IPv6 zone, "%eth0" or "%2"
+ * @zone:	text after the '%' of an address
+ *
+ * Return: interface index, 0 if there's no such interface
+ */
+static unsigned int conf_scope(const char *zone)
+{
+	unsigned long ifi;
+	char *end;
+
+	if (*zone >= '0' && *zone <= '9') {
+		ifi = strtoul(zone, &end, 10);
+		return *end || ifi > UINT32_MAX ? 0 : (unsigned int)ifi;
+	}
+	return if_nametoindex(zone);
+}
+
+/**
  * conf_dns_map() - parse --dns-forward or --dns-host
  * @c:		execution context
  * @forward:	--dns-forward (the guest's address), not --dns-host
- * @arg:	IPv4 or IPv6 address
+ * @arg:	IPv4 or IPv6 address; for --dns-host, a link-local IPv6 one may
+ *		name its interface: fe80::1%eth0
  *
  * Each is allowed once per IP version. Exits on error.
  */
 static void conf_dns_map(struct ctx *c, bool forward, const char *arg)
 {
 	const char *opt = forward ? "--dns-forward" : "--dns-host";
+	char text[INET6_ADDRSTRLEN + IF_NAMESIZE + 1], *pct;
 	struct in6_addr a6, *d6;
 	struct in_addr a4, *d4;
+
+	if (snprintf(text, sizeof(text), "%s", arg) >= (int)sizeof(text))
+		conf_die("Invalid address for %s: %s", opt, arg);
+	pct = forward ? NULL : strchr(text, '%');
+	if (pct) {
+		*pct++ = '\0';
+		if (inet_pton(AF_INET6, text, &a6) != 1 ||
+		    !IN6_IS_ADDR_LINKLOCAL(&a6) || !conf_scope(pct))
+			conf_die("Invalid address for %s: %s (an interface "
+			    "only for a link-local address, and an existing "
+			    "one)", opt, arg);
+		c->ip6.dns_host_scope = conf_scope(pct);
+		arg = text;
+	}
 
 	if (inet_pton(AF_INET, arg, &a4) == 1) {
 		d4 = forward ? &c->ip4.dns_match : &c->ip4.dns_host;
@@ -339,10 +373,14 @@ static void conf_addr_opt(const char *opt, const char *arg,
  * conf_dns_host_default() - note the first resolver of each IP version
  * @c:		execution context
  * @addr:	resolver address as text, loopback ones included
+ * @scope:	interface of a link-local IPv6 @addr (its %zone), 0 for none
  *
- * That's where --dns-forward goes, unless --dns-host says otherwise.
+ * That's where --dns-forward goes, unless --dns-host says otherwise. A
+ * link-local resolver keeps its interface: the host socket to it uses that
+ * one, not the template interface.
  */
-static void conf_dns_host_default(struct ctx *c, const char *addr)
+static void conf_dns_host_default(struct ctx *c, const char *addr,
+				  unsigned int scope)
 {
 	struct in6_addr a6;
 	struct in_addr a4;
@@ -351,8 +389,11 @@ static void conf_dns_host_default(struct ctx *c, const char *addr)
 		if (!c->ip4.dns_host.s_addr)
 			c->ip4.dns_host = a4;
 	} else if (inet_pton(AF_INET6, addr, &a6) == 1) {
-		if (IN6_IS_ADDR_UNSPECIFIED(&c->ip6.dns_host))
+		if (IN6_IS_ADDR_UNSPECIFIED(&c->ip6.dns_host)) {
 			c->ip6.dns_host = a6;
+			if (IN6_IS_ADDR_LINKLOCAL(&a6))
+				c->ip6.dns_host_scope = scope;
+		}
 	}
 }
 
@@ -400,8 +441,8 @@ int conf_read_resolv(struct ctx *c, const char *text, bool want_dns,
 				continue;
 			pct = strchr(addr, '%');
 			if (pct)
-				*pct = '\0';
-			conf_dns_host_default(c, addr);
+				*pct++ = '\0';
+			conf_dns_host_default(c, addr, pct ? conf_scope(pct) : 0);
 			if (inet_pton(AF_INET, addr, &a4) == 1 &&
 			    (ntohl(a4.s_addr) >> 24) == 127) {
 				log_debug("Skipping loopback resolver %s",
@@ -1021,7 +1062,7 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 			} else if (conf_dns_add(c, optarg)) {
 				conf_die("Invalid resolver address: %s", optarg);
 			} else {
-				conf_dns_host_default(c, optarg);
+				conf_dns_host_default(c, optarg, 0);
 			}
 			dns_given = true;
 			break;

@@ -88,6 +88,8 @@ struct ip4_conf {
  * @dns_count:	entries in @dns
  * @dns_match:	--dns-forward address, see struct ip4_conf
  * @dns_host:	resolver it maps to, see struct ip4_conf
+ * @dns_host_scope: interface of a link-local @dns_host: its %scope in
+ *		resolv.conf or --dns-host, 0 if none was given
  * @host_addr:	global address of the host's template interface
  * @map_host_loopback: --map-host-loopback, to the host's ::1, see ip4_conf
  * @map_guest_addr: --map-guest-addr, see struct ip4_conf
@@ -102,6 +104,7 @@ struct ip6_conf {
 	int dns_count;
 	struct in6_addr dns_match;
 	struct in6_addr dns_host;
+	unsigned int dns_host_scope;
 	struct in6_addr host_addr;
 	struct in6_addr map_host_loopback;
 	struct in6_addr map_guest_addr;
@@ -191,6 +194,8 @@ struct ctx {
 	bool ifname_given;		/* -i */
 	char outbound_if4[IF_NAMESIZE];	/* --outbound-if4 */
 	char outbound_if6[IF_NAMESIZE];	/* --outbound-if6 */
+	unsigned int outbound_ifi4;	/* its index, 0 if none */
+	unsigned int outbound_ifi6;
 	struct in_addr outbound4;	/* -o, IPv4 */
 	struct in6_addr outbound6;	/* -o, IPv6 */
 	bool no_map_gw;			/* --map-host-loopback none */

@@ -64,6 +64,9 @@ static void conf_ip4(struct ctx *c, int nl)
 	struct in_addr host_addr = { 0 };
 	int host_prefix = 0;
 
+	if (*c->outbound_if4)
+		c->outbound_ifi4 = conf_ifindex(c->outbound_if4,
+						"--outbound-if4");
 	if (*c->ifname4)
 		c->ifi4 = conf_ifindex(c->ifname4, "--interface");
 	else if (*c->outbound_if4)
@@ -118,6 +121,9 @@ static void conf_ip6(struct ctx *c, int nl)
 	struct in6_addr host_addr = IN6ADDR_ANY_INIT, host_ll;
 	int host_prefix = 0;
 
+	if (*c->outbound_if6)
+		c->outbound_ifi6 = conf_ifindex(c->outbound_if6,
+						"--outbound-if6");
 	if (*c->ifname6)
 		c->ifi6 = conf_ifindex(c->ifname6, "--interface");
 	else if (*c->outbound_if6)

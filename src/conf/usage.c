@@ -68,6 +68,7 @@ void __attribute__((noreturn)) conf_usage(const char *name, int status)
 "    default: from " RESOLV_CONF "\n"
 "  --dns-forward ADDR	Forward DNS (port 53) to ADDR to the host's resolver\n"
 "  --dns-host ADDR	Host resolver --dns-forward goes to\n"
+"    link-local with its interface: fe80::1%%eth0\n"
 "    default: first resolver of the same IP version\n"
 "  --map-host-loopback ADDR\n"
 "			Map guest's ADDR to the host's loopback, or 'none'\n"

@@ -150,8 +150,7 @@ static socklen_t icmp_sockaddr(const struct ctx *c, const union inany_addr *a,
 
 		sin6->sin6_family = AF_INET6;
 		sin6->sin6_addr = a->a6;
-		if (IN6_IS_ADDR_LINKLOCAL(&a->a6))
-			sin6->sin6_scope_id = c->ifi6;
+		sin6->sin6_scope_id = fwd_scope6(c, &a->a6);
 		return sizeof(*sin6);
 	}
 }

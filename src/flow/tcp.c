@@ -978,8 +978,7 @@ static void tcp_conn_from_guest(struct ctx *c, const struct pkt *p,
 		sin6->sin6_family = AF_INET6;
 		sin6->sin6_addr = conn->f.side[FLOW_SIDE_HOST].eaddr.a6;
 		sin6->sin6_port = htons(key->oport);
-		if (IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr))
-			sin6->sin6_scope_id = c->ifi6;
+		sin6->sin6_scope_id = fwd_scope6(c, &sin6->sin6_addr);
 		sl = sizeof(*sin6);
 	}
 

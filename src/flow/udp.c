@@ -124,12 +124,15 @@
  * @sock:	connected host socket, or the shared socket of a forwarded port
  * @inbound:	flow from a forwarded port: @sock isn't ours, send with
  *		sendto(), hashed by the host side too
+ * @scope:	interface of a link-local IPv6 host peer: where its datagrams
+ *		came from (inbound), or fwd_scope6() (outbound)
  * @last_active: time of the last datagram in either direction, ms
  */
 struct udp_flow {
 	struct flow_common f;
 	int sock;
 	bool inbound;
+	uint32_t scope;
 	uint64_t last_active;
 };
 
@@ -253,15 +256,15 @@ static void udp_icmp_err(struct ctx *c, const struct flowside *g,
 
 /**
  * udp_sockaddr() - socket address for an address and port
- * @c:		execution context
  * @a:		address
  * @port:	port, host order
+ * @scope:	interface of a link-local IPv6 address, 0 for none
  * @sa:		socket address to fill
  *
  * Return: length of the socket address
  */
-static socklen_t udp_sockaddr(const struct ctx *c, const union inany_addr *a,
-			      uint16_t port, struct sockaddr_storage *sa)
+static socklen_t udp_sockaddr(const union inany_addr *a, uint16_t port,
+			      unsigned int scope, struct sockaddr_storage *sa)
 {
 	const struct in_addr *a4 = inany_v4(a);
 
@@ -280,7 +283,7 @@ static socklen_t udp_sockaddr(const struct ctx *c, const union inany_addr *a,
 		sin6->sin6_addr = a->a6;
 		sin6->sin6_port = htons(port);
 		if (IN6_IS_ADDR_LINKLOCAL(&a->a6))
-			sin6->sin6_scope_id = c->ifi6;
+			sin6->sin6_scope_id = scope;
 		return sizeof(*sin6);
 	}
 }
@@ -350,8 +353,9 @@ static struct udp_flow *udp_flow_new(struct ctx *c, int af,
 	else
 		setsockopt(s, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
 
-	sl = udp_sockaddr(c, &uf->f.side[FLOW_SIDE_HOST].eaddr, key->oport,
-			  &sa);
+	uf->scope = fwd_scope6(c, &uf->f.side[FLOW_SIDE_HOST].eaddr.a6);
+	sl = udp_sockaddr(&uf->f.side[FLOW_SIDE_HOST].eaddr, key->oport,
+			  uf->scope, &sa);
 	if (connect(s, (struct sockaddr *)&sa, sl)) {
 		*err = errno;
 		log_debug("UDP: connect: %s", strerror(errno));
@@ -480,7 +484,8 @@ static ssize_t udp_send_inbound(const struct ctx *c,
 	struct sockaddr_storage sa;
 	struct msghdr mh = {
 		.msg_name = &sa,
-		.msg_namelen = udp_sockaddr(c, &h->eaddr, h->eport, &sa),
+		.msg_namelen = udp_sockaddr(&h->eaddr, h->eport, uf->scope,
+					    &sa),
 		.msg_iov = &iov, .msg_iovlen = 1,
 	};
 	struct cmsghdr *cm;
@@ -952,6 +957,9 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 		if (!uf)
 			continue;
 		uf->last_active = now;
+		if (peers[i].ss_family == AF_INET6)
+			uf->scope = ((struct sockaddr_in6 *)&peers[i])->
+				    sin6_scope_id;
 		g = &uf->f.side[FLOW_SIDE_GUEST];
 
 		if (inany_v4(&g->oaddr)) {

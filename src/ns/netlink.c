@@ -802,12 +802,14 @@ static int nl_route_type_cb(const struct nlmsghdr *nh, void *arg)
  * @nl:		netlink socket
  * @af:		AF_INET or AF_INET6
  * @dst:	destination address
- * @oif:	output interface (the scope of a link-local address), 0 if none
+ * @oif:	output interface (a socket's SO_BINDTODEVICE, or the scope of a
+ *		link-local address), 0 if none
+ * @src:	source address (a socket's bound address), NULL if none
  *
  * This is an RTM_GETROUTE request without NLM_F_DUMP: the kernel's own route
- * lookup, as for a connect(), local table included. RTN_LOCAL means the
- * destination is an address of this namespace, whatever interface has it and
- * whenever it was added.
+ * lookup, as for a connect() from a socket bound to @oif and @src, local
+ * table included. RTN_LOCAL means the destination is an address of this
+ * namespace, whatever interface has it and whenever it was added.
  *
  * Return: rtm_type (RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST, ...), or negative
  * error code: the kernel's, for destinations without a usable route
@@ -815,7 +817,8 @@ static int nl_route_type_cb(const struct nlmsghdr *nh, void *arg)
  *
  * #syscalls sendto recvmsg
  */
-int nl_route_type(int nl, int af, const void *dst, unsigned int oif)
+int nl_route_type(int nl, int af, const void *dst, unsigned int oif,
+		  const void *src)
 {
 	struct rtmsg rtm = { .rtm_family = af };
 	size_t alen = af_addr_len(af);
@@ -825,10 +828,14 @@ int nl_route_type(int nl, int af, const void *dst, unsigned int oif)
 	if (!alen)
 		return -EAFNOSUPPORT;
 	rtm.rtm_dst_len = (unsigned char)(alen * 8);
+	if (src)
+		rtm.rtm_src_len = rtm.rtm_dst_len;
 
 	if ((rc = nl_msg_init(&req.nh, sizeof(req), RTM_GETROUTE, 0,
 			      &rtm, sizeof(rtm))) ||
-	    (rc = nl_attr_put(&req.nh, sizeof(req), RTA_DST, dst, alen)))
+	    (rc = nl_attr_put(&req.nh, sizeof(req), RTA_DST, dst, alen)) ||
+	    (src && (rc = nl_attr_put(&req.nh, sizeof(req), RTA_SRC, src,
+				      alen))))
 		return rc;
 	if (oif) {
 		uint32_t o = oif;

@@ -28,7 +28,8 @@ int nl_addr_get(int nl, int af, unsigned int ifi, void *addr,
 int nl_link_get(int nl, unsigned int ifi, uint8_t mac[6], int *mtu);
 int nl_link_by_name(int nl, const char *name);
 int nl_link_name(int nl, unsigned int ifi, char name[IF_NAMESIZE]);
-int nl_route_type(int nl, int af, const void *dst, unsigned int oif);
+int nl_route_type(int nl, int af, const void *dst, unsigned int oif,
+		  const void *src);
 
 /* Configuration, with a socket opened in the target namespace */
 int nl_link_up(int nl, unsigned int ifi, int mtu);

@@ -322,25 +322,53 @@ enum fwd_refusal fwd_egress_policy(const struct ctx *c, uint8_t proto,
 }
 
 /**
+ * fwd_scope6() - interface a host socket to an IPv6 address is scoped to
+ * @c:		execution context
+ * @a:		destination on the host
+ *
+ * Return: 0 unless @a is link-local; for a link-local resolver of
+ *	   --dns-forward, the interface it was given with, if any; otherwise
+ *	   the interface of --outbound-if6, if given, as the socket is bound
+ *	   to it, or the template interface
+ */
+unsigned int fwd_scope6(const struct ctx *c, const struct in6_addr *a)
+{
+	if (!IN6_IS_ADDR_LINKLOCAL(a))
+		return 0;
+	if (c->ip6.dns_host_scope && IN6_ARE_ADDR_EQUAL(a, &c->ip6.dns_host))
+		return c->ip6.dns_host_scope;
+	return c->outbound_ifi6 ? c->outbound_ifi6 : c->ifi6;
+}
+
+/**
  * fwd_route_type() - route type to a host address, by asking the kernel
  * @c:		execution context
  * @a:		address, IPv4-mapped for IPv4
  *
- * Link-local IPv6 addresses are looked up on the template interface: host
- * sockets use it as their scope.
+ * The lookup is made as the host socket will connect (fwd_outbound_bind()):
+ * from the -o address and through the --outbound-if4/6 interface, if given,
+ * and, for a link-local IPv6 address, through the interface it's scoped to.
+ * Loopback targets, which those don't apply to, never get here.
  *
  * Return: RTN_* type, or negative error code
  */
 static int fwd_route_type(const struct ctx *c, const union inany_addr *a)
 {
 	const struct in_addr *a4 = inany_v4(a);
+	unsigned int oif;
 
 	if (c->fd_route < 0)
 		return -EBADF;
 	if (a4)
-		return nl_route_type(c->fd_route, AF_INET, a4, 0);
-	return nl_route_type(c->fd_route, AF_INET6, &a->a6,
-			     IN6_IS_ADDR_LINKLOCAL(&a->a6) ? c->ifi6 : 0);
+		return nl_route_type(c->fd_route, AF_INET, a4, c->outbound_ifi4,
+				     c->outbound4.s_addr ? &c->outbound4 :
+							   NULL);
+	oif = fwd_scope6(c, &a->a6);
+	if (!oif)
+		oif = c->outbound_ifi6;
+	return nl_route_type(c->fd_route, AF_INET6, &a->a6, oif,
+			     IN6_IS_ADDR_UNSPECIFIED(&c->outbound6) ? NULL :
+			     &c->outbound6);
 }
 
 static struct fwd_isolation_stats fwd_iso_stats;
@@ -698,8 +726,7 @@ int fwd_outbound_bind(const struct ctx *c, int s, const union inany_addr *dst,
 		sin6->sin6_family = AF_INET6;
 		if (addr) {
 			sin6->sin6_addr = c->outbound6;
-			if (IN6_IS_ADDR_LINKLOCAL(&c->outbound6))
-				sin6->sin6_scope_id = c->ifi6;
+			sin6->sin6_scope_id = fwd_scope6(c, &c->outbound6);
 		}
 		sport = &sin6->sin6_port;
 		sl = sizeof(*sin6);

@@ -85,6 +85,8 @@ struct fwd_egress_stats {
 	uint64_t log_suppressed;
 };
 
+unsigned int fwd_scope6(const struct ctx *c, const struct in6_addr *a);
+
 /* fwd_route_fn - kernel route type (RTN_*) to an address, or -errno */
 typedef int (*fwd_route_fn)(const struct ctx *c, const union inany_addr *a);
 

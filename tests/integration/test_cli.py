@@ -132,6 +132,11 @@ BAD_VALUES = [
      'Invalid --runas: no such user or group in 1:nosuchgroup'),
     (['--runas', 'nobody:nosuchgroup'],
      'Invalid --runas: no such user or group in nobody:nosuchgroup'),
+    # --dns-host: an interface only for a link-local address, an existing one
+    (['--dns-host', 'fe80::1%pstnosuchif'],
+     'Invalid address for --dns-host: fe80::1%pstnosuchif (an interface'),
+    (['--dns-host', '2001:db8::1%lo'],
+     'Invalid address for --dns-host: 2001:db8::1%lo (an interface'),
     # root is never a target, however named
     (['--runas', '0'], "Invalid --runas: 0: UID or GID 0 (root) can't be"),
     (['--runas', 'root'],

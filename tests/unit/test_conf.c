@@ -4,6 +4,7 @@
  */
 
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <unistd.h>
 
 #include "conf/conf.h"
@@ -135,6 +136,24 @@ TEST(resolv_conf)
 	CHECK_EQ(c.search_count, 2);
 	CHECK_STR(c.search[0], "example.org");
 	CHECK_STR(c.search[1], "test.example");
+}
+
+/* A link-local resolver keeps its zone, by name or by number */
+TEST(resolv_conf_scope)
+{
+	memset(&c, 0, sizeof(c));
+	conf_read_resolv(&c, "nameserver fe80::53%lo\n", true, false);
+	CHECK_EQ(c.ip6.dns_host_scope, if_nametoindex("lo"));
+	CHECK(c.ip6.dns_host_scope != 0);
+
+	memset(&c, 0, sizeof(c));
+	conf_read_resolv(&c, "nameserver fe80::53%7\n"
+			 "nameserver fe80::54%lo\n", true, false);
+	CHECK_EQ(c.ip6.dns_host_scope, 7U);	/* the first one's */
+
+	memset(&c, 0, sizeof(c));
+	conf_read_resolv(&c, "nameserver 2001:db8::53%7\n", true, false);
+	CHECK_EQ(c.ip6.dns_host_scope, 0U);	/* not link-local */
 }
 
 TEST(resolv_conf_limits)

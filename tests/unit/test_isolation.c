@@ -616,4 +616,26 @@ TEST(refusal_strings)
 	CHECK_STR(fwd_refusal_str((enum fwd_refusal)1000), "?");
 }
 
+/* Link-local host addresses keep the interface they belong to */
+TEST(scope6)
+{
+	struct ctx sc;
+	struct in6_addr a;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.ifi6 = 2;
+	inet_pton(AF_INET6, "2001:db8::1", &a);
+	CHECK_EQ(fwd_scope6(&sc, &a), 0U);
+	inet_pton(AF_INET6, "fe80::1", &a);
+	CHECK_EQ(fwd_scope6(&sc, &a), 2U);		/* template interface */
+	sc.outbound_ifi6 = 3;
+	CHECK_EQ(fwd_scope6(&sc, &a), 3U);		/* --outbound-if6 */
+	inet_pton(AF_INET6, "fe80::53", &sc.ip6.dns_host);
+	sc.ip6.dns_host_scope = 5;
+	CHECK_EQ(fwd_scope6(&sc, &a), 3U);
+	CHECK_EQ(fwd_scope6(&sc, &sc.ip6.dns_host), 5U);	/* its own */
+	sc.ip6.dns_host_scope = 0;
+	CHECK_EQ(fwd_scope6(&sc, &sc.ip6.dns_host), 3U);
+}
+
 UNIT_MAIN()
