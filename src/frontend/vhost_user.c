@@ -24,10 +24,12 @@
  * SET_VRING_ENABLE. GET_VRING_BASE stops a queue and returns where we
  * stopped, for the next start (a guest reset, or qemu stopping).
  *
- * Offered: VIRTIO_F_VERSION_1, VIRTIO_NET_F_MRG_RXBUF, and the protocol
- * feature REPLY_ACK. Not offered, so refused in negotiation: packed rings,
- * indirect descriptors, event index, multiqueue, offloads (checksum, TSO),
- * migration (dirty logging), IOMMU. One queue pair.
+ * Offered: VIRTIO_F_VERSION_1, VIRTIO_NET_F_MRG_RXBUF, VIRTIO_NET_F_GUEST_CSUM
+ * (every frame we build carries correct checksums already, so we tell the
+ * guest it needn't verify them), and the protocol feature REPLY_ACK. Not
+ * offered, so refused in negotiation: packed rings, indirect descriptors,
+ * event index, multiqueue, checksum offload from the guest, segmentation
+ * offloads (TSO, UFO), migration (dirty logging), IOMMU. One queue pair.
  *
  * The guest writes the rings, so virtqueue.c checks every index, address
  * and length against the memory table. A queue whose rules the guest broke
@@ -94,6 +96,7 @@ enum vu_request {
 #define VU_VRING_NOFD		(1ULL << 8)
 
 /* Feature bits */
+#define VIRTIO_NET_F_GUEST_CSUM	1
 #define VIRTIO_NET_F_MRG_RXBUF	15
 #define VU_F_PROTOCOL_FEATURES	30
 #define VIRTIO_F_VERSION_1	32
@@ -103,6 +106,7 @@ enum vu_request {
 
 #define VU_FEATURES		(BIT64(VIRTIO_F_VERSION_1) |		\
 				 BIT64(VIRTIO_NET_F_MRG_RXBUF) |	\
+				 BIT64(VIRTIO_NET_F_GUEST_CSUM) |	\
 				 BIT64(VU_F_PROTOCOL_FEATURES))
 #define VU_PROTOCOL_FEATURES	BIT64(VU_PROTOCOL_F_REPLY_ACK)
 
@@ -497,8 +501,10 @@ static int vu_handle(struct ctx *c, struct vu_msg *msg, bool *replied)
 			return 1;
 		}
 		vu_dev.features = msg->p.u64;
-		vu_dev.mrg_rxbuf = !!(u = vu_dev.features &
+		vu_dev.mrg_rxbuf = !!(vu_dev.features &
 				      BIT64(VIRTIO_NET_F_MRG_RXBUF));
+		vu_dev.csum_valid = !!(vu_dev.features &
+				       BIT64(VIRTIO_NET_F_GUEST_CSUM));
 		vu_dev.hdr_len = (vu_dev.features &
 				  (BIT64(VIRTIO_F_VERSION_1) |
 				   BIT64(VIRTIO_NET_F_MRG_RXBUF))) ? 12 : 10;

@@ -52,6 +52,8 @@ struct vu_queue {
  * @protocol_features: vhost-user protocol features acknowledged
  * @hdr_len:	length of the virtio-net header, 10 or 12 bytes
  * @mrg_rxbuf:	a frame to the guest may span several chains
+ * @csum_valid:	VIRTIO_NET_F_GUEST_CSUM: frames to the guest are marked as
+ *		having valid checksums (they do: we build them)
  * @writers_waiting: a sender asked to be woken up when buffers come
  * @bad_rings:	rings we found broken, since start
  * @dropped_rx:	frames for the guest dropped for lack of buffers
@@ -63,6 +65,7 @@ struct vu_dev {
 	uint64_t protocol_features;
 	unsigned int hdr_len;
 	bool mrg_rxbuf;
+	bool csum_valid;
 	bool writers_waiting;
 	uint64_t bad_rings;
 	uint64_t dropped_rx;

@@ -7,7 +7,10 @@
  * Every frame in either direction has a virtio-net header in front of it
  * (virtio 1.x, 5.1.6): 12 bytes with VIRTIO_F_VERSION_1 or MRG_RXBUF, 10
  * without. We offer no offloads, so the header carries nothing for us: on
- * transmit we skip it, on receive we write zeroes, except num_buffers.
+ * transmit we skip it, on receive we write zeroes, except num_buffers, and
+ * the flag VIRTIO_NET_HDR_F_DATA_VALID if the guest took
+ * VIRTIO_NET_F_GUEST_CSUM: every frame we send has correct checksums, as we
+ * computed them, so the guest may skip verifying them again.
  *
  * Guest to passt (transmit queue): when the guest kicks, we take the chains
  * it made available, at most VU_TX_BATCH per wake-up (then we kick
@@ -43,6 +46,7 @@
 #define VU_TX_BATCH		256	/* chains from the guest per wake-up */
 #define VU_HDR_MAX		12
 #define VU_HDR_NUM_BUFFERS	10	/* offset of num_buffers */
+#define VU_HDR_F_DATA_VALID	2	/* in the flags, byte 0 */
 #define VU_ROOM_CHAINS		VQ_SIZE_MAX	/* looked at by vu_room() */
 
 /* A frame from the guest, with its header */
@@ -191,11 +195,13 @@ size_t vu_send_frames(struct ctx *c, const struct iovec *frames, size_t n)
 	static uint32_t lens[VQ_SIZE_MAX];
 	static struct vq_chain first, ch;
 	struct vu_queue *q = &vu_dev.q[VU_RX];
-	static const uint8_t hdr[VU_HDR_MAX];
+	static uint8_t hdr[VU_HDR_MAX];
 	size_t sent;
 
 	if (!vu_queue_ready(q))
 		goto out;
+
+	hdr[0] = vu_dev.csum_valid ? VU_HDR_F_DATA_VALID : 0;
 
 	for (sent = 0; sent < n; sent++) {
 		struct iovec src[2] = {

@@ -4,7 +4,7 @@
 # speaks it (features, protocol features with REPLY_ACK, a memfd memory
 # table, queue set-up with eventfds), a frame through the queues both ways
 # (an ARP request in the transmit queue, the reply found in a receive
-# buffer), and a guest breaking its transmit queue: logged, the queue left
+# buffer, marked as checksummed with VIRTIO_NET_F_GUEST_CSUM), and a guest breaking its transmit queue: logged, the queue left
 # alone, passt still answering, the queue usable again once set up anew,
 # and a fresh start for the next front-end.
 #
@@ -27,7 +27,8 @@ SET_VRING_KICK, SET_VRING_CALL = 12, 13
 GET_PROTOCOL_FEATURES, SET_PROTOCOL_FEATURES, SET_VRING_ENABLE = 15, 16, 18
 NEED_REPLY = 1 << 3
 
-F_MRG_RXBUF, F_PROTOCOL, F_VERSION_1 = 1 << 15, 1 << 30, 1 << 32
+F_GUEST_CSUM, F_MRG_RXBUF = 1 << 1, 1 << 15
+F_PROTOCOL, F_VERSION_1 = 1 << 30, 1 << 32
 PF_REPLY_ACK = 1 << 3
 
 MEM = 1 << 20
@@ -101,7 +102,8 @@ class FrontEnd:
     def setup(self):
         assert self.u64(GET_FEATURES) & (F_VERSION_1 | F_MRG_RXBUF) == \
             F_VERSION_1 | F_MRG_RXBUF
-        self.u64(SET_FEATURES, F_VERSION_1 | F_MRG_RXBUF | F_PROTOCOL)
+        self.u64(SET_FEATURES, F_VERSION_1 | F_MRG_RXBUF | F_PROTOCOL |
+                 F_GUEST_CSUM)
         assert self.u64(GET_PROTOCOL_FEATURES) & PF_REPLY_ACK
         self.u64(SET_PROTOCOL_FEATURES, PF_REPLY_ACK)
         self.send(SET_OWNER)
@@ -191,6 +193,7 @@ def wait_arp_reply(fe, used_before):
     off = RXBUF + (used_before % NUM) * 2048
     hdr = fe.mem[off:off + 12]
     assert struct.unpack_from('<H', hdr, 10)[0] == 1	# num_buffers
+    assert hdr[0] == 2		# VIRTIO_NET_HDR_F_DATA_VALID: GUEST_CSUM
     frame = fe.mem[off + 12:off + 12 + 42]
     assert frame[:6] == GUEST_MAC and frame[12:14] == b'\x08\x06', frame
     assert frame[20:22] == b'\x00\x02'			# ARP reply
