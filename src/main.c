@@ -127,6 +127,28 @@ static void raise_fd_limit(void)
 }
 
 /**
+ * flow_limit_from_fds() - size the flow table to what descriptors can hold
+ *
+ * Each flow takes a descriptor at least: with a limit on open files below
+ * FLOW_MAX plus the forwarded ports plus FLOW_FD_SPARE, the table is used up
+ * to what's left, so that the shares of each kind of flow (see flow.c) are
+ * shares of what can really be opened.
+ */
+static void flow_limit_from_fds(void)
+{
+	struct rlimit lim;
+	rlim_t fixed = listen_count() + FLOW_FD_SPARE;
+
+	if (getrlimit(RLIMIT_NOFILE, &lim) || lim.rlim_cur == RLIM_INFINITY ||
+	    lim.rlim_cur >= fixed + FLOW_MAX)
+		return;
+	flow_set_limit(lim.rlim_cur > fixed ? (unsigned int)(lim.rlim_cur -
+							     fixed) : 0);
+	log_info("Open files limited to %llu: at most %u flows",
+		 (unsigned long long)lim.rlim_cur, flow_get_stats()->limit);
+}
+
+/**
  * signals_init() - route SIGCHLD through a signalfd in the epoll set
  * @c:		execution context
  *
@@ -170,6 +192,12 @@ static void stats_log(const struct ctx *c)
 		(unsigned long long)fs->alloc_fail,
 		(unsigned long long)fs->guest_gone,
 		(unsigned long long)fs->stale_events);
+	log_msg(LOG_NOTICE, "flow shares (of %u): guest %u in use, %lu "
+		"refused; host %u, %lu; local %u, %lu; %lu idle evicted",
+		fs->limit, fs->kind_in_use[FLOW_KIND_GUEST],
+		fs->refused[FLOW_KIND_GUEST], fs->kind_in_use[FLOW_KIND_HOST],
+		fs->refused[FLOW_KIND_HOST], fs->kind_in_use[FLOW_KIND_SPLICE],
+		fs->refused[FLOW_KIND_SPLICE], fs->evicted);
 	log_msg(LOG_NOTICE, "frames: %llu in, %llu out, %llu dropped out, "
 		"%llu malformed, %llu unhandled, %llu oversized out",
 		(unsigned long long)st->frames_in,
@@ -598,6 +626,7 @@ int main(int argc, char **argv)
 		exit(EXIT_FAILURE);
 	if (autofwd_init(c))
 		exit(EXIT_FAILURE);
+	flow_limit_from_fds();
 	if (c->mode == MODE_PASTA)
 		pasta_ns_pool_refill();
 

@@ -19,6 +19,19 @@
  * pushes the entry back. Both are O(1), and entries above flow_hwm are never
  * touched, so their pages of .bss never become resident.
  *
+ * Shares. Flows are of three kinds (enum flow_kind): opened by the guest,
+ * opened by host peers through forwarded ports, and pasta's local (spliced)
+ * ones. Each kind has 1/FLOW_RESERVE_DIV of the table reserved: a new flow
+ * is refused if taking it would leave less room than the other kinds still
+ * have reserved and haven't used. So a guest holding every UDP flow it can,
+ * or remote peers sending from many source ports to a -u port, can't take
+ * the room of the others. Before a flow is refused, idle UDP and ICMP echo
+ * flows (no traffic for FLOW_EVICT_IDLE_MS) are evicted, oldest first, up
+ * to FLOW_EVICT_BATCH per scan of the table: flows of the same kind, or of a
+ * kind using more than its reserve. A refusal is counted per kind and
+ * logged, at most once a second. The table's size is FLOW_MAX, or less if
+ * the limit on open files can't hold that many flows (flow_set_limit()).
+ *
  * Iteration. A bitmap has one bit per live entry; flow_next() finds the next
  * set bit with one word test per 64 entries, so timers walking the table skip
  * free entries cheaply. Freeing entries while iterating is safe: the bit is
@@ -87,6 +100,7 @@
 #include "flow/tcp.h"
 #include "flow/tcp_splice.h"
 #include "flow/udp.h"
+#include "flow/udp_splice.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/util.h"
@@ -101,6 +115,9 @@ static int flow_hwm;
 static int flow_free_head = -1;
 static struct flow_stats flow_stats;
 static struct siphash_key flow_hash_secret;
+static unsigned int flow_limit = FLOW_MAX;
+static uint64_t flow_evict_empty_at;	/* last scan that found nothing, ms */
+static uint64_t flow_refused_logged_at;	/* last refusal logged, ms */
 
 /**
  * struct flow_exit_state - exit pending, waiting for flows to drain
@@ -130,6 +147,12 @@ static const char *const flow_type_names[FLOW_NUM_TYPES] = {
 	[FLOW_UDP_SPLICE]	= "UDP splice",
 	[FLOW_PING4]		= "ICMP echo",
 	[FLOW_PING6]		= "ICMPv6 echo",
+};
+
+static const char *const flow_kind_names[FLOW_KINDS] = {
+	[FLOW_KIND_GUEST]	= "guest",
+	[FLOW_KIND_HOST]	= "host",
+	[FLOW_KIND_SPLICE]	= "local",
 };
 
 /**
@@ -163,6 +186,48 @@ const char *flow_type_str(unsigned int type)
 }
 
 /**
+ * flow_kind_str() - name of a flow kind, for logs
+ * @kind:	enum flow_kind
+ *
+ * Return: static string
+ */
+const char *flow_kind_str(unsigned int kind)
+{
+	if (kind >= FLOW_KINDS)
+		return "?";
+	return flow_kind_names[kind];
+}
+
+/**
+ * flow_kind_of() - the kind of a flow, for the shares of the table
+ * @f:		flow, type and initiator set
+ *
+ * Return: FLOW_KIND_SPLICE for spliced and relayed local flows, otherwise
+ *	   FLOW_KIND_GUEST or FLOW_KIND_HOST by who opened it
+ */
+enum flow_kind flow_kind_of(const struct flow_common *f)
+{
+	if (f->type == FLOW_TCP_SPLICE || f->type == FLOW_UDP_SPLICE)
+		return FLOW_KIND_SPLICE;
+	return f->initiator == FLOW_SIDE_HOST ? FLOW_KIND_HOST :
+						FLOW_KIND_GUEST;
+}
+
+/**
+ * flow_set_limit() - use only part of the table
+ * @n:		entries, clamped to FLOW_LIMIT_MIN ... FLOW_MAX
+ *
+ * Called at start-up, before any flow exists, when the limit on open files
+ * can't hold FLOW_MAX flows with a descriptor each.
+ */
+void flow_set_limit(unsigned int n)
+{
+	flow_limit = MAX(MIN(n, (unsigned int)FLOW_MAX),
+			 (unsigned int)FLOW_LIMIT_MIN);
+	flow_stats.limit = flow_limit;
+}
+
+/**
  * flow_reset() - empty the table and the hash, zero the counters
  */
 static void flow_reset(void)
@@ -172,6 +237,8 @@ static void flow_reset(void)
 		memset(flow_hashtab, 0, sizeof(flow_hashtab));
 	memset(flow_used, 0, sizeof(flow_used));
 	memset(&flow_stats, 0, sizeof(flow_stats));
+	flow_stats.limit = flow_limit;
+	flow_evict_empty_at = flow_refused_logged_at = 0;
 	flow_hwm = 0;
 	flow_free_head = -1;
 }
@@ -230,21 +297,180 @@ bool flow_is_live(int idx)
 }
 
 /**
+ * flow_room() - may a flow of a kind take one more entry
+ * @kind:	enum flow_kind
+ *
+ * Return: true if, after taking it, the unused reserves of the other kinds
+ *	   still fit in what's left of the table
+ */
+static bool flow_room(enum flow_kind kind)
+{
+	unsigned int reserve = flow_limit / FLOW_RESERVE_DIV, need = 1, k;
+
+	for (k = 0; k < FLOW_KINDS; k++) {
+		if (k != kind && flow_stats.kind_in_use[k] < reserve)
+			need += reserve - flow_stats.kind_in_use[k];
+	}
+	return flow_stats.in_use + need <= flow_limit;
+}
+
+/**
+ * flow_idle_since() - last activity of an evictable flow
+ * @idx:	flow index, of a live flow
+ * @since:	time of its last datagram or echo, ms, set if evictable
+ *
+ * Return: true for UDP, relayed local UDP and ICMP echo flows
+ */
+static bool flow_idle_since(int idx, uint64_t *since)
+{
+	switch (flowtab[idx].f.type) {
+	case FLOW_UDP:
+		*since = udp_flow_last_active(idx);
+		return true;
+	case FLOW_UDP_SPLICE:
+		*since = udp_splice_last_active(idx);
+		return true;
+	case FLOW_PING4:
+	case FLOW_PING6:
+		*since = icmp_flow_last_active(idx);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/**
+ * flow_evict_one() - close an idle flow to make room
+ * @c:		execution context
+ * @idx:	flow index, of a flow flow_idle_since() accepted
+ */
+static void flow_evict_one(struct ctx *c, int idx)
+{
+	log_debug("flow: evicting idle %s flow %d",
+		  flow_type_str(flowtab[idx].f.type), idx);
+	switch (flowtab[idx].f.type) {
+	case FLOW_UDP:
+		udp_flow_evict(c, idx);
+		break;
+	case FLOW_UDP_SPLICE:
+		udp_splice_evict(c, idx);
+		break;
+	default:
+		icmp_flow_evict(c, idx);
+		break;
+	}
+	flow_stats.evicted++;
+}
+
+/**
+ * flow_evict() - evict the oldest idle UDP and ICMP flows that make room
+ * @c:		execution context
+ * @kind:	kind of the flow that needs an entry
+ *
+ * Candidates are flows of @kind, or of a kind using more than its reserve,
+ * idle for FLOW_EVICT_IDLE_MS at least. Up to FLOW_EVICT_BATCH of them go,
+ * oldest first, so that the cost of the scan is shared by as many new
+ * flows. A scan that finds nothing isn't repeated for FLOW_EVICT_RESCAN_MS.
+ *
+ * Return: true if anything was evicted
+ */
+static bool flow_evict(struct ctx *c, enum flow_kind kind)
+{
+	unsigned int reserve = flow_limit / FLOW_RESERVE_DIV, n = 0, i, j;
+	int cand[FLOW_EVICT_BATCH];
+	uint64_t age[FLOW_EVICT_BATCH];
+	uint64_t now = now_ms(), since;
+	int idx;
+
+	if (flow_evict_empty_at &&
+	    now < flow_evict_empty_at + FLOW_EVICT_RESCAN_MS * TEST_TIME_SCALE)
+		return false;
+
+	flow_foreach(idx) {
+		enum flow_kind k = flow_kind_of(&flowtab[idx].f);
+
+		if (k != kind && flow_stats.kind_in_use[k] <= reserve)
+			continue;
+		if (!flow_idle_since(idx, &since) ||
+		    since + FLOW_EVICT_IDLE_MS > now)
+			continue;
+
+		/* Keep the FLOW_EVICT_BATCH oldest, sorted, oldest first */
+		if (n == FLOW_EVICT_BATCH && since >= age[n - 1])
+			continue;
+		for (i = n < FLOW_EVICT_BATCH ? n++ : n - 1;
+		     i > 0 && age[i - 1] > since; i--) {
+			age[i] = age[i - 1];
+			cand[i] = cand[i - 1];
+		}
+		age[i] = since;
+		cand[i] = idx;
+	}
+
+	for (i = j = 0; i < n; i++) {
+		enum flow_kind k = flow_kind_of(&flowtab[cand[i]].f);
+
+		/* Evicting others' flows helps only above their reserve */
+		if (k != kind && flow_stats.kind_in_use[k] <= reserve)
+			continue;
+		flow_evict_one(c, cand[i]);
+		j++;
+	}
+
+	flow_evict_empty_at = j ? 0 : (now ? now : 1);
+	return j;
+}
+
+/**
+ * flow_refused() - count and log a refused allocation
+ * @type:	type of the flow refused
+ * @kind:	its kind
+ */
+static void flow_refused(enum flow_type type, enum flow_kind kind)
+{
+	uint64_t now = now_ms();
+
+	flow_stats.alloc_fail++;
+	flow_stats.refused[kind]++;
+	if (flow_refused_logged_at &&
+	    now < flow_refused_logged_at + 1000ULL * TEST_TIME_SCALE)
+		return;
+	flow_refused_logged_at = now ? now : 1;
+	log_warn("Flow table: no room for a new %s flow (%s, %u of %u in "
+		 "use), refused; %lu refused so far",
+		 flow_type_str(type), flow_kind_str(kind),
+		 flow_stats.kind_in_use[kind], flow_limit,
+		 flow_stats.refused[kind]);
+}
+
+/**
  * flow_alloc() - allocate a flow table entry
+ * @c:		execution context, NULL: never evict flows (tests)
  * @type:	type of the new flow, not FLOW_NONE
  * @initiator:	FLOW_SIDE_GUEST if the guest (or the namespace) opened it,
  *		FLOW_SIDE_HOST if a host peer did
  *
- * Return: index of the new entry, zeroed but for its type, -ENOSPC if the
- *	   table is full, -EINVAL for a bad type
+ * Return: index of the new entry, zeroed but for its type and initiator,
+ *	   -ENOSPC if there's no room for its kind, even after evicting idle
+ *	   flows, -EINVAL for a bad type
  */
-int flow_alloc(enum flow_type type, int initiator)
+int flow_alloc(struct ctx *c, enum flow_type type, int initiator)
 {
+	struct flow_common probe = { .type = (uint8_t)type,
+				     .initiator = (uint8_t)initiator };
+	enum flow_kind kind;
 	int idx;
 
 	if (type <= FLOW_NONE || type >= FLOW_NUM_TYPES ||
 	    (initiator != FLOW_SIDE_GUEST && initiator != FLOW_SIDE_HOST))
 		return -EINVAL;
+
+	kind = flow_kind_of(&probe);
+	if (!flow_room(kind) &&
+	    !(c && flow_evict(c, kind) && flow_room(kind))) {
+		flow_refused(type, kind);
+		return -ENOSPC;
+	}
 
 	if (flow_free_head >= 0) {
 		idx = flow_free_head;
@@ -252,7 +478,7 @@ int flow_alloc(enum flow_type type, int initiator)
 	} else if (flow_hwm < FLOW_MAX) {
 		idx = flow_hwm++;
 	} else {
-		flow_stats.alloc_fail++;
+		flow_refused(type, kind);
 		return -ENOSPC;
 	}
 
@@ -264,6 +490,7 @@ int flow_alloc(enum flow_type type, int initiator)
 	flow_serial[idx] = flow_serial_last;
 	flow_used[idx / 64] |= 1ULL << (idx % 64);
 
+	flow_stats.kind_in_use[kind]++;
 	if (++flow_stats.in_use > flow_stats.max_in_use)
 		flow_stats.max_in_use = flow_stats.in_use;
 
@@ -284,6 +511,7 @@ void flow_free(int idx)
 	flow_hash_remove(idx, FLOW_SIDE_GUEST);
 	flow_hash_remove(idx, FLOW_SIDE_HOST);
 
+	flow_stats.kind_in_use[flow_kind_of(&flowtab[idx].f)]--;
 	flow_used[idx / 64] &= ~(1ULL << (idx % 64));
 	flow_serial[idx] = 0;
 	flowtab[idx].free.type = FLOW_NONE;

@@ -35,6 +35,40 @@
 /* FLOW_EXIT_LINGER_DEFAULT - pasta: seconds to wait, at most, once the
  * command is gone, for the guest's connections to deliver what they carry
  */
+/**
+ * enum flow_kind - who a flow serves, for the shares of the table
+ * @FLOW_KIND_GUEST:	opened by the guest, through the tap interface
+ * @FLOW_KIND_HOST:	opened by a host peer, to a forwarded port (-t, -u)
+ * @FLOW_KIND_SPLICE:	pasta's spliced and relayed local flows, either way
+ * @FLOW_KINDS:		number of kinds
+ */
+enum flow_kind {
+	FLOW_KIND_GUEST,
+	FLOW_KIND_HOST,
+	FLOW_KIND_SPLICE,
+	FLOW_KINDS,
+};
+
+/* FLOW_RESERVE_DIV - each kind has 1/FLOW_RESERVE_DIV of the table reserved:
+ * the other kinds together can't take more than the rest. With the default
+ * size, 4096 entries each, and at most 24576 for one kind.
+ *
+ * FLOW_LIMIT_MIN - smallest usable table, whatever the descriptor limit
+ * FLOW_FD_SPARE - descriptors kept for everything that isn't a flow, when the
+ * table is sized from the limit on open files (see flow_set_limit())
+ *
+ * FLOW_EVICT_IDLE_MS - a UDP or ICMP echo flow without traffic for this long
+ * may be evicted, oldest first, to make room for a new flow
+ * FLOW_EVICT_BATCH - flows evicted at most per scan of the table
+ * FLOW_EVICT_RESCAN_MS - after a scan found nothing, time before another one
+ */
+#define FLOW_RESERVE_DIV	8
+#define FLOW_LIMIT_MIN		256
+#define FLOW_FD_SPARE		128
+#define FLOW_EVICT_IDLE_MS	1000
+#define FLOW_EVICT_BATCH	32
+#define FLOW_EVICT_RESCAN_MS	100
+
 #define FLOW_EXIT_LINGER_DEFAULT	5
 #define FLOW_EXIT_LINGER_MAX		3600
 
@@ -341,10 +375,15 @@ extern union flow flowtab[FLOW_MAX];
  * struct flow_stats - flow table counters
  * @in_use:	flows allocated now
  * @max_in_use:	highest @in_use seen
- * @alloc_fail:	allocations refused because the table was full
+ * @alloc_fail:	allocations refused because the table (or a kind's share of
+ *		it) was full
  * @hashed:	entries in the hash table now
  * @guest_gone:	flows closed because the guest went away
  * @stale_events: epoll events for flows closed since, ignored
+ * @limit:	entries usable (see flow_set_limit())
+ * @kind_in_use: flows allocated now, by enum flow_kind
+ * @refused:	allocations refused, by enum flow_kind
+ * @evicted:	idle UDP and ICMP echo flows evicted to make room
  */
 struct flow_stats {
 	unsigned int in_use;
@@ -353,6 +392,10 @@ struct flow_stats {
 	unsigned int hashed;
 	unsigned long guest_gone;
 	unsigned long stale_events;
+	unsigned int limit;
+	unsigned int kind_in_use[FLOW_KINDS];
+	unsigned long refused[FLOW_KINDS];
+	unsigned long evicted;
 };
 
 struct ctx;
@@ -360,7 +403,10 @@ struct ctx;
 int flow_init(void);
 void flow_init_seeded(const uint8_t key[16]);
 
-int flow_alloc(enum flow_type type, int initiator);
+int flow_alloc(struct ctx *c, enum flow_type type, int initiator);
+void flow_set_limit(unsigned int n);
+enum flow_kind flow_kind_of(const struct flow_common *f);
+const char *flow_kind_str(unsigned int kind);
 void flow_free(int idx);
 bool flow_is_live(int idx);
 int flow_next(int idx);

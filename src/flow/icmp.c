@@ -126,6 +126,27 @@ void icmp_guest_gone(struct ctx *c, int idx)
 }
 
 /**
+ * icmp_flow_evict() - close an idle echo flow to make room in the flow table
+ * @c:		execution context
+ * @idx:	flow index of a FLOW_PING4 or FLOW_PING6 flow
+ */
+void icmp_flow_evict(struct ctx *c, int idx)
+{
+	icmp_flow_close(c, ping_at((unsigned int)idx));
+}
+
+/**
+ * icmp_flow_last_active() - time of the last request or reply of a flow
+ * @idx:	flow index of a FLOW_PING4 or FLOW_PING6 flow
+ *
+ * Return: milliseconds, see now_ms()
+ */
+uint64_t icmp_flow_last_active(int idx)
+{
+	return ping_at((unsigned int)idx)->last_active;
+}
+
+/**
  * icmp_sockaddr() - socket address for an address, port zero
  * @c:		execution context
  * @a:		address
@@ -204,7 +225,7 @@ static struct ping_flow *icmp_flow_new(struct ctx *c, int af,
 		return NULL;
 	}
 
-	idx = flow_alloc(type, FLOW_SIDE_GUEST);
+	idx = flow_alloc(c, type, FLOW_SIDE_GUEST);
 	if (idx < 0) {
 		log_debug("ICMP echo: flow table full, dropping request");
 		close(s);

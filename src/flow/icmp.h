@@ -35,5 +35,7 @@ void icmp_err_to_guest(struct ctx *c, const struct flowside *g,
 		       bool from_peer, uint8_t type, uint8_t code,
 		       uint8_t proto, const uint8_t *l4, size_t l4_len,
 		       size_t avail);
+void icmp_flow_evict(struct ctx *c, int idx);
+uint64_t icmp_flow_last_active(int idx);
 
 #endif /* FLOW_ICMP_H */

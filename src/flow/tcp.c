@@ -904,7 +904,7 @@ static void tcp_conn_from_guest(struct ctx *c, const struct pkt *p,
 	uint8_t ws;
 	uint16_t mss;
 
-	idx = flow_alloc(FLOW_TCP, FLOW_SIDE_GUEST);
+	idx = flow_alloc(c, FLOW_TCP, FLOW_SIDE_GUEST);
 	if (idx < 0) {
 		log_debug("TCP: flow table full, refusing connection");
 		tcp_rst_reply(c, p, v);
@@ -1201,7 +1201,7 @@ static void tcp_conn_from_sock(struct ctx *c, int s,
 		goto refuse;
 	}
 
-	idx = flow_alloc(FLOW_TCP, FLOW_SIDE_HOST);
+	idx = flow_alloc(c, FLOW_TCP, FLOW_SIDE_HOST);
 	if (idx < 0) {
 		log_debug("TCP: flow table full, refusing connection");
 		goto refuse;

@@ -357,7 +357,7 @@ void tcp_splice_conn_new(struct ctx *c, int s, int accepted_side,
 	splice_target(c, accepted_side, peer, &taddr);
 	af = inany_v4(&taddr) ? AF_INET : AF_INET6;
 
-	idx = flow_alloc(FLOW_TCP_SPLICE, accepted_side);
+	idx = flow_alloc(c, FLOW_TCP_SPLICE, accepted_side);
 	if (idx < 0) {
 		log_debug("TCP splice: flow table full, refusing connection");
 		splice_stats.refused++;

@@ -197,6 +197,27 @@ void udp_guest_gone(struct ctx *c, int idx)
 }
 
 /**
+ * udp_flow_evict() - close an idle flow to make room in the flow table
+ * @c:		execution context
+ * @idx:	flow index of a FLOW_UDP flow
+ */
+void udp_flow_evict(struct ctx *c, int idx)
+{
+	udp_flow_close(c, udp_at((unsigned int)idx));
+}
+
+/**
+ * udp_flow_last_active() - time of the last datagram of a flow
+ * @idx:	flow index of a FLOW_UDP flow
+ *
+ * Return: milliseconds, see now_ms()
+ */
+uint64_t udp_flow_last_active(int idx)
+{
+	return udp_at((unsigned int)idx)->last_active;
+}
+
+/**
  * udp_dst_is_bcast() - is a guest's IPv4 destination a broadcast address
  * @c:		execution context
  * @dst:	destination address
@@ -313,7 +334,7 @@ static struct udp_flow *udp_flow_new(struct ctx *c, int af,
 	socklen_t sl;
 
 	*err = 0;
-	idx = flow_alloc(FLOW_UDP, FLOW_SIDE_GUEST);
+	idx = flow_alloc(c, FLOW_UDP, FLOW_SIDE_GUEST);
 	if (idx < 0) {
 		log_debug("UDP: flow table full, dropping datagram");
 		return NULL;
@@ -750,7 +771,7 @@ static struct udp_flow *udp_flow_inbound(struct ctx *c,
 		return NULL;
 	}
 
-	idx = flow_alloc(FLOW_UDP, FLOW_SIDE_HOST);
+	idx = flow_alloc(c, FLOW_UDP, FLOW_SIDE_HOST);
 	if (idx < 0) {
 		log_debug("UDP: flow table full, dropping datagram");
 		return NULL;

@@ -20,5 +20,7 @@ void udp_guest_gone(struct ctx *c, int idx);
 void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
 void udp_listen_sockopts(int s, int af);
 void udp_listen_closed(const struct ctx *c, int sock);
+void udp_flow_evict(struct ctx *c, int idx);
+uint64_t udp_flow_last_active(int idx);
 
 #endif /* FLOW_UDP_H */

@@ -116,6 +116,27 @@ static void udp_splice_close(const struct ctx *c, struct udp_splice_flow *uf)
 }
 
 /**
+ * udp_splice_evict() - close an idle flow to make room in the flow table
+ * @c:		execution context
+ * @idx:	flow index of a FLOW_UDP_SPLICE flow
+ */
+void udp_splice_evict(struct ctx *c, int idx)
+{
+	udp_splice_close(c, udp_splice_at((unsigned int)idx));
+}
+
+/**
+ * udp_splice_last_active() - time of the last datagram of a flow
+ * @idx:	flow index of a FLOW_UDP_SPLICE flow
+ *
+ * Return: milliseconds, see now_ms()
+ */
+uint64_t udp_splice_last_active(int idx)
+{
+	return udp_splice_at((unsigned int)idx)->last_active;
+}
+
+/**
  * udp_splice_flow_get() - find or create the flow of a peer
  * @c:		execution context
  * @recv_side:	side the datagram arrived on
@@ -155,7 +176,7 @@ static struct udp_splice_flow *udp_splice_flow_get(struct ctx *c,
 	splice_target(c, recv_side, peer, &taddr);
 	af = inany_v4(&taddr) ? AF_INET : AF_INET6;
 
-	idx = flow_alloc(FLOW_UDP_SPLICE, recv_side);
+	idx = flow_alloc(c, FLOW_UDP_SPLICE, recv_side);
 	if (idx < 0)
 		return NULL;
 	uf = udp_splice_at((unsigned int)idx);

@@ -23,5 +23,7 @@ void udp_splice_listen_ns_handler(struct ctx *c, union epoll_ref ref,
 void udp_splice_timer(struct ctx *c, uint64_t now);
 void udp_splice_stats_log(int level);
 void udp_splice_listen_closed(const struct ctx *c, int fd);
+void udp_splice_evict(struct ctx *c, int idx);
+uint64_t udp_splice_last_active(int idx);
 
 #endif /* FLOW_UDP_SPLICE_H */

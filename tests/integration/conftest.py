@@ -179,11 +179,12 @@ class Proc:
     children by process group.
     """
 
-    def __init__(self, argv, pass_fds=(), env=None):
+    def __init__(self, argv, pass_fds=(), env=None, stdin_pipe=False):
         self.argv = argv
         self.p = subprocess.Popen(argv, stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT,
-                                  stdin=subprocess.DEVNULL,
+                                  stdin=subprocess.PIPE if stdin_pipe
+                                  else subprocess.DEVNULL,
                                   env=_env(env), start_new_session=True,
                                   pass_fds=pass_fds)
         self.pid = self.p.pid
@@ -226,6 +227,11 @@ class Proc:
         pytest.fail(f'no /{regex}/ in output of {" ".join(self.argv)} '
                     f'within {timeout}s (exit: {self.p.poll()}):\n'
                     f'{self.output}')
+
+    def write(self, text):
+        """Write to the standard input (stdin_pipe=True), unbuffered"""
+        self.p.stdin.write(text.encode())
+        self.p.stdin.flush()
 
     def running(self):
         return self.p.poll() is None

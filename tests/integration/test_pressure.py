@@ -10,9 +10,13 @@
 #     connections are gone.
 
 import os
+import re
 import signal
 import time
 
+import pytest
+
+import conftest
 from conftest import (HOST4, pasta_argv, require_binaries, run,
                       setpriv_nobody, spawn_in, wait_until)
 
@@ -135,3 +139,199 @@ def test_accept_storm_out_of_fds(topo):
                       r'paused (\d+) times', timeout=5)
     assert int(m.group(1)) >= 1 and int(m.group(2)) >= 1, m.group(0)
     assert p.running()
+
+
+# ---------------------------------------------------------------------------
+# Flow table shares. pasta runs with 1200 open files at most, so that its
+# table is sized down (about 1070 flows, 133 reserved per kind) and fills in
+# a moment.
+
+NOFILE = 1200
+SRV4 = '203.0.113.11'		# on REMOTE's loopback: not the gateway, which
+SRV6 = '2001:db8:3::11'		# pasta maps to the host
+PORT_TCP = 22200		# -t, to NS_SERVER in the namespace
+PORT_UDP = 22201		# -u, to a UDP sink in the namespace
+
+# In the namespace: a TCP service saying "hi" on PORT_TCP, a UDP sink on
+# PORT_UDP, and commands, one a line on standard input:
+# "udp N ADDR PORT": N datagrams to ADDR:PORT, each from a new socket
+# (source port), closed right away: N guest UDP flows in pasta.
+# "tcp N ADDR PORT": N connections one after the other, each sending and
+# reading back a line, closed by us.
+NS_TOOL = r'''
+import socket, sys, threading
+tcp_port, udp_port = int(sys.argv[1]), int(sys.argv[2])
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.bind(('0.0.0.0', udp_port))
+threading.Thread(target=lambda: [u.recv(2048) for _ in iter(int, 1)],
+                 daemon=True).start()
+l = socket.socket()
+l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(('0.0.0.0', tcp_port))
+l.listen(64)
+
+def serve():
+    while True:
+        c, _ = l.accept()
+        try:
+            c.send(b'hi')
+        except OSError:
+            pass
+        c.close()
+
+threading.Thread(target=serve, daemon=True).start()
+print('ready', flush=True)
+for line in sys.stdin:
+    what, n, addr, port = line.split()
+    n, port, ok = int(n), int(port), 0
+    for i in range(n):
+        try:
+            if what == 'udp':
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                s.sendto(b'x', (addr, port))
+                ok += 1
+            else:
+                s = socket.create_connection((addr, port), timeout=3)
+                s.sendall(b'ping\n')
+                if s.recv(16) == b'ping\n':
+                    ok += 1
+            s.close()
+        except OSError:
+            pass
+    print('done', what, ok, flush=True)
+'''
+
+# In REMOTE: UDP sink and TCP echo (one line) on the given port
+REMOTE_SRV = r'''
+import socket, sys, threading
+port = int(sys.argv[1])
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.bind(('0.0.0.0', port))
+threading.Thread(target=lambda: [u.recv(2048) for _ in iter(int, 1)],
+                 daemon=True).start()
+l = socket.socket()
+l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(('0.0.0.0', port))
+l.listen(256)
+print('ready', flush=True)
+
+def echo(c):
+    try:
+        c.sendall(c.recv(64))
+        c.recv(64)
+    except OSError:
+        pass
+    c.close()
+
+while True:
+    c, _ = l.accept()
+    threading.Thread(target=echo, args=(c,), daemon=True).start()
+'''
+
+# In REMOTE: N datagrams to ADDR:PORT, each from its own source port
+REMOTE_FLOOD = r'''
+import socket, sys
+addr, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+for i in range(n):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.sendto(b'x', (addr, port))
+    s.close()
+print('flooded', flush=True)
+'''
+
+
+@pytest.fixture(scope='module')
+def remote(topo):
+    """REMOTE's extra addresses, SRV4 and SRV6, on its loopback interface"""
+    yield from conftest.remote_server_addrs(topo, SRV4, SRV6)
+
+
+class Pasta:
+    """pasta -t PORT_TCP -u PORT_UDP with NS_TOOL, at most NOFILE files"""
+
+    def __init__(self, topo):
+        require_binaries()
+        self.topo = topo
+        argv = ['prlimit', f'--nofile={NOFILE}:{NOFILE}'] + pasta_argv(
+            '--config-net', '-t', str(PORT_TCP), '-u', str(PORT_UDP),
+            '--', PY, '-c', NS_TOOL, str(PORT_TCP), str(PORT_UDP))
+        self.p = spawn_in(topo.host, argv, user='nobody',
+                          stdin_pipe=True)
+        self.p.wait_output(r'ready', timeout=10)
+        self.pid = self.p.pid
+        m = self.p.wait_output(r'at most (\d+) flows', timeout=5)
+        self.limit = int(m.group(1))
+        self.reserve = self.limit // 8
+        self.ndone = 0
+
+    def cmd(self, line, timeout=60):
+        """A line for NS_TOOL; wait for its result, return its count"""
+        self.p.write(line + '\n')
+        self.ndone += 1
+        wait_until(lambda: len(re.findall(r'done \S+ \d+', self.p.output))
+                   >= self.ndone, timeout=timeout, what=f'NS_TOOL: {line}')
+        return int(re.findall(r'done \S+ (\d+)', self.p.output)[-1])
+
+    def stats(self):
+        """SIGUSR1: the flow share counters, as a dict"""
+        before = self.p.output.count('flow shares')
+        self.p.signal(signal.SIGUSR1)
+        wait_until(lambda: self.p.output.count('flow shares') > before,
+                   timeout=5, what='SIGUSR1 counters')
+        line = re.findall(r'flows: .*\n.*flow shares.*', self.p.output)[-1]
+        v = [int(x) for x in re.findall(r'\d+', line)]
+        # flows: in use, max, refused, gone; shares: limit, guest in use,
+        # refused, host in use, refused, local in use, refused, evicted
+        keys = ('in_use', 'max', 'refused', 'gone', 'limit', 'guest',
+                'guest_refused', 'host', 'host_refused', 'local',
+                'local_refused', 'evicted')
+        return dict(zip(keys, v))
+
+
+def tcp_probe(topo, ns, addr):
+    r = run(['ip', 'netns', 'exec', ns, PY, '-c', PROBE, addr,
+             str(PORT_TCP)], timeout=10)
+    return r.returncode == 0 and 'hi' in r.stdout
+
+
+def test_guest_udp_flood_leaves_inbound_and_splice(remote):
+    """The guest opens all the UDP flows it can: it's refused at its share,
+    and inbound -t connections (host peers) and spliced ones (the host's
+    loopback) still get through"""
+    topo = remote
+    srv = spawn_in(topo.remote, [PY, '-c', REMOTE_SRV, '9400'])
+    srv.wait_output('ready')
+    pa = Pasta(topo)
+    pa.cmd(f'udp {pa.limit + 200} {SRV4} 9400')
+    st = pa.stats()
+    assert st['guest'] == pa.limit - 2 * pa.reserve, st
+    assert st['guest_refused'] > 0, st
+    assert st['in_use'] == st['guest'], st
+
+    assert tcp_probe(topo, topo.remote, HOST4), 'inbound -t refused'
+    assert tcp_probe(topo, topo.host, '127.0.0.1'), 'spliced -t refused'
+    st = pa.stats()
+    assert st['host_refused'] == 0 and st['local_refused'] == 0, st
+
+
+def test_remote_source_ports_dont_starve_guest(remote):
+    """Remote peers send to the -u port from many source ports: they get
+    their share, no more, and the guest can still open flows of its own"""
+    topo = remote
+    srv = spawn_in(topo.remote, [PY, '-c', REMOTE_SRV, '9401'])
+    srv.wait_output('ready')
+    pa = Pasta(topo)
+    fl = spawn_in(topo.remote, [PY, '-c', REMOTE_FLOOD, HOST4,
+                                str(PORT_UDP), str(pa.limit + 200)])
+    fl.wait_output('flooded', timeout=30)
+    wait_until(lambda: pa.stats()['host_refused'] > 0, timeout=10,
+               what='remote flows refused at their share')
+    st = pa.stats()
+    assert st['host'] == pa.limit - 2 * pa.reserve, st
+
+    n = pa.cmd(f'udp 50 {SRV4} 9401')
+    assert n == 50
+    n = pa.cmd(f'tcp 50 {SRV4} 9401')
+    assert n == 50, pa.p.output[-2000:]
+    st = pa.stats()
+    assert st['guest_refused'] == 0, st

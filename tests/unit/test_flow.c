@@ -86,11 +86,31 @@ static struct flowside unique_fs(unsigned int n, int side)
 	return fs;
 }
 
-/* Allocate a flow of a type with both sides set; hash the sides in mask */
-static int new_flow(enum flow_type type, const struct flowside *s0,
-		    const struct flowside *s1, unsigned int mask)
+/* Type and initiator of the n-th flow of a full table: a third of each kind
+ * (guest UDP, host TCP, spliced TCP), so that every kind is over its reserve
+ * and the table can fill up
+ */
+static enum flow_type fill_type(unsigned int n)
 {
-	int idx = flow_alloc(type, FLOW_SIDE_GUEST);
+	static const enum flow_type t[3] = { FLOW_UDP, FLOW_TCP,
+					     FLOW_TCP_SPLICE };
+
+	return t[n % 3];
+}
+
+static int fill_initiator(unsigned int n)
+{
+	return n % 3 == 1 ? FLOW_SIDE_HOST : FLOW_SIDE_GUEST;
+}
+
+/* Allocate a flow with an initiator and both sides set; hash the sides in
+ * mask
+ */
+static int new_flow_by(enum flow_type type, int initiator,
+		       const struct flowside *s0, const struct flowside *s1,
+		       unsigned int mask)
+{
+	int idx = flow_alloc(NULL, type, initiator);
 
 	if (idx < 0)
 		return idx;
@@ -101,6 +121,13 @@ static int new_flow(enum flow_type type, const struct flowside *s0,
 	if ((mask & 2) && flow_hash_insert(idx, 1))
 		return -1000;
 	return idx;
+}
+
+/* The same, opened by the guest */
+static int new_flow(enum flow_type type, const struct flowside *s0,
+		    const struct flowside *s1, unsigned int mask)
+{
+	return new_flow_by(type, FLOW_SIDE_GUEST, s0, s1, mask);
 }
 
 TEST(inany_helpers)
@@ -159,12 +186,12 @@ TEST(alloc_free_basics)
 	int a, b, c;
 
 	flow_init_seeded(test_key);
-	CHECK_EQ(flow_alloc(FLOW_NONE, FLOW_SIDE_GUEST), -EINVAL);
-	CHECK_EQ(flow_alloc(FLOW_NUM_TYPES, FLOW_SIDE_GUEST), -EINVAL);
+	CHECK_EQ(flow_alloc(NULL, FLOW_NONE, FLOW_SIDE_GUEST), -EINVAL);
+	CHECK_EQ(flow_alloc(NULL, FLOW_NUM_TYPES, FLOW_SIDE_GUEST), -EINVAL);
 
-	a = flow_alloc(FLOW_TCP, FLOW_SIDE_GUEST);
-	b = flow_alloc(FLOW_UDP, FLOW_SIDE_GUEST);
-	c = flow_alloc(FLOW_PING6, FLOW_SIDE_GUEST);
+	a = flow_alloc(NULL, FLOW_TCP, FLOW_SIDE_GUEST);
+	b = flow_alloc(NULL, FLOW_UDP, FLOW_SIDE_GUEST);
+	c = flow_alloc(NULL, FLOW_PING6, FLOW_SIDE_GUEST);
 	CHECK(a >= 0 && b >= 0 && c >= 0 && a != b && b != c && a != c);
 	CHECK_EQ(FLOW(b)->f.type, FLOW_UDP);
 	CHECK_EQ(FLOW(b)->f.state, 0);
@@ -181,7 +208,7 @@ TEST(alloc_free_basics)
 	CHECK_EQ(st->max_in_use, 3);
 
 	/* Reuse gives back a clean entry */
-	CHECK_EQ(flow_alloc(FLOW_TCP_SPLICE, FLOW_SIDE_GUEST), b);
+	CHECK_EQ(flow_alloc(NULL, FLOW_TCP_SPLICE, FLOW_SIDE_GUEST), b);
 	CHECK_EQ(FLOW(b)->f.state, 0);
 	CHECK_EQ(FLOW(b)->f.side[1].eport, 0);
 
@@ -193,7 +220,7 @@ TEST(alloc_free_basics)
 	flow_free(FLOW_MAX);
 	log_to_stderr(true);
 	CHECK_EQ(st->in_use, 2);
-	CHECK_EQ(flow_alloc(FLOW_TCP, FLOW_SIDE_GUEST), a);
+	CHECK_EQ(flow_alloc(NULL, FLOW_TCP, FLOW_SIDE_GUEST), a);
 	CHECK_EQ(st->in_use, 3);
 
 	/* Bad arguments to the hash functions */
@@ -223,7 +250,8 @@ TEST(fill_to_max)
 	for (n = 0; n < FLOW_MAX; n++) {
 		s0 = unique_fs(n, 0);
 		s1 = unique_fs(n, 1);
-		idx = new_flow(n % 3 ? FLOW_TCP : FLOW_UDP, &s0, &s1, 3);
+		idx = new_flow_by(fill_type(n), fill_initiator(n), &s0, &s1,
+				  3);
 		if (idx != (int)n) {
 			CHECK_EQ(idx, n);
 			return;
@@ -233,14 +261,14 @@ TEST(fill_to_max)
 	CHECK_EQ(st->hashed, 2 * FLOW_MAX);
 
 	/* Full: refused, counted, and nothing else changes */
-	CHECK_EQ(flow_alloc(FLOW_TCP, FLOW_SIDE_GUEST), -ENOSPC);
-	CHECK_EQ(flow_alloc(FLOW_UDP, FLOW_SIDE_GUEST), -ENOSPC);
+	CHECK_EQ(flow_alloc(NULL, FLOW_TCP, FLOW_SIDE_GUEST), -ENOSPC);
+	CHECK_EQ(flow_alloc(NULL, FLOW_UDP, FLOW_SIDE_GUEST), -ENOSPC);
 	CHECK_EQ(st->alloc_fail, 2);
 	CHECK_EQ(st->in_use, FLOW_MAX);
 	CHECK_EQ(flow_hash_verify(), 0);
 
 	for (n = 0; n < FLOW_MAX; n++) {
-		enum flow_type t = n % 3 ? FLOW_TCP : FLOW_UDP;
+		enum flow_type t = fill_type(n);
 
 		s0 = unique_fs(n, 0);
 		s1 = unique_fs(n, 1);
@@ -258,9 +286,9 @@ TEST(fill_to_max)
 	CHECK_EQ(flow_lookup(FLOW_TCP, 0, &s0), -1);
 	CHECK_EQ(flow_lookup(FLOW_UDP, 0, &s0), -1);
 	CHECK_EQ(st->hashed, 2 * FLOW_MAX - 2);
-	idx = flow_alloc(FLOW_PING4, FLOW_SIDE_GUEST);
+	idx = flow_alloc(NULL, FLOW_PING4, FLOW_SIDE_GUEST);
 	CHECK_EQ(idx, victim);
-	CHECK_EQ(flow_alloc(FLOW_PING4, FLOW_SIDE_GUEST), -ENOSPC);
+	CHECK_EQ(flow_alloc(NULL, FLOW_PING4, FLOW_SIDE_GUEST), -ENOSPC);
 	CHECK_EQ(st->alloc_fail, 3);
 	FLOW(idx)->f.side[0] = s0;
 	CHECK_EQ(flow_hash_insert(idx, 0), 0);
@@ -359,7 +387,7 @@ TEST(iteration_visits_live_flows)
 	for (op = 0; op < 20000; op++) {
 		/* Grow towards a few thousand flows with holes everywhere */
 		if (rnd_below(100) < 60) {
-			idx = flow_alloc(FLOW_UDP, FLOW_SIDE_GUEST);
+			idx = flow_alloc(NULL, FLOW_UDP, FLOW_SIDE_GUEST);
 			CHECK(idx >= 0 && !live[idx]);
 			live[idx] = true;
 			nlive++;
@@ -405,7 +433,7 @@ TEST(iteration_visits_live_flows)
 	/* Last entry of a 64-bit word, and of the table */
 	flow_init_seeded(test_key);
 	for (i = 0; i < 130; i++)
-		flow_alloc(FLOW_TCP, FLOW_SIDE_GUEST);
+		flow_alloc(NULL, FLOW_TCP, FLOW_SIDE_GUEST);
 	for (i = 0; i < 130; i++) {
 		if (i != 63 && i != 64 && i != 129)
 			flow_free(i);
@@ -502,7 +530,7 @@ TEST(random_churn_vs_reference)
 		if (r < 15) {			/* new flow */
 			if (nchurn == CHURN_CAP)
 				continue;
-			idx = flow_alloc(small_type(), FLOW_SIDE_GUEST);
+			idx = flow_alloc(NULL, small_type(), FLOW_SIDE_GUEST);
 			CHECK(idx >= CHURN_BG && !model[idx].type);
 			m = &model[idx];
 			m->type = FLOW(idx)->f.type;
@@ -616,7 +644,8 @@ TEST(full_table_churn)
 	for (n = 0; n < FLOW_MAX; n++) {
 		s0 = unique_fs(next_key, 0);
 		s1 = unique_fs(next_key, 1);
-		CHECK_EQ(new_flow(FLOW_UDP, &s0, &s1, 3), n);
+		CHECK_EQ(new_flow_by(fill_type(n), fill_initiator(n), &s0, &s1,
+				     3), n);
 		key_of[n] = next_key++;
 	}
 	memset(gone, 0xff, sizeof(gone));
@@ -626,9 +655,14 @@ TEST(full_table_churn)
 		flow_free(victim);
 		gone[op % ARRAY_SIZE(gone)] = key_of[victim];
 
+		/* Same kind as the victim (key modulo 3): the table stays
+		 * full, with every kind over its reserve
+		 */
+		next_key += (3 + key_of[victim] % 3 - next_key % 3) % 3;
 		s0 = unique_fs(next_key, 0);
 		s1 = unique_fs(next_key, 1);
-		idx = new_flow(FLOW_UDP, &s0, &s1, 3);
+		idx = new_flow_by(fill_type(next_key),
+				  fill_initiator(next_key), &s0, &s1, 3);
 		CHECK_EQ(idx, victim);
 		key_of[victim] = next_key++;
 
@@ -636,11 +670,12 @@ TEST(full_table_churn)
 		n = gone[rnd_below(ARRAY_SIZE(gone))];
 		if (n != ~0U) {
 			s0 = unique_fs(n, 0);
-			CHECK_EQ(flow_lookup(FLOW_UDP, 0, &s0), -1);
+			CHECK_EQ(flow_lookup(fill_type(n), 0, &s0), -1);
 		}
 		n = rnd_below(FLOW_MAX);
 		s1 = unique_fs(key_of[n], 1);
-		CHECK_EQ(flow_lookup(FLOW_UDP, 1, &s1), FLOW_SIDX((int)n, 1));
+		CHECK_EQ(flow_lookup(fill_type(key_of[n]), 1, &s1),
+			 FLOW_SIDX((int)n, 1));
 	}
 
 	CHECK_EQ(flow_hash_verify(), 0);
@@ -648,8 +683,10 @@ TEST(full_table_churn)
 	for (n = 0; n < FLOW_MAX; n++) {
 		s0 = unique_fs(key_of[n], 0);
 		s1 = unique_fs(key_of[n], 1);
-		if (flow_lookup(FLOW_UDP, 0, &s0) != FLOW_SIDX((int)n, 0) ||
-		    flow_lookup(FLOW_UDP, 1, &s1) != FLOW_SIDX((int)n, 1)) {
+		if (flow_lookup(fill_type(key_of[n]), 0, &s0) !=
+		    FLOW_SIDX((int)n, 0) ||
+		    flow_lookup(fill_type(key_of[n]), 1, &s1) !=
+		    FLOW_SIDX((int)n, 1)) {
 			CHECK(!"lookup failed after churn");
 			break;
 		}
@@ -659,6 +696,74 @@ TEST(full_table_churn)
 	CHECK_EQ(st->in_use, 0);
 	CHECK_EQ(st->hashed, 0);
 	CHECK_EQ(flow_hash_verify(), 0);
+}
+
+/* Fill kind by kind: each one stops where the others' unused reserves
+ * begin, refusals are counted per kind, and freeing gives room back
+ */
+static void shares_check(unsigned int limit)
+{
+	const struct flow_stats *st = flow_get_stats();
+	unsigned int reserve = limit / FLOW_RESERVE_DIV, n;
+	static const struct {
+		enum flow_type type;
+		int initiator;
+	} step[FLOW_KINDS] = {
+		{ FLOW_UDP, FLOW_SIDE_GUEST },
+		{ FLOW_TCP, FLOW_SIDE_HOST },
+		{ FLOW_UDP_SPLICE, FLOW_SIDE_HOST },
+	};
+	unsigned int want[FLOW_KINDS] = { limit - 2 * reserve, reserve,
+					  limit - (limit - 2 * reserve) -
+					  reserve };
+	int k, idx = -1;
+
+	flow_set_limit(limit);
+	flow_init_seeded(test_key);
+	CHECK_EQ(st->limit, limit);
+	for (k = 0; k < FLOW_KINDS; k++) {
+		for (n = 0; n < limit; n++) {
+			int i = flow_alloc(NULL, step[k].type,
+					   step[k].initiator);
+
+			if (i < 0) {
+				CHECK_EQ(i, -ENOSPC);
+				break;
+			}
+			idx = i;
+		}
+		CHECK_EQ(n, want[k]);
+		CHECK_EQ(st->kind_in_use[k], want[k]);
+		CHECK_EQ(st->refused[k], 1);
+	}
+	CHECK_EQ(st->in_use, limit);
+
+	/* The last one freed (a local flow): a guest flow still can't take
+	 * it, a local one can
+	 */
+	flow_free(idx);
+	CHECK_EQ(flow_alloc(NULL, FLOW_TCP, FLOW_SIDE_GUEST), -ENOSPC);
+	CHECK_EQ(st->refused[FLOW_KIND_GUEST], 2);
+	CHECK_EQ(flow_alloc(NULL, FLOW_TCP_SPLICE, FLOW_SIDE_GUEST), idx);
+	CHECK_EQ(st->kind_in_use[FLOW_KIND_SPLICE], want[FLOW_KIND_SPLICE]);
+
+	flow_foreach(idx)
+		flow_free(idx);
+	for (k = 0; k < FLOW_KINDS; k++)
+		CHECK_EQ(st->kind_in_use[k], 0);
+	flow_set_limit(FLOW_MAX);
+	flow_init_seeded(test_key);
+}
+
+TEST(kind_shares)
+{
+	shares_check(FLOW_MAX);
+	shares_check(1000);
+	shares_check(FLOW_LIMIT_MIN);
+	flow_set_limit(1);
+	CHECK_EQ(flow_get_stats()->limit, FLOW_LIMIT_MIN);
+	flow_set_limit(FLOW_MAX * 2);
+	CHECK_EQ(flow_get_stats()->limit, FLOW_MAX);
 }
 
 /* flow_init() with a random secret works and gives a usable table */
