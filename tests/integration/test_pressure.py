@@ -264,12 +264,13 @@ class Pasta:
         self.reserve = self.limit // 8
         self.ndone = 0
 
-    def cmd(self, line, timeout=60):
+    def cmd(self, line, timeout=120):
         """A line for NS_TOOL; wait for its result, return its count"""
         self.p.write(line + '\n')
         self.ndone += 1
         wait_until(lambda: len(re.findall(r'done \S+ \d+', self.p.output))
-                   >= self.ndone, timeout=timeout, what=f'NS_TOOL: {line}')
+                   >= self.ndone, timeout=timeout,
+                   what=f'NS_TOOL: {line}; output: {self.p.output[-3000:]}')
         return int(re.findall(r'done \S+ (\d+)', self.p.output)[-1])
 
     def stats(self):
