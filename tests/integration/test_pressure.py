@@ -152,13 +152,9 @@ SRV6 = '2001:db8:3::11'		# pasta maps to the host
 PORT_TCP = 22200		# -t, to NS_SERVER in the namespace
 PORT_UDP = 22201		# -u, to a UDP sink in the namespace
 
-# In the namespace: a TCP service saying "hi" on PORT_TCP, a UDP sink on
-# PORT_UDP, and commands, one a line on standard input:
-# "udp N ADDR PORT": N datagrams to ADDR:PORT, each from a new socket
-# (source port), closed right away: N guest UDP flows in pasta.
-# "tcp N ADDR PORT": N connections one after the other, each sending and
-# reading back a line, closed by us.
-NS_TOOL = r'''
+# Start of the tools below: a UDP sink on the port of argv[2], reading in a
+# thread, and a TCP socket listening on the port of argv[1], as l
+SOCKETS = r'''
 import socket, sys, threading
 tcp_port, udp_port = int(sys.argv[1]), int(sys.argv[2])
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -168,7 +164,16 @@ threading.Thread(target=lambda: [u.recv(2048) for _ in iter(int, 1)],
 l = socket.socket()
 l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 l.bind(('0.0.0.0', tcp_port))
-l.listen(64)
+l.listen(256)
+'''
+
+# In the namespace: a TCP service saying "hi" on PORT_TCP, a UDP sink on
+# PORT_UDP, and commands, one a line on standard input:
+# "udp N ADDR PORT": N datagrams to ADDR:PORT, each from a new socket
+# (source port), closed right away: N guest UDP flows in pasta.
+# "tcp N ADDR PORT": N connections one after the other, each sending and
+# reading back a line, closed by us.
+NS_TOOL = SOCKETS + r'''
 
 def serve():
     while True:
@@ -202,17 +207,7 @@ for line in sys.stdin:
 '''
 
 # In REMOTE: UDP sink and TCP echo (one line) on the given port
-REMOTE_SRV = r'''
-import socket, sys, threading
-port = int(sys.argv[1])
-u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-u.bind(('0.0.0.0', port))
-threading.Thread(target=lambda: [u.recv(2048) for _ in iter(int, 1)],
-                 daemon=True).start()
-l = socket.socket()
-l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind(('0.0.0.0', port))
-l.listen(256)
+REMOTE_SRV = SOCKETS + r'''
 print('ready', flush=True)
 
 def echo(c):
@@ -279,13 +274,16 @@ class Pasta:
         self.p.signal(signal.SIGUSR1)
         wait_until(lambda: self.p.output.count('flow shares') > before,
                    timeout=5, what='SIGUSR1 counters')
-        line = re.findall(r'flows: .*\n.*flow shares.*', self.p.output)[-1]
-        v = [int(x) for x in re.findall(r'\d+', line)]
-        # flows: in use, max, refused, gone; shares: limit, guest in use,
-        # refused, host in use, refused, local in use, refused, evicted
-        keys = ('in_use', 'max', 'refused', 'gone', 'limit', 'guest',
-                'guest_refused', 'host', 'host_refused', 'local',
-                'local_refused', 'evicted')
+        out = self.p.output
+        v = [int(re.findall(r'flows: (\d+) in use', out)[-1])]
+        v += [int(x) for x in
+              re.findall(r'flow shares.*', out)[-1].split('(', 1)[1]
+              .replace(',', ' ').replace(';', ' ').replace(')', ' ')
+              .split() if x.isdigit()]
+        # flows in use; shares: limit, guest in use, refused, host in use,
+        # refused, local in use, refused, evicted
+        keys = ('in_use', 'limit', 'guest', 'guest_refused', 'host',
+                'host_refused', 'local', 'local_refused', 'evicted')
         return dict(zip(keys, v))
 
 
@@ -300,7 +298,7 @@ def test_guest_udp_flood_leaves_inbound_and_splice(remote):
     and inbound -t connections (host peers) and spliced ones (the host's
     loopback) still get through"""
     topo = remote
-    srv = spawn_in(topo.remote, [PY, '-c', REMOTE_SRV, '9400'])
+    srv = spawn_in(topo.remote, [PY, '-c', REMOTE_SRV, '9400', '9400'])
     srv.wait_output('ready')
     pa = Pasta(topo)
     pa.cmd(f'udp {pa.limit + 200} {SRV4} 9400')
@@ -319,7 +317,7 @@ def test_remote_source_ports_dont_starve_guest(remote):
     """Remote peers send to the -u port from many source ports: they get
     their share, no more, and the guest can still open flows of its own"""
     topo = remote
-    srv = spawn_in(topo.remote, [PY, '-c', REMOTE_SRV, '9401'])
+    srv = spawn_in(topo.remote, [PY, '-c', REMOTE_SRV, '9401', '9401'])
     srv.wait_output('ready')
     pa = Pasta(topo)
     fl = spawn_in(topo.remote, [PY, '-c', REMOTE_FLOOD, HOST4,
