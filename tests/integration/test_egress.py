@@ -28,7 +28,9 @@
 # "administratively prohibited" for UDP and ping) while OUT stays reachable,
 # and the open instance (the control) reaches both; one port allowed (TCP
 # only) inside the denied prefix gets through; --egress-default deny with
-# allows is an allow-list; "metadata" refuses 169.254.169.254; the DNS
+# allows is an allow-list, and connections and datagrams REMOTE sends to a
+# forwarded port (-t, -u) still reach the guest and get its replies;
+# "metadata" refuses 169.254.169.254; the DNS
 # forwarder still answers, also with a default of deny. Every refusal is
 # counted (the SIGUSR1 line) and logged with the option whose rule matched.
 #
@@ -58,7 +60,7 @@ import conftest
 from conftest import (HOST4, HOST6, REMOTE4, run_in, sh_ns, spawn_in,
                       wait_until)
 from test_isolation import (FWD4, FWD6, G4, G6, PING_ERR, UDP_ERR, Iso,
-                            iso_files, par)  # noqa: F401
+                            iso_files, keep, par)  # noqa: F401
 from test_ctl import PESTO
 from test_tcp import PY, SRV4, SRV6, remote  # noqa: F401
 
@@ -70,6 +72,7 @@ DENIED = {4: '203.0.113.0/25', 6: '[2001:db8:3::]/64'}
 META4 = '169.254.169.254'
 P, P_OK = 16201, 16202		# P_OK: allowed inside the denied prefixes
 P_PRIV = 16203
+P_IN = {'pasta': 16204, 'passt': 16205}	# -t (and -u, following it)
 PEER = {4: HOST4, 6: HOST6}	# what REMOTE's servers see
 
 VARIANTS = {
@@ -171,6 +174,9 @@ class Egress(Iso):
         self.ctl = {m: os.path.join(ctl, f'{m}.sock') for m in MODES}
         self.variants = dict(VARIANTS, **{f'ctl-{m}': ['-c', self.ctl[m]]
                                           for m in MODES})
+        # in-MODE: the allow-list, and a forwarded port of its own
+        self.variants.update({f'in-{m}': VARIANTS['allow'] +
+                              ['-t', str(P_IN[m])] for m in MODES})
 
     def setup(self):
         t = self.topo
@@ -355,6 +361,30 @@ def test_default_deny_allow_list(eg, mode, fam):
     assert win.lines() == sorted([
         line(src, a[specs[1]][0], OUT[fam], P, why, 'UDP'),
         line(src, a[specs[2]][0], IN[fam], P, why)])
+
+
+@pytest.mark.parametrize('mode', MODES)
+def test_inbound_not_egress(eg, mode):
+    """With --egress-default deny and nothing allowed towards REMOTE's
+    address, REMOTE still reaches the guest through -t and -u, and the
+    guest's replies get back: flows the host starts aren't egress"""
+    al = eg.get(mode, f'in-{mode}')
+    port = P_IN[mode]
+    srv = keep(al.spawn('serve', 'guest', f'0.0.0.0,{port}', f'::,{port}'))
+    try:
+        srv.wait_output('listening', timeout=10)
+        with eg.window(al) as win:
+            res = run_in(eg.topo.remote, eg.tool(
+                'probe', 3, f'tcp,{HOST4},{port}', f'udp,{HOST4},{port}',
+                f'tcp,{HOST6},{port}', f'udp,{HOST6},{port}'), timeout=60)
+    finally:
+        srv.stop()
+    assert res.returncode == 0, res.stdout + res.stderr
+    got = {line.split(' ', 2)[0]: line.split(' ', 2)[2].split(' ')[:2]
+           for line in res.stdout.splitlines()}
+    assert all(v == ['reply', 'guest'] for v in got.values()) and \
+        len(got) == 4, res.stdout + log_of(al)
+    assert win.delta == (0, 0, 0, 0, 0, 0), log_of(al)
 
 
 @pytest.mark.parametrize('mode', MODES)
