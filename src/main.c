@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * main.c - start-up and the main loop of passt and pasta
+ * main.c - start-up of passt and pasta
  *
  * Theory of operation: one binary, two modes, chosen by the name it's run
  * as (pasta is a link to passt). Start-up parses the command line, completes
  * the configuration from the host, opens everything we'll ever need (log,
  * capture and PID files, the UNIX socket or the tap device), then forks to
- * background unless told not to, and runs a single epoll loop. Each
- * descriptor in the epoll set carries a typed reference, so the loop is a
- * switch on the type.
+ * background unless told not to, and runs the single epoll loop of loop.c.
  */
 
 #include <errno.h>
@@ -25,32 +23,25 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 
 #include "conf/conf.h"
 #include "conf/ctx.h"
 #include "ctl/ctl.h"
 #include "frontend/pcap.h"
 #include "flow/flow.h"
-#include "flow/icmp.h"
 #include "flow/listen.h"
 #include "flow/autofwd.h"
 #include "flow/tcp.h"
-#include "flow/tcp_splice.h"
-#include "flow/udp_splice.h"
 #include "flow/udp.h"
 #include "frontend/tap.h"
-#include "frontend/vhost_user.h"
+#include "loop.h"
 #include "ns/pasta.h"
-#include "util/clock.h"
 #include "util/epoll_ref.h"
 #include "util/file.h"
 #include "policy/fwd.h"
 #include "sandbox/sandbox.h"
 #include "util/log.h"
 #include "util/util.h"
-
-#define EPOLL_EVENTS_MAX	64
 
 static struct ctx ctx;
 
@@ -177,93 +168,6 @@ static int signals_init(struct ctx *c)
 }
 
 /**
- * stats_log() - log flow and frame counters, on SIGUSR1
- * @c:		execution context
- */
-static void stats_log(const struct ctx *c)
-{
-	const struct fwd_guest_drops *gd = fwd_guest_drop_stats();
-	const struct flow_stats *fs = flow_get_stats();
-	const struct frame_stats *st = &c->stats;
-
-	log_msg(LOG_NOTICE, "flows: %u in use, max %u, refused %llu, "
-		"%llu closed as the guest left, %llu stale events",
-		(unsigned int)fs->in_use, (unsigned int)fs->max_in_use,
-		(unsigned long long)fs->alloc_fail,
-		(unsigned long long)fs->guest_gone,
-		(unsigned long long)fs->stale_events);
-	log_msg(LOG_NOTICE, "flow shares (of %u): guest %u in use, %lu "
-		"refused; host %u, %lu; local %u, %lu; %lu idle evicted",
-		fs->limit, fs->kind_in_use[FLOW_KIND_GUEST],
-		fs->refused[FLOW_KIND_GUEST], fs->kind_in_use[FLOW_KIND_HOST],
-		fs->refused[FLOW_KIND_HOST], fs->kind_in_use[FLOW_KIND_SPLICE],
-		fs->refused[FLOW_KIND_SPLICE], fs->evicted);
-	log_msg(LOG_NOTICE, "frames: %llu in, %llu out, %llu dropped out, "
-		"%llu malformed, %llu unhandled, %llu oversized out",
-		(unsigned long long)st->frames_in,
-		(unsigned long long)st->frames_out,
-		(unsigned long long)st->frames_dropped_out,
-		(unsigned long long)st->malformed,
-		(unsigned long long)st->unhandled,
-		(unsigned long long)st->frames_oversized);
-	log_msg(LOG_NOTICE, "guest drops: to loopback %llu TCP, %llu UDP, "
-		"%llu ICMP",
-		(unsigned long long)gd->loopback_tcp,
-		(unsigned long long)gd->loopback_udp,
-		(unsigned long long)gd->loopback_icmp);
-	log_msg(LOG_NOTICE, "listening sockets: %lu accepts failed for lack "
-		"of descriptors, paused %lu times",
-		listen_get_stats()->accept_failed, listen_get_stats()->pauses);
-	tcp_guard_stats_log(LOG_NOTICE);
-	if (c->mode == MODE_PASTA) {
-		tcp_splice_stats_log(LOG_NOTICE);
-		udp_splice_stats_log(LOG_NOTICE);
-	}
-	fwd_isolation_stats_log(c, LOG_NOTICE);
-	fwd_egress_stats_log(c, LOG_NOTICE);
-}
-
-/**
- * stats_changed() - tell whether counters changed since the last call
- * @c:		execution context
- *
- * Return: true if frames came or went, or flows were refused
- */
-static bool stats_changed(const struct ctx *c)
-{
-	const struct fwd_isolation_stats *is = fwd_isolation_get_stats();
-	const struct fwd_guest_drops *gd = fwd_guest_drop_stats();
-	const struct fwd_egress_stats *es = fwd_egress_get_stats();
-	static uint64_t last;
-	uint64_t sum;
-
-	sum = c->stats.frames_in + c->stats.frames_out + is->refused_tcp +
-	      is->refused_udp + is->refused_icmp + gd->loopback_tcp +
-	      gd->loopback_udp + gd->loopback_icmp + es->refused_tcp +
-	      es->refused_udp + es->refused_icmp;
-	if (sum == last)
-		return false;
-	last = sum;
-	return true;
-}
-
-/**
- * stats_timer() - log counters every --stats seconds, if they changed
- * @c:		execution context
- * @now:	current time, ms
- */
-static void stats_timer(const struct ctx *c, uint64_t now)
-{
-	static uint64_t next;
-
-	if (!c->stats_delay || now < next)
-		return;
-	next = now + c->stats_delay * 1000ULL;
-	if (stats_changed(c))
-		stats_log(c);
-}
-
-/**
  * stats_at_exit() - log host isolation and egress counters as we exit
  */
 static void stats_at_exit(void)
@@ -276,147 +180,6 @@ static void stats_at_exit(void)
 							 LOG_INFO);
 	fwd_egress_stats_log(&ctx, es->refused_tcp + es->refused_udp +
 				   es->refused_icmp ? LOG_WARNING : LOG_INFO);
-}
-
-/**
- * signal_handler() - read pending signals from the signalfd
- * @c:		execution context
- * @fd:		signalfd
- */
-static void signal_handler(const struct ctx *c, int fd)
-{
-	struct signalfd_siginfo si;
-
-	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGCHLD)
-			pasta_child_exited();
-		else if (si.ssi_signo == SIGUSR1)
-			stats_log(c);
-		else if (si.ssi_signo == SIGTERM)
-			exit(EXIT_SUCCESS);
-#ifdef SECCOMP_SELFTEST
-		/* Test-only build (make build/test/passt-selftest): a call
-		 * that no #syscalls annotation allows, to prove it's fatal
-		 */
-		else if (si.ssi_signo == SIGUSR2)
-			syscall(SYS_getcwd, NULL, 0);
-#endif
-	}
-}
-
-/**
- * main_loop() - wait for events and dispatch them by reference type
- * @c:		execution context
- *
- * now_ms() and the log's timestamps read the clock through the vDSO, which
- * falls back to the system call where the clock source has no vDSO support
- * (some virtual machines): clock_gettime is allowed for that.
- *
- * #syscalls epoll_wait epoll_ctl read close exit_group clock_gettime
- */
-static void __attribute__((noreturn)) main_loop(struct ctx *c)
-{
-	struct epoll_event events[EPOLL_EVENTS_MAX];
-
-	for (;;) {
-		int n = epoll_wait(c->epollfd, events, EPOLL_EVENTS_MAX, -1);
-		int i;
-
-		if (n < 0 && errno != EINTR) {
-			log_perror("epoll_wait");
-			exit(EXIT_FAILURE);
-		}
-
-		for (i = 0; i < n; i++) {
-			union epoll_ref ref = { .u64 = events[i].data.u64 };
-			uint32_t ev = events[i].events;
-
-			switch (ref.type) {
-			case EPOLL_TYPE_TAP_LISTEN:
-				tap_listen_handler(c);
-				break;
-			case EPOLL_TYPE_TAP_STREAM:
-				/* Stale events after a disconnection */
-				if (ref.fd == c->fd_tap)
-					tap_stream_handler(c, ev);
-				break;
-			case EPOLL_TYPE_TAP_DEV:
-				tap_dev_handler(c, ev);
-				break;
-			case EPOLL_TYPE_VU_CMD:
-				if (ref.fd == c->fd_tap)
-					vu_cmd_handler(c, ev);
-				break;
-			case EPOLL_TYPE_VU_KICK:
-				vu_kick_handler(c, ref);
-				break;
-			case EPOLL_TYPE_SIGNAL:
-				signal_handler(c, ref.fd);
-				break;
-			case EPOLL_TYPE_NS_PIDFD:
-				/* Level-triggered: stop watching, or we spin */
-				epoll_ctl(c->epollfd, EPOLL_CTL_DEL, ref.fd,
-					  NULL);
-				log_info("Namespace process exited, exiting");
-				flow_exit(EXIT_SUCCESS);
-				break;
-			case EPOLL_TYPE_NS_INOTIFY:
-				pasta_inotify_handler(ref.fd);
-				break;
-			case EPOLL_TYPE_TIMER:
-				tcp_timer_handler(c);
-				udp_timer(c);
-				icmp_timer(c);
-				stats_timer(c, now_ms());
-				ctl_timer(c, now_ms());
-				if (c->mode == MODE_PASTA) {
-					uint64_t now = now_ms();
-
-					pasta_ns_pool_refill();
-					autofwd_timer(c, now);
-					udp_splice_timer(c, now);
-				}
-				break;
-			case EPOLL_TYPE_TCP:
-				tcp_sock_handler(c, ref, ev);
-				break;
-			case EPOLL_TYPE_TCP_LISTEN:
-			case EPOLL_TYPE_TCP_LISTEN_NS:
-				tcp_listen_handler(c, ref);
-				break;
-			case EPOLL_TYPE_TCP_SPLICE:
-				tcp_splice_sock_handler(c, ref, ev);
-				break;
-			case EPOLL_TYPE_UDP_LISTEN_NS:
-				udp_splice_listen_ns_handler(c, ref, ev);
-				break;
-			case EPOLL_TYPE_UDP_SPLICE:
-				udp_splice_sock_handler(c, ref, ev);
-				break;
-			case EPOLL_TYPE_UDP:
-				udp_sock_handler(c, ref, ev);
-				break;
-			case EPOLL_TYPE_UDP_LISTEN:
-				udp_listen_handler(c, ref, ev);
-				break;
-			case EPOLL_TYPE_PING:
-				icmp_sock_handler(c, ref, ev);
-				break;
-			case EPOLL_TYPE_CTL_LISTEN:
-				ctl_listen_handler(c);
-				break;
-			case EPOLL_TYPE_CTL:
-				ctl_client_handler(c, ref, ev);
-				break;
-			default:
-				break;
-			}
-		}
-
-		listen_resume_check(c, now_ms());
-		if (flow_exiting())
-			flow_exit_poll(now_ms());
-	}
 }
 
 /**
@@ -661,5 +424,5 @@ int main(int argc, char **argv)
 	sandbox_isolate(c);
 	sandbox_seccomp(c);
 
-	main_loop(c);
+	loop_run(c);
 }

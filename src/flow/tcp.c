@@ -38,8 +38,8 @@
  * processed as a batch, connections that owe an ACK are flagged, and
  * tcp_flush() sends one ACK per connection at the end of the batch.
  *
- * Timers are coarse: a periodic tick checks connections whose deadline
- * passed, for handshake timeouts, retransmissions to the guest (with
+ * Timers are coarse: a periodic tick (loop.c) checks connections whose
+ * deadline passed, for handshake timeouts, retransmissions to the guest (with
  * exponential back-off and a retry limit) and idle connections.
  *
  * Limitations: no selective acknowledgements, timestamps or urgent data
@@ -1553,19 +1553,6 @@ void tcp_guard_stats_log(int level)
 		"retransmissions held", s->rst_ignored, s->syn_challenged,
 		s->no_ack, s->wnd_ignored, s->challenge_acks,
 		s->challenge_limited, s->rexmit_held);
-}
-
-/**
- * tcp_timer_handler() - read the tick timer and run the timers
- * @c:		execution context
- */
-void tcp_timer_handler(struct ctx *c)
-{
-	uint64_t expirations;
-
-	if (read(tcp_timer_fd, &expirations, sizeof(expirations)) < 0)
-		return;
-	tcp_timer(c, now_ms());
 }
 
 /**

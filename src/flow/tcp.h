@@ -22,7 +22,6 @@ void tcp_guard_stats_log(int level);
 void tcp_guest_gone(struct ctx *c, int idx);
 void tcp_tap_writable(struct ctx *c);
 void tcp_timer(struct ctx *c, uint64_t now_ms);
-void tcp_timer_handler(struct ctx *c);
 bool tcp_sock_fin_acked(int s);
 bool tcp_flow_drained(int idx);
 

@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * loop.c - the epoll loop: events to their handlers, timers, signals
+ *
+ * Theory of operation: every descriptor in the epoll set carries a typed
+ * reference (util/epoll_ref.h), and loop_dispatch() is a switch on its type
+ * that calls the owning module's handler. The flow timers hang off one
+ * periodic timerfd (created by tcp_init()): on each tick, loop_timers() runs
+ * every module's timer, and each decides by itself whether it has anything
+ * due. loop_run() is the loop of the real program; the fuzzers call
+ * loop_dispatch() and loop_timers() themselves, between the frames they feed,
+ * so they go through the same handlers in the same way.
+ */
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+
+#include "conf/ctx.h"
+#include "ctl/ctl.h"
+#include "flow/autofwd.h"
+#include "flow/flow.h"
+#include "flow/icmp.h"
+#include "flow/listen.h"
+#include "flow/tcp.h"
+#include "flow/tcp_splice.h"
+#include "flow/udp.h"
+#include "flow/udp_splice.h"
+#include "frontend/tap.h"
+#include "frontend/vhost_user.h"
+#include "loop.h"
+#include "ns/pasta.h"
+#include "policy/egress.h"
+#include "policy/fwd.h"
+#include "util/clock.h"
+#include "util/epoll_ref.h"
+#include "util/log.h"
+
+#define EPOLL_EVENTS_MAX	64
+
+/**
+ * stats_log() - log flow and frame counters, on SIGUSR1
+ * @c:		execution context
+ */
+static void stats_log(const struct ctx *c)
+{
+	const struct fwd_guest_drops *gd = fwd_guest_drop_stats();
+	const struct flow_stats *fs = flow_get_stats();
+	const struct frame_stats *st = &c->stats;
+
+	log_msg(LOG_NOTICE, "flows: %u in use, max %u, refused %llu, "
+		"%llu closed as the guest left, %llu stale events",
+		(unsigned int)fs->in_use, (unsigned int)fs->max_in_use,
+		(unsigned long long)fs->alloc_fail,
+		(unsigned long long)fs->guest_gone,
+		(unsigned long long)fs->stale_events);
+	log_msg(LOG_NOTICE, "flow shares (of %u): guest %u in use, %lu "
+		"refused; host %u, %lu; local %u, %lu; %lu idle evicted",
+		fs->limit, fs->kind_in_use[FLOW_KIND_GUEST],
+		fs->refused[FLOW_KIND_GUEST], fs->kind_in_use[FLOW_KIND_HOST],
+		fs->refused[FLOW_KIND_HOST], fs->kind_in_use[FLOW_KIND_SPLICE],
+		fs->refused[FLOW_KIND_SPLICE], fs->evicted);
+	log_msg(LOG_NOTICE, "frames: %llu in, %llu out, %llu dropped out, "
+		"%llu malformed, %llu unhandled, %llu oversized out",
+		(unsigned long long)st->frames_in,
+		(unsigned long long)st->frames_out,
+		(unsigned long long)st->frames_dropped_out,
+		(unsigned long long)st->malformed,
+		(unsigned long long)st->unhandled,
+		(unsigned long long)st->frames_oversized);
+	log_msg(LOG_NOTICE, "guest drops: to loopback %llu TCP, %llu UDP, "
+		"%llu ICMP",
+		(unsigned long long)gd->loopback_tcp,
+		(unsigned long long)gd->loopback_udp,
+		(unsigned long long)gd->loopback_icmp);
+	log_msg(LOG_NOTICE, "listening sockets: %lu accepts failed for lack "
+		"of descriptors, paused %lu times",
+		listen_get_stats()->accept_failed, listen_get_stats()->pauses);
+	tcp_guard_stats_log(LOG_NOTICE);
+	if (c->mode == MODE_PASTA) {
+		tcp_splice_stats_log(LOG_NOTICE);
+		udp_splice_stats_log(LOG_NOTICE);
+	}
+	fwd_isolation_stats_log(c, LOG_NOTICE);
+	fwd_egress_stats_log(c, LOG_NOTICE);
+}
+
+/**
+ * stats_changed() - tell whether counters changed since the last call
+ * @c:		execution context
+ *
+ * Return: true if frames came or went, or flows were refused
+ */
+static bool stats_changed(const struct ctx *c)
+{
+	const struct fwd_isolation_stats *is = fwd_isolation_get_stats();
+	const struct fwd_guest_drops *gd = fwd_guest_drop_stats();
+	const struct fwd_egress_stats *es = fwd_egress_get_stats();
+	static uint64_t last;
+	uint64_t sum;
+
+	sum = c->stats.frames_in + c->stats.frames_out + is->refused_tcp +
+	      is->refused_udp + is->refused_icmp + gd->loopback_tcp +
+	      gd->loopback_udp + gd->loopback_icmp + es->refused_tcp +
+	      es->refused_udp + es->refused_icmp;
+	if (sum == last)
+		return false;
+	last = sum;
+	return true;
+}
+
+/**
+ * stats_timer() - log counters every --stats seconds, if they changed
+ * @c:		execution context
+ * @now:	current time, ms
+ */
+static void stats_timer(const struct ctx *c, uint64_t now)
+{
+	static uint64_t next;
+
+	if (!c->stats_delay || now < next)
+		return;
+	next = now + c->stats_delay * 1000ULL;
+	if (stats_changed(c))
+		stats_log(c);
+}
+
+/**
+ * signal_handler() - read pending signals from the signalfd
+ * @c:		execution context
+ * @fd:		signalfd
+ */
+static void signal_handler(const struct ctx *c, int fd)
+{
+	struct signalfd_siginfo si;
+
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD)
+			pasta_child_exited();
+		else if (si.ssi_signo == SIGUSR1)
+			stats_log(c);
+		else if (si.ssi_signo == SIGTERM)
+			exit(EXIT_SUCCESS);
+#ifdef SECCOMP_SELFTEST
+		/* Test-only build (make build/test/passt-selftest): a call
+		 * that no #syscalls annotation allows, to prove it's fatal
+		 */
+		else if (si.ssi_signo == SIGUSR2)
+			syscall(SYS_getcwd, NULL, 0);
+#endif
+	}
+}
+
+/**
+ * loop_timers() - run the timers of every module
+ * @c:		execution context
+ *
+ * Each timer looks at its own deadlines, so calling this more often than
+ * the tick does no harm.
+ */
+void loop_timers(struct ctx *c)
+{
+	uint64_t now = now_ms();
+
+	tcp_timer(c, now);
+	udp_timer(c);
+	icmp_timer(c);
+	stats_timer(c, now);
+	ctl_timer(c, now);
+	if (c->mode == MODE_PASTA) {
+		pasta_ns_pool_refill();
+		autofwd_timer(c, now);
+		udp_splice_timer(c, now);
+	}
+}
+
+/**
+ * loop_dispatch() - hand one epoll event to the handler of its descriptor
+ * @c:		execution context
+ * @ev:		event, as epoll_wait() returned it
+ */
+void loop_dispatch(struct ctx *c, const struct epoll_event *ev)
+{
+	union epoll_ref ref = { .u64 = ev->data.u64 };
+	uint32_t events = ev->events;
+	uint64_t expirations;
+
+	switch (ref.type) {
+	case EPOLL_TYPE_TAP_LISTEN:
+		tap_listen_handler(c);
+		break;
+	case EPOLL_TYPE_TAP_STREAM:
+		/* Stale events after a disconnection */
+		if (ref.fd == c->fd_tap)
+			tap_stream_handler(c, events);
+		break;
+	case EPOLL_TYPE_TAP_DEV:
+		tap_dev_handler(c, events);
+		break;
+	case EPOLL_TYPE_VU_CMD:
+		if (ref.fd == c->fd_tap)
+			vu_cmd_handler(c, events);
+		break;
+	case EPOLL_TYPE_VU_KICK:
+		vu_kick_handler(c, ref);
+		break;
+	case EPOLL_TYPE_SIGNAL:
+		signal_handler(c, ref.fd);
+		break;
+	case EPOLL_TYPE_NS_PIDFD:
+		/* Level-triggered: stop watching, or we spin */
+		epoll_ctl(c->epollfd, EPOLL_CTL_DEL, ref.fd, NULL);
+		log_info("Namespace process exited, exiting");
+		flow_exit(EXIT_SUCCESS);
+		break;
+	case EPOLL_TYPE_NS_INOTIFY:
+		pasta_inotify_handler(ref.fd);
+		break;
+	case EPOLL_TYPE_TIMER:
+		if (read(ref.fd, &expirations, sizeof(expirations)) < 0)
+			break;
+		loop_timers(c);
+		break;
+	case EPOLL_TYPE_TCP:
+		tcp_sock_handler(c, ref, events);
+		break;
+	case EPOLL_TYPE_TCP_LISTEN:
+	case EPOLL_TYPE_TCP_LISTEN_NS:
+		tcp_listen_handler(c, ref);
+		break;
+	case EPOLL_TYPE_TCP_SPLICE:
+		tcp_splice_sock_handler(c, ref, events);
+		break;
+	case EPOLL_TYPE_UDP_LISTEN_NS:
+		udp_splice_listen_ns_handler(c, ref, events);
+		break;
+	case EPOLL_TYPE_UDP_SPLICE:
+		udp_splice_sock_handler(c, ref, events);
+		break;
+	case EPOLL_TYPE_UDP:
+		udp_sock_handler(c, ref, events);
+		break;
+	case EPOLL_TYPE_UDP_LISTEN:
+		udp_listen_handler(c, ref, events);
+		break;
+	case EPOLL_TYPE_PING:
+		icmp_sock_handler(c, ref, events);
+		break;
+	case EPOLL_TYPE_CTL_LISTEN:
+		ctl_listen_handler(c);
+		break;
+	case EPOLL_TYPE_CTL:
+		ctl_client_handler(c, ref, events);
+		break;
+	default:
+		break;
+	}
+}
+
+/**
+ * loop_run() - wait for events and dispatch them, forever
+ * @c:		execution context
+ *
+ * now_ms() and the log's timestamps read the clock through the vDSO, which
+ * falls back to the system call where the clock source has no vDSO support
+ * (some virtual machines): clock_gettime is allowed for that.
+ *
+ * #syscalls epoll_wait epoll_ctl read close exit_group clock_gettime
+ */
+void loop_run(struct ctx *c)
+{
+	struct epoll_event events[EPOLL_EVENTS_MAX];
+
+	for (;;) {
+		int n = epoll_wait(c->epollfd, events, EPOLL_EVENTS_MAX, -1);
+		int i;
+
+		if (n < 0 && errno != EINTR) {
+			log_perror("epoll_wait");
+			exit(EXIT_FAILURE);
+		}
+
+		for (i = 0; i < n; i++)
+			loop_dispatch(c, &events[i]);
+
+		listen_resume_check(c, now_ms());
+		if (flow_exiting())
+			flow_exit_poll(now_ms());
+	}
+}
