@@ -8,6 +8,7 @@
 #   make unit         unit tests only
 #   make fuzz         build the libFuzzer targets (clang)
 #   make fuzz-run     run each fuzzer for FUZZ_SECONDS
+#   make fuzz-long    run each fuzzer for FUZZ_LONG_SECONDS, nice'd
 #   make integration  pytest integration tests against ./passt
 #   make e2e          qemu guests behind ./passt (tests/e2e, tests/guest)
 #   make bench        side-by-side benchmark (bench/run.sh), as root
@@ -72,7 +73,7 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=build/helpers/%)
 
-.PHONY: all asan clean install uninstall check deps unit fuzz fuzz-run \
+.PHONY: all asan clean install uninstall check deps unit fuzz fuzz-run fuzz-long \
 	integration integration-asan clang helpers bench seccomp \
 	seccomp-discover
 
@@ -184,11 +185,18 @@ build/fuzzobj/%.o: src/%.c $(HDRS)
 	$(Q)clang $(BASE_CFLAGS) -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
 		-DFUZZING -c -o $@ $<
 
-build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJS)
+# fuzz_flows watches every destination a host socket is given (see the file)
+build/fuzz/fuzz_flows: FUZZ_LDFLAGS := -Wl,--wrap=connect -Wl,--wrap=sendto \
+				       -Wl,--wrap=sendmsg
+
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJS) $(wildcard tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
 	@echo '  LD      $@'
 	$(Q)clang $(BASE_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
-		-DFUZZING -o $@ $< $(FUZZ_LIB_OBJS)
+		-DFUZZING -o $@ $< $(FUZZ_LIB_OBJS) $(FUZZ_LDFLAGS)
+
+# Keep the objects: every target links them all
+.SECONDARY: $(FUZZ_LIB_OBJS)
 
 fuzz: $(FUZZ_BINS)
 
@@ -202,6 +210,26 @@ fuzz-run: $(FUZZ_BINS)
 			$$( [ -d $$c ] && echo $$c ) 2>build/fuzz/$$n.log || \
 			{ tail -50 build/fuzz/$$n.log; exit 1; }; \
 		grep -E 'stat::number_of_executed_units' build/fuzz/$$n.log; \
+	done
+
+# A longer campaign (tests/fuzz/README.md): FUZZ_LONG_SECONDS per target, at
+# the lowest priority, corpora kept in build/fuzz/long/ between runs; pick
+# targets with FUZZ_TARGETS="fuzz_flows fuzz_stream"
+FUZZ_LONG_SECONDS ?= 300
+FUZZ_TARGETS ?= $(notdir $(FUZZ_BINS))
+fuzz-long: $(FUZZ_BINS)
+	@mkdir -p build/fuzz/long
+	@for n in $(FUZZ_TARGETS); do \
+		c=tests/fuzz/corpus/$$n; l=build/fuzz/long/$$n; \
+		mkdir -p $$l; \
+		echo "== $$n for $(FUZZ_LONG_SECONDS)s"; \
+		nice -n 19 build/fuzz/$$n -max_total_time=$(FUZZ_LONG_SECONDS) \
+			-max_len=4096 -print_final_stats=1 $$l \
+			$$( [ -d $$c ] && echo $$c ) 2>$$l.log || \
+			{ tail -50 $$l.log; exit 1; }; \
+		grep -E '^#[0-9]+.*(DONE|pulse)' $$l.log | tail -1; \
+		grep -E 'stat::(number_of_executed_units|average_exec_per_sec)' \
+			$$l.log; \
 	done
 
 build/helpers/%: tests/helpers/%.c

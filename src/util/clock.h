@@ -16,6 +16,16 @@
 #define TEST_TIME_SCALE		1
 #endif
 
+#ifdef FUZZING
+/* Fuzz builds only: the fuzzer moves the flow clock forward by this much, so
+ * that handshake, retransmission and idle timers fire when it asks
+ */
+__attribute__((weak)) uint64_t clock_fuzz_offset_ms;
+#define CLOCK_FUZZ_OFFSET_MS	clock_fuzz_offset_ms
+#else
+#define CLOCK_FUZZ_OFFSET_MS	0
+#endif
+
 /**
  * now_ms() - monotonic time in milliseconds
  *
@@ -27,7 +37,7 @@ static inline uint64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000) *
-	       TEST_TIME_SCALE;
+	       TEST_TIME_SCALE + CLOCK_FUZZ_OFFSET_MS;
 }
 
 #endif /* UTIL_CLOCK_H */
