@@ -1,0 +1,1191 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * fuzz_flows.c - sequences of guest frames through dispatch into the TCP,
+ * UDP and ICMP flows, with the flow table live and real host sockets
+ *
+ * Theory of operation
+ *
+ * The harness plays both ends. As the guest, it holds the other end of
+ * passt's stream socket (pasta's tap device: a datagram socket pair) and
+ * writes frames there; the frontend, dispatch_frame(), the flow handlers and
+ * the address mapping (fwd_guest_target(), policy/fwd.c) do the rest, as in
+ * the real program (c->flows_on is set). As the host, it runs a TCP listener
+ * and a UDP echo server on loopback, the only place where guest traffic is
+ * let through. Between operations, the epoll loop runs: loop_dispatch()
+ * calls the real socket handlers, and the timers (loop_timers()) run when
+ * the input moves the clock forward.
+ *
+ * Each operation is an opcode byte and its arguments (see fuzz_op()):
+ * a TCP segment, a UDP datagram or an ICMP echo request built from a few
+ * bytes (valid checksums, sequence and acknowledgement numbers relative to
+ * what the guest saw, options, sizes up to the frame limit), raw frame bytes
+ * (the IPv4 header checksum fixed up), actions of the host peers (write,
+ * shut down, reset, echo, send a datagram of a given size), moving the
+ * clock, and the guest not reading for a while (so the link fills up).
+ *
+ * Invariants, each an abort() for the fuzzer:
+ *  - no frame to the guest is larger than FRAME_MAX (fuzz_guest.h);
+ *  - no host socket is connected or sent to a loopback address (127.0.0.0/8,
+ *    ::1, 0.0.0.0/8, ::, and their IPv4-mapped forms) unless a mapping made
+ *    it: the guest's frame went to the --map-host-loopback address (to
+ *    127.0.0.1 or ::1), or to the --dns-forward address, port 53, with a
+ *    loopback resolver. connect(), sendto() and sendmsg() are wrapped at
+ *    link time (-Wl,--wrap, see the Makefile) to check every destination;
+ *  - no host socket ever talks to anything but loopback: other destinations
+ *    are failed in the wrapper, with an error the input picks, and never
+ *    reach the kernel. The harness also runs in a network namespace of its
+ *    own when it can (root, or a user namespace), with only a loopback
+ *    interface;
+ *  - after a teardown (the guest disconnects, the host peers close, the
+ *    clock moves past every idle timeout), the flow table is empty and no
+ *    socket or other descriptor is left open.
+ *
+ * Input: byte 0 is the fuzz_ctx_init() variant, byte 1 the flow
+ * configuration (see fuzz_config()), then operations until the end.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include "fuzz_ctx.h"
+#include "fuzz_guest.h"
+#include "flow/flow.h"
+#include "flow/tcp.h"
+#include "policy/fwd.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "wire/checksum.h"
+#include "wire/pkt.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int __real_connect(int fd, const struct sockaddr *sa, socklen_t sl);
+ssize_t __real_sendto(int fd, const void *buf, size_t len, int flags,
+		      const struct sockaddr *sa, socklen_t sl);
+ssize_t __real_sendmsg(int fd, const struct msghdr *mh, int flags);
+int __wrap_connect(int fd, const struct sockaddr *sa, socklen_t sl);
+ssize_t __wrap_sendto(int fd, const void *buf, size_t len, int flags,
+		      const struct sockaddr *sa, socklen_t sl);
+ssize_t __wrap_sendmsg(int fd, const struct msghdr *mh, int flags);
+
+#define SRV_PORT_FIXED	4000	/* in our own namespace */
+#define GUEST_PORT0	40000	/* guest source ports: four of them */
+#define HOST_CONNS	32	/* connections the host side keeps */
+#define PAYLOAD_MAX	(FRAME_MAX - 14 - 40 - 60)
+
+static const uint8_t guest_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+
+static struct ctx c;
+static struct fuzz_guest guest;
+static bool own_netns;
+static int fds_before = -1;
+static int fd_route = -1;
+
+/* Host side: listeners and echo sockets on 127.0.0.1 and ::1 */
+static uint16_t srv_port;
+static int tcp_listen4 = -1, tcp_listen6 = -1;
+static int udp_echo[4] = { -1, -1, -1, -1 };	/* srv_port, 53; v4, v6 */
+static int host_conns[HOST_CONNS];
+static struct sockaddr_storage udp_last_peer[4];
+static socklen_t udp_last_peer_len[4];
+
+/* The guest's frame being handled, for the loopback check */
+static uint8_t cur_frame[FRAME_MAX];
+static struct pkt cur;
+static bool cur_valid;
+
+/* Error for destinations that aren't loopback, picked by the input */
+static int blocked_errno = ENETUNREACH;
+
+/**
+ * struct guest_tcp - what the guest knows of one of its TCP connections
+ * @snd_nxt:	next sequence number the guest sends
+ * @rcv_nxt:	next sequence number the guest expects from passt
+ */
+struct guest_tcp {
+	uint32_t snd_nxt;
+	uint32_t rcv_nxt;
+};
+
+static struct guest_tcp gtcp[2][4];	/* IP version, source port */
+static uint16_t icmp_seq;
+static bool guest_paused;
+
+/* Pattern for payloads */
+static uint8_t pattern[65536];
+
+/**
+ * is_loopish4() - an IPv4 address that reaches the host itself by value
+ * @a:		address, network order
+ *
+ * Return: true for 127.0.0.0/8 and 0.0.0.0/8
+ */
+static bool is_loopish4(in_addr_t a)
+{
+	uint32_t h = ntohl(a);
+
+	return (h >> 24) == 127 || (h >> 24) == 0;
+}
+
+/**
+ * is_loopish6() - an IPv6 address that reaches the host itself by value
+ * @a:		address
+ *
+ * Return: true for ::1, ::, and IPv4-mapped 127.0.0.0/8 and 0.0.0.0/8
+ */
+static bool is_loopish6(const struct in6_addr *a)
+{
+	in_addr_t a4;
+
+	if (IN6_IS_ADDR_LOOPBACK(a) || IN6_IS_ADDR_UNSPECIFIED(a))
+		return true;
+	if (!IN6_IS_ADDR_V4MAPPED(a))
+		return false;
+	memcpy(&a4, &a->s6_addr[12], 4);
+	return is_loopish4(a4);
+}
+
+/**
+ * mapped_here() - tell whether the frame being handled was mapped to an
+ *		   address: the oracle for the loopback invariant
+ * @sa:		destination the host socket is given, a loopback one
+ *
+ * Straight from the man page: the --map-host-loopback address stands for
+ * 127.0.0.1 (::1), and with --dns-forward, port 53 of its address goes to
+ * the --dns-host resolver, which may be a loopback one.
+ *
+ * Return: true if the current frame's destination maps to @sa
+ */
+static bool mapped_here(const struct sockaddr *sa)
+{
+	bool l4 = cur.proto == IPPROTO_TCP || cur.proto == IPPROTO_UDP;
+
+	if (!cur_valid)
+		return false;
+
+	if (sa->sa_family == AF_INET && cur.af == AF_INET) {
+		in_addr_t to = ((const struct sockaddr_in *)sa)->sin_addr.s_addr;
+
+		if (c.ip4.map_host_loopback.s_addr &&
+		    cur.dst4.s_addr == c.ip4.map_host_loopback.s_addr &&
+		    to == htonl(INADDR_LOOPBACK))
+			return true;
+		if (l4 && cur.dport == 53 && c.ip4.dns_match.s_addr &&
+		    cur.dst4.s_addr == c.ip4.dns_match.s_addr &&
+		    to == c.ip4.dns_host.s_addr)
+			return true;
+		return false;
+	}
+
+	if (sa->sa_family == AF_INET6 && cur.af == AF_INET6) {
+		const struct in6_addr *to =
+			&((const struct sockaddr_in6 *)sa)->sin6_addr;
+
+		if (!IN6_IS_ADDR_UNSPECIFIED(&c.ip6.map_host_loopback) &&
+		    IN6_ARE_ADDR_EQUAL(&cur.dst6, &c.ip6.map_host_loopback) &&
+		    IN6_IS_ADDR_LOOPBACK(to))
+			return true;
+		if (l4 && cur.dport == 53 &&
+		    !IN6_IS_ADDR_UNSPECIFIED(&c.ip6.dns_match) &&
+		    IN6_ARE_ADDR_EQUAL(&cur.dst6, &c.ip6.dns_match) &&
+		    IN6_ARE_ADDR_EQUAL(to, &c.ip6.dns_host))
+			return true;
+	}
+	return false;
+}
+
+/**
+ * dest_check() - check and filter the destination of a host socket
+ * @sa:		destination, NULL for none
+ *
+ * Return: 0 to go ahead, -1 with errno set to fail the call instead
+ */
+static int dest_check(const struct sockaddr *sa)
+{
+	bool loop;
+
+	if (!sa || (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
+		return 0;
+
+	if (sa->sa_family == AF_INET)
+		loop = is_loopish4(((const struct sockaddr_in *)sa)->
+				   sin_addr.s_addr);
+	else
+		loop = is_loopish6(&((const struct sockaddr_in6 *)sa)->
+				   sin6_addr);
+
+	if (!loop) {
+		/* Never out of this machine: fail it as a network would */
+		errno = blocked_errno;
+		return -1;
+	}
+	if (!mapped_here(sa)) {
+		fprintf(stderr, "loopback destination without a mapping\n");
+		abort();
+	}
+	return 0;
+}
+
+/**
+ * __wrap_connect() - connect(), for host sockets under dest_check()
+ * @fd:		socket
+ * @sa:		destination
+ * @sl:		its length
+ *
+ * Return: as connect()
+ */
+int __wrap_connect(int fd, const struct sockaddr *sa, socklen_t sl)
+{
+	if (dest_check(sa))
+		return -1;
+	return __real_connect(fd, sa, sl);
+}
+
+/**
+ * __wrap_sendto() - sendto(), for host sockets under dest_check()
+ * @fd:		socket
+ * @buf:	data
+ * @len:	its length
+ * @flags:	flags
+ * @sa:		destination, or NULL
+ * @sl:		its length
+ *
+ * Return: as sendto()
+ */
+ssize_t __wrap_sendto(int fd, const void *buf, size_t len, int flags,
+		      const struct sockaddr *sa, socklen_t sl)
+{
+	if (dest_check(sa))
+		return -1;
+	return __real_sendto(fd, buf, len, flags, sa, sl);
+}
+
+/**
+ * __wrap_sendmsg() - sendmsg(), for host sockets under dest_check()
+ * @fd:		socket
+ * @mh:		message
+ * @flags:	flags
+ *
+ * Return: as sendmsg()
+ */
+ssize_t __wrap_sendmsg(int fd, const struct msghdr *mh, int flags)
+{
+	if (dest_check(mh->msg_name))
+		return -1;
+	return __real_sendmsg(fd, mh, flags);
+}
+
+/**
+ * write_file() - write a string to a file
+ * @path:	file
+ * @s:		string
+ *
+ * Return: 0 on success, -1 on failure
+ */
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = write(fd, s, strlen(s)) == (ssize_t)strlen(s) ? 0 : -1;
+	close(fd);
+	return rc;
+}
+
+/**
+ * netns_setup() - a network namespace of our own, with loopback up
+ *
+ * As root, a new network namespace; otherwise, in a new user namespace too.
+ * If neither works, we stay where we are: the wrappers still keep every
+ * socket on loopback.
+ */
+static void netns_setup(void)
+{
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	struct ifreq ifr;
+	char map[64];
+	int s;
+
+	if (unshare(CLONE_NEWNET)) {
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNET))
+			return;
+		snprintf(map, sizeof(map), "0 %u 1", uid);
+		write_file("/proc/self/uid_map", map);
+		write_file("/proc/self/setgroups", "deny");
+		snprintf(map, sizeof(map), "0 %u 1", gid);
+		write_file("/proc/self/gid_map", map);
+	}
+
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return;
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	if (!ioctl(s, SIOCGIFFLAGS, &ifr)) {
+		ifr.ifr_flags |= IFF_UP;
+		if (!ioctl(s, SIOCSIFFLAGS, &ifr))
+			own_netns = true;
+	}
+	close(s);
+
+	/* Ping sockets for everybody, in here */
+	write_file("/proc/sys/net/ipv4/ping_group_range", "0 2147483647");
+}
+
+/**
+ * host_socket() - a bound socket on 127.0.0.1 or ::1
+ * @af:		AF_INET or AF_INET6
+ * @type:	SOCK_STREAM (listening) or SOCK_DGRAM
+ * @port:	port, 0 for any
+ *
+ * Return: socket, -1 on failure
+ */
+static int host_socket(int af, int type, uint16_t port)
+{
+	struct sockaddr_storage sa;
+	int s, one = 1;
+	socklen_t sl;
+
+	memset(&sa, 0, sizeof(sa));
+	if (af == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&sa;
+
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sin->sin_port = htons(port);
+		sl = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&sa;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = in6addr_loopback;
+		sin6->sin6_port = htons(port);
+		sl = sizeof(*sin6);
+	}
+
+	s = socket(af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -1;
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (af == AF_INET6)
+		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(s, (struct sockaddr *)&sa, sl) ||
+	    (type == SOCK_STREAM && listen(s, 64))) {
+		close(s);
+		return -1;
+	}
+	return s;
+}
+
+/**
+ * bound_port() - local port of a socket
+ * @s:		socket
+ *
+ * Return: port, host order
+ */
+static uint16_t bound_port(int s)
+{
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof(sin);
+
+	if (getsockname(s, (struct sockaddr *)&sin, &sl))
+		abort();
+	return ntohs(sin.sin_port);
+}
+
+/**
+ * host_init() - the listener and echo servers, once
+ */
+static void host_init(void)
+{
+	int i;
+
+	srv_port = own_netns ? SRV_PORT_FIXED : 0;
+	tcp_listen4 = host_socket(AF_INET, SOCK_STREAM, srv_port);
+	if (tcp_listen4 < 0)
+		abort();
+	srv_port = bound_port(tcp_listen4);
+	tcp_listen6 = host_socket(AF_INET6, SOCK_STREAM, srv_port);
+	udp_echo[0] = host_socket(AF_INET, SOCK_DGRAM, srv_port);
+	udp_echo[1] = host_socket(AF_INET6, SOCK_DGRAM, srv_port);
+	if (own_netns) {
+		udp_echo[2] = host_socket(AF_INET, SOCK_DGRAM, 53);
+		udp_echo[3] = host_socket(AF_INET6, SOCK_DGRAM, 53);
+	}
+	for (i = 0; i < HOST_CONNS; i++)
+		host_conns[i] = -1;
+	for (i = 0; i < (int)sizeof(pattern); i++)
+		pattern[i] = (uint8_t)(i * 7 + 3);
+}
+
+/**
+ * host_accept() - accept what's pending on the listeners
+ */
+static void host_accept(void)
+{
+	int l, i;
+
+	for (l = 0; l < 2; l++) {
+		int ls = l ? tcp_listen6 : tcp_listen4, s;
+
+		if (ls < 0)
+			continue;
+		while ((s = accept4(ls, NULL, NULL,
+				    SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+			for (i = 0; i < HOST_CONNS; i++) {
+				if (host_conns[i] < 0) {
+					host_conns[i] = s;
+					break;
+				}
+			}
+			if (i == HOST_CONNS)
+				close(s);
+		}
+	}
+}
+
+/**
+ * host_echo_udp() - echo what the UDP servers received, to its sender
+ */
+static void host_echo_udp(void)
+{
+	static uint8_t buf[65536];
+	int i, n;
+
+	for (i = 0; i < 4; i++) {
+		if (udp_echo[i] < 0)
+			continue;
+		for (n = 0; n < 64; n++) {
+			struct sockaddr_storage peer;
+			socklen_t sl = sizeof(peer);
+			ssize_t len;
+
+			len = recvfrom(udp_echo[i], buf, sizeof(buf),
+				       MSG_DONTWAIT, (struct sockaddr *)&peer,
+				       &sl);
+			if (len < 0)
+				break;
+			udp_last_peer[i] = peer;
+			udp_last_peer_len[i] = sl;
+			__real_sendto(udp_echo[i], buf, (size_t)len,
+				      MSG_DONTWAIT, (struct sockaddr *)&peer,
+				      sl);
+		}
+	}
+}
+
+/**
+ * host_close_all() - the host peers go away: close every connection
+ */
+static void host_close_all(void)
+{
+	int i;
+
+	host_accept();
+	for (i = 0; i < HOST_CONNS; i++) {
+		if (host_conns[i] >= 0)
+			close(host_conns[i]);
+		host_conns[i] = -1;
+	}
+	host_echo_udp();
+}
+
+/**
+ * guest_seen_frame() - what the guest learns from a frame passt sent it
+ * @arg:	unused
+ * @frame:	frame
+ * @len:	its length
+ */
+static void guest_seen_frame(void *arg, const uint8_t *frame, size_t len)
+{
+	struct tcp_view v;
+	struct pkt p;
+	int af, i;
+
+	(void)arg;
+	if (pkt_parse(frame, len, &p) != PARSE_OK || p.proto != IPPROTO_TCP)
+		return;
+	if (tcp_parse(p.l4, p.l4_len, &v) != PARSE_OK)
+		return;
+	if (v.dport < GUEST_PORT0 || v.dport >= GUEST_PORT0 + 4)
+		return;
+	af = p.af == AF_INET6;
+	i = v.dport - GUEST_PORT0;
+	if (v.flags & TCP_SYN)
+		gtcp[af][i].rcv_nxt = v.seq + 1;
+	else if ((int32_t)(v.seq + (uint32_t)v.payload_len -
+			   gtcp[af][i].rcv_nxt) >= 0)
+		gtcp[af][i].rcv_nxt = v.seq + (uint32_t)v.payload_len;
+	if (v.flags & TCP_FIN)
+		gtcp[af][i].rcv_nxt++;
+}
+
+/**
+ * settle() - run the loop, let the host peers answer, read as the guest
+ */
+static void settle(void)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		host_accept();
+		host_echo_udp();
+		if (!fuzz_loop(&c, 4))
+			break;
+		if (!guest_paused)
+			fuzz_guest_read(&guest, guest_seen_frame, NULL);
+	}
+	if (!guest_paused)
+		fuzz_guest_read(&guest, guest_seen_frame, NULL);
+}
+
+/**
+ * guest_send() - send a frame from the guest, and let passt handle it
+ * @frame:	Ethernet frame
+ * @len:	its length
+ */
+static void guest_send(const uint8_t *frame, size_t len)
+{
+	uint32_t hdr = htonl((uint32_t)len);
+
+	if (c.fd_tap < 0 || len > FRAME_MAX)
+		return;
+
+	memcpy(cur_frame, frame, len);
+	cur_valid = pkt_parse(cur_frame, len, &cur) == PARSE_OK;
+
+	if (c.mode == MODE_PASST) {
+		if (!fuzz_guest_write(&c, &guest, (uint8_t *)&hdr, 4))
+			fuzz_guest_write(&c, &guest, frame, len);
+	} else {
+		send(guest.fd, frame, len, MSG_DONTWAIT);
+	}
+	settle();
+	cur_valid = false;
+}
+
+/* Destination addresses, by selector: mapped, forwarded, elsewhere, local */
+static const char *const dst4_str[8] = {
+	"192.0.2.1",	/* gateway: --map-host-loopback by default */
+	"192.0.2.53",	/* --dns-forward, when configured */
+	"192.0.2.2",	/* --map-guest-addr, when configured */
+	"127.0.0.1",	/* loopback: never without a mapping */
+	"0.1.2.3",	/* 0.0.0.0/8: the host itself too */
+	"203.0.113.5",	/* elsewhere */
+	"192.0.2.10",	/* the guest's own address */
+	"127.1.2.3",
+};
+
+static const char *const dst6_str[8] = {
+	"fe80::1",
+	"2001:db8::53",
+	"2001:db8:1:2::2",
+	"::1",
+	"::ffff:127.0.0.1",
+	"2001:db8::5",
+	"2001:db8:1:2::10",
+	"::ffff:0.0.0.1",
+};
+
+/**
+ * ip_headers() - Ethernet and IP headers of a frame from the guest
+ * @frame:	frame buffer, FRAME_MAX bytes
+ * @v6:		IPv6, otherwise IPv4
+ * @dst_sel:	destination selector, see dst4_str and dst6_str
+ * @proto:	upper layer protocol
+ * @l4_len:	length of upper layer header and data
+ * @src:	set to the source address (struct in_addr or in6_addr)
+ * @dst:	set to the destination address, likewise
+ *
+ * Return: offset of the upper layer header
+ */
+static size_t ip_headers(uint8_t *frame, bool v6, int dst_sel, uint8_t proto,
+			 size_t l4_len, void *src, void *dst)
+{
+	if (!v6) {
+		inet_pton(AF_INET, "192.0.2.10", src);
+		inet_pton(AF_INET, dst4_str[dst_sel], dst);
+		eth_build(frame, FRAME_MAX, c.our_mac, guest_mac, ETHERTYPE_IP);
+		ip4_build(frame + ETH_HLEN, FRAME_MAX - ETH_HLEN, proto, src,
+			  dst, l4_len, IP4_DEFAULT_TTL);
+		return ETH_HLEN + IP4_HLEN;
+	}
+	inet_pton(AF_INET6, "2001:db8:1:2::10", src);
+	inet_pton(AF_INET6, dst6_str[dst_sel], dst);
+	eth_build(frame, FRAME_MAX, c.our_mac, guest_mac, ETHERTYPE_IPV6);
+	ip6_build(frame + ETH_HLEN, FRAME_MAX - ETH_HLEN, proto, src, dst,
+		  l4_len, 64);
+	return ETH_HLEN + IP6_HLEN;
+}
+
+/**
+ * l4_csum() - checksum of an upper layer packet with its pseudo-header
+ * @v6:		IPv6
+ * @src:	source address
+ * @dst:	destination address
+ * @proto:	protocol
+ * @l4:		packet, checksum field zero
+ * @len:	its length
+ *
+ * Return: checksum, network order
+ */
+static uint16_t l4_csum(bool v6, const void *src, const void *dst,
+			uint8_t proto, const uint8_t *l4, size_t len)
+{
+	uint32_t sum = v6 ? csum_ip6_pseudo(src, dst, proto, len) :
+			    csum_ip4_pseudo(src, dst, proto, len);
+
+	return csum(l4, len, sum);
+}
+
+/**
+ * dst_port() - destination port from a selector
+ * @sel:	0: the servers, 1: DNS, 2: a closed port, 3: from the input
+ * @raw:	the port from the input, for 3
+ *
+ * Return: port
+ */
+static uint16_t dst_port(int sel, uint16_t raw)
+{
+	switch (sel) {
+	case 0:
+		return srv_port;
+	case 1:
+		return 53;
+	case 2:
+		return srv_port + 1;
+	default:
+		return raw;
+	}
+}
+
+/**
+ * payload_len() - a payload length from one byte: small ones, and the
+ *		   largest ones a frame holds
+ * @b:		byte
+ *
+ * Return: length
+ */
+static size_t payload_len(uint8_t b)
+{
+	if (b < 0xf0)
+		return (size_t)b * 8;
+	return PAYLOAD_MAX - (0xff - b) * 1000;
+}
+
+/**
+ * op_tcp() - a TCP segment from the guest
+ * @d:		arguments: selector (bit 0: IPv6, 1-2: source port, 3-5:
+ *		destination, 6-7: destination port), flags, sequence and
+ *		acknowledgement offsets, window (2 bytes), options, payload
+ *		length, and 2 bytes of port if the selector asks
+ * @n:		bytes available
+ *
+ * Return: bytes used
+ */
+static size_t op_tcp(const uint8_t *d, size_t n)
+{
+	static const uint16_t mss_val[8] = { 0, 536, 1460, 65535, 64, 63,
+					     9000, 1 };
+	static uint8_t frame[FRAME_MAX];
+	uint8_t sel, flags, opts[12];
+	size_t off, olen = 0, plen, used = 8;
+	struct in6_addr src, dst;
+	struct guest_tcp *g;
+	struct tcp_hdr th;
+	uint16_t port = 0;
+	uint32_t seq, ack;
+	int8_t dseq;
+	bool v6;
+
+	if (n < 8)
+		return n;
+	sel = d[0];
+	flags = d[1];
+	dseq = (int8_t)d[2];
+	v6 = sel & 1;
+	if ((sel >> 6) == 3) {
+		if (n < 10)
+			return n;
+		port = (uint16_t)(d[8] << 8 | d[9]);
+		used = 10;
+	}
+	g = &gtcp[v6][(sel >> 1) & 3];
+
+	if ((flags & (TCP_SYN | TCP_ACK)) == TCP_SYN && !dseq) {
+		/* A new connection: a fresh initial sequence number */
+		g->snd_nxt = 0x10000000U * (uint32_t)((sel >> 1) & 3) +
+			     (uint32_t)d[3] * 0x10101U;
+	}
+	seq = g->snd_nxt + (dseq == 0x7f ? 0x40000000U : (uint32_t)dseq);
+	ack = g->rcv_nxt + (uint32_t)(int8_t)d[3];
+
+	if (d[6] & 7) {
+		uint16_t mss = htons(mss_val[d[6] & 7]);
+
+		opts[olen++] = 2;
+		opts[olen++] = 4;
+		memcpy(opts + olen, &mss, 2);
+		olen += 2;
+	}
+	if (d[6] & 0x18) {
+		opts[olen++] = 1;
+		opts[olen++] = 3;
+		opts[olen++] = 3;
+		opts[olen++] = (d[6] & 0x18) == 0x18 ? 15 : (d[6] >> 3) * 7;
+	}
+	if (d[6] & 0x20) {
+		opts[olen++] = 8;	/* truncated timestamp */
+		opts[olen++] = 1;
+	}
+	while (olen % 4)
+		opts[olen++] = 0;
+
+	plen = payload_len(d[7]);
+	if (plen > PAYLOAD_MAX - olen)
+		plen = PAYLOAD_MAX - olen;
+
+	off = ip_headers(frame, v6, (sel >> 3) & 7, IPPROTO_TCP,
+			 TCP_HLEN + olen + plen, &src, &dst);
+	th.sport = htons(GUEST_PORT0 + ((sel >> 1) & 3));
+	th.dport = htons(dst_port(sel >> 6, port));
+	th.seq = htonl(seq);
+	th.ack = htonl(ack);
+	th.doff = (uint8_t)(((TCP_HLEN + olen) / 4) << 4);
+	th.flags = flags;
+	th.window = htons((uint16_t)(d[4] << 8 | d[5]));
+	th.check = 0;
+	th.urg_ptr = 0;
+	memcpy(frame + off, &th, sizeof(th));
+	memcpy(frame + off + TCP_HLEN, opts, olen);
+	memcpy(frame + off + TCP_HLEN + olen, pattern, plen);
+	th.check = l4_csum(v6, &src, &dst, IPPROTO_TCP, frame + off,
+			   TCP_HLEN + olen + plen);
+	memcpy(frame + off + offsetof(struct tcp_hdr, check), &th.check, 2);
+
+	if (seq == g->snd_nxt)
+		g->snd_nxt += (uint32_t)plen + !!(flags & TCP_SYN) +
+			      !!(flags & TCP_FIN);
+
+	guest_send(frame, off + TCP_HLEN + olen + plen);
+	return used;
+}
+
+/**
+ * op_udp() - a UDP datagram from the guest
+ * @d:		arguments: selector (bit 0: IPv6, 1-2: source port, 3-5:
+ *		destination, 6-7: destination port), payload length, and
+ *		2 bytes of port if the selector asks
+ * @n:		bytes available
+ *
+ * Return: bytes used
+ */
+static size_t op_udp(const uint8_t *d, size_t n)
+{
+	static uint8_t frame[FRAME_MAX];
+	struct in6_addr src, dst;
+	size_t off, plen, used = 2;
+	uint16_t port = 0, h[4];
+	bool v6;
+
+	if (n < 2)
+		return n;
+	v6 = d[0] & 1;
+	if ((d[0] >> 6) == 3) {
+		if (n < 4)
+			return n;
+		port = (uint16_t)(d[2] << 8 | d[3]);
+		used = 4;
+	}
+	plen = payload_len(d[1]);
+	off = ip_headers(frame, v6, (d[0] >> 3) & 7, IPPROTO_UDP,
+			 UDP_HLEN + plen, &src, &dst);
+	h[0] = htons(GUEST_PORT0 + ((d[0] >> 1) & 3));
+	h[1] = htons(dst_port(d[0] >> 6, port));
+	h[2] = htons((uint16_t)(UDP_HLEN + plen));
+	h[3] = 0;
+	memcpy(frame + off, h, UDP_HLEN);
+	memcpy(frame + off + UDP_HLEN, pattern, plen);
+	h[3] = l4_csum(v6, &src, &dst, IPPROTO_UDP, frame + off,
+		       UDP_HLEN + plen);
+	memcpy(frame + off + 6, &h[3], 2);
+	guest_send(frame, off + UDP_HLEN + plen);
+	return used;
+}
+
+/**
+ * op_icmp() - an ICMP or ICMPv6 echo request from the guest
+ * @d:		arguments: selector (bit 0: IPv6, 1-2: identifier, 3-5:
+ *		destination), payload length
+ * @n:		bytes available
+ *
+ * Return: bytes used
+ */
+static size_t op_icmp(const uint8_t *d, size_t n)
+{
+	static uint8_t frame[FRAME_MAX];
+	struct in6_addr src, dst;
+	uint8_t hdr[ICMP_HLEN];
+	size_t off, plen;
+	uint16_t sum;
+	bool v6;
+
+	if (n < 2)
+		return n;
+	v6 = d[0] & 1;
+	plen = payload_len(d[1]);
+	off = ip_headers(frame, v6, (d[0] >> 3) & 7,
+			 v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP, ICMP_HLEN + plen,
+			 &src, &dst);
+	hdr[0] = v6 ? 128 : 8;
+	hdr[1] = 0;
+	hdr[2] = hdr[3] = 0;
+	hdr[4] = 0x12;
+	hdr[5] = (uint8_t)((d[0] >> 1) & 3);
+	hdr[6] = (uint8_t)(icmp_seq >> 8);
+	hdr[7] = (uint8_t)icmp_seq++;
+	memcpy(frame + off, hdr, ICMP_HLEN);
+	memcpy(frame + off + ICMP_HLEN, pattern, plen);
+	sum = v6 ? l4_csum(true, &src, &dst, IPPROTO_ICMPV6, frame + off,
+			   ICMP_HLEN + plen) :
+		   csum(frame + off, ICMP_HLEN + plen, 0);
+	memcpy(frame + off + 2, &sum, 2);
+	guest_send(frame, off + ICMP_HLEN + plen);
+	return 2;
+}
+
+/**
+ * op_raw() - raw frame bytes from the guest, IPv4 header checksum fixed up
+ * @d:		arguments: length (2 bytes), then the frame
+ * @n:		bytes available
+ *
+ * Return: bytes used
+ */
+static size_t op_raw(const uint8_t *d, size_t n)
+{
+	static uint8_t frame[FRAME_MAX];
+	size_t len;
+
+	if (n < 2)
+		return n;
+	len = (size_t)(d[0] << 8 | d[1]);
+	if (len > n - 2)
+		len = n - 2;
+	memcpy(frame, d + 2, len);
+	if (len >= ETH_HLEN + IP4_HLEN && frame[12] == 0x08 &&
+	    frame[13] == 0x00 && (frame[14] >> 4) == 4) {
+		size_t hl = (size_t)(frame[14] & 0xf) * 4;
+		uint16_t sum;
+
+		if (hl >= IP4_HLEN && ETH_HLEN + hl <= len) {
+			frame[24] = frame[25] = 0;
+			sum = csum(frame + ETH_HLEN, hl, 0);
+			memcpy(frame + 24, &sum, 2);
+		}
+	}
+	guest_send(frame, len);
+	return 2 + len;
+}
+
+/**
+ * op_host_tcp() - a host peer acts on its connection
+ * @d:		arguments: connection, action, size
+ * @n:		bytes available
+ *
+ * Return: bytes used
+ */
+static size_t op_host_tcp(const uint8_t *d, size_t n)
+{
+	static uint8_t buf[1 << 16];
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+	int *s, i;
+
+	if (n < 3)
+		return n;
+	host_accept();
+	s = &host_conns[d[0] % HOST_CONNS];
+	if (*s < 0)
+		return 3;
+
+	switch (d[1] % 6) {
+	case 0:		/* write: up to 255 times 4 KiB */
+		for (i = 0; i <= d[2] / 16; i++)
+			if (send(*s, pattern, (size_t)(d[2] % 16 + 1) * 4096,
+				 MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+				break;
+		break;
+	case 1:
+		shutdown(*s, SHUT_WR);
+		break;
+	case 2:		/* reset */
+		setsockopt(*s, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+		close(*s);
+		*s = -1;
+		break;
+	case 3:
+		close(*s);
+		*s = -1;
+		break;
+	case 4:		/* read and drop */
+		while (recv(*s, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+			;
+		break;
+	case 5: {	/* echo */
+		ssize_t len;
+
+		while ((len = recv(*s, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+			send(*s, buf, (size_t)len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		break;
+	}
+	}
+	settle();
+	return 3;
+}
+
+/**
+ * op_host_udp() - a UDP server sends a datagram to its last peer
+ * @d:		arguments: server, size selector
+ * @n:		bytes available
+ *
+ * Return: bytes used
+ */
+static size_t op_host_udp(const uint8_t *d, size_t n)
+{
+	static const size_t sizes[8] = { 0, 1, 1400, 1472, 9000, 65000,
+					 65507, 65527 };
+	int i;
+
+	if (n < 2)
+		return n;
+	i = d[0] & 3;
+	if (udp_echo[i] >= 0 && udp_last_peer_len[i])
+		__real_sendto(udp_echo[i], pattern, sizes[d[1] & 7],
+			      MSG_DONTWAIT, (struct sockaddr *)&udp_last_peer[i],
+			      udp_last_peer_len[i]);
+	settle();
+	return 2;
+}
+
+/**
+ * op_time() - move the clock forward, and run the timers
+ * @d:		arguments: how far
+ * @n:		bytes available
+ *
+ * Return: bytes used
+ */
+static size_t op_time(const uint8_t *d, size_t n)
+{
+	static const uint64_t steps[8] = { 60, 250, 1100, 5000, 11000,
+					   61000, 181000, 7201000 };
+
+	if (n < 1)
+		return n;
+	clock_fuzz_offset_ms += steps[d[0] & 7];
+	loop_timers(&c);
+	settle();
+	return 1;
+}
+
+/**
+ * fuzz_op() - one operation
+ * @d:		opcode, then arguments
+ * @n:		bytes available
+ *
+ * Opcodes (low 3 bits): 0 TCP, 1 UDP, 2 ICMP, 3 raw frame, 4 host TCP peer,
+ * 5 host UDP peer, 6 clock, 7 guest stops or resumes reading. Bits 5-7 of
+ * a TCP, UDP or ICMP opcode pick the error for non-loopback destinations.
+ *
+ * Return: bytes used
+ */
+static size_t fuzz_op(const uint8_t *d, size_t n)
+{
+	static const int errs[8] = { ENETUNREACH, EHOSTUNREACH, EACCES, EPERM,
+				     ECONNREFUSED, ENETUNREACH, EINVAL,
+				     ENETUNREACH };
+	uint8_t op = d[0];
+
+	blocked_errno = errs[op >> 5];
+	d++;
+	n--;
+	switch (op & 7) {
+	case 0:
+		return 1 + op_tcp(d, n);
+	case 1:
+		return 1 + op_udp(d, n);
+	case 2:
+		return 1 + op_icmp(d, n);
+	case 3:
+		return 1 + op_raw(d, n);
+	case 4:
+		return 1 + op_host_tcp(d, n);
+	case 5:
+		return 1 + op_host_udp(d, n);
+	case 6:
+		return 1 + op_time(d, n);
+	default:
+		guest_paused = !guest_paused;
+		if (!guest_paused)
+			settle();
+		return 1;
+	}
+}
+
+/**
+ * fuzz_config() - flow configuration from one input byte
+ * @b:		bits 0-1: MTU (65520, none as -m 0, 1500, 1280); 2: no
+ *		loopback mapping (--no-map-gw); 3: --dns-forward to loopback
+ *		resolvers; 4: --map-guest-addr; 5: host isolation
+ *		(--no-map-host); 6: --host-refuse drop; 7: pasta (tap
+ *		device) instead of passt (stream socket)
+ */
+static void fuzz_config(uint8_t b)
+{
+	static const int mtus[4] = { 65520, 0, 1500, 1280 };
+
+	c.mtu = mtus[b & 3];
+	c.no_map_gw = b & 0x04;
+	if (b & 0x08) {
+		inet_pton(AF_INET, "192.0.2.53", &c.ip4.dns_match);
+		inet_pton(AF_INET, "127.0.0.1", &c.ip4.dns_host);
+		inet_pton(AF_INET6, "2001:db8::53", &c.ip6.dns_match);
+		c.ip6.dns_host = in6addr_loopback;
+	}
+	if (b & 0x10) {
+		inet_pton(AF_INET, "192.0.2.2", &c.ip4.map_guest_addr);
+		inet_pton(AF_INET, "203.0.113.7", &c.ip4.host_addr);
+		inet_pton(AF_INET6, "2001:db8:1:2::2", &c.ip6.map_guest_addr);
+		inet_pton(AF_INET6, "2001:db8::7", &c.ip6.host_addr);
+	}
+	c.no_map_host = b & 0x20;
+	c.host_refuse_drop = b & 0x40;
+	c.mode = (b & 0x80) ? MODE_PASTA : MODE_PASST;
+	fwd_map_defaults(&c);
+}
+
+/**
+ * teardown() - the guest and the host peers go away, time passes: nothing
+ *		may be left
+ */
+static void teardown(void)
+{
+	int i;
+
+	guest_paused = false;
+	settle();
+
+	/* The guest goes away */
+	if (c.mode == MODE_PASST) {
+		close(guest.fd);
+		guest.fd = -1;
+		for (i = 0; c.fd_tap >= 0 && i < 64; i++)
+			fuzz_loop(&c, 1);
+		if (c.fd_tap >= 0)
+			abort();
+	} else {
+		/* A tap device doesn't go away: pasta exits instead */
+		epoll_ctl(c.epollfd, EPOLL_CTL_DEL, c.fd_tap, NULL);
+		close(c.fd_tap);
+		c.fd_tap = -1;
+		close(guest.fd);
+		guest.fd = -1;
+	}
+
+	/* The host peers too, and every timeout passes */
+	host_close_all();
+	for (i = 0; i < 4; i++) {
+		clock_fuzz_offset_ms += 3 * 3600 * 1000;
+		fuzz_loop(&c, 8);
+		loop_timers(&c);
+		host_close_all();
+	}
+	fuzz_loop(&c, 8);
+
+	if (flow_get_stats()->in_use) {
+		fprintf(stderr, "%u flows left after teardown\n",
+			flow_get_stats()->in_use);
+		flow_dump(LOG_CRIT);
+		abort();
+	}
+	if (fuzz_fd_count() != fds_before) {
+		fprintf(stderr, "descriptors leaked\n");
+		fuzz_fd_dump();
+		abort();
+	}
+}
+
+/**
+ * LLVMFuzzerInitialize() - libFuzzer set-up: namespace, servers, context
+ * @argc:	unused
+ * @argv:	unused
+ *
+ * Return: 0
+ */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+
+	log_set_level(LOG_CRIT);
+	netns_setup();
+	host_init();
+
+	fuzz_ctx_init(&c, 0);
+	c.epollfd = epoll_create1(EPOLL_CLOEXEC);
+	if (c.epollfd < 0 || flow_init() || tcp_init(&c))
+		abort();
+	c.fd_route = -1;
+	c.no_map_host = true;
+	if (!fwd_isolation_init(&c))
+		fd_route = c.fd_route;
+
+	fds_before = fuzz_fd_count();
+	return 0;
+}
+
+/**
+ * LLVMFuzzerTestOneInput() - libFuzzer entry point
+ * @data:	input, see the theory of operation
+ * @size:	its length
+ *
+ * Return: 0
+ */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	int epollfd = c.epollfd;
+	size_t i = 2;
+
+	if (size < 2 || size > 4096)
+		return 0;
+
+	fuzz_ctx_init(&c, data[0]);
+	c.epollfd = epollfd;
+	c.fd_route = fd_route;
+	c.fd_tap_listen = c.fd_given = -1;
+	fuzz_config(data[1]);
+	c.flows_on = true;
+	memset(gtcp, 0, sizeof(gtcp));
+	memset(udp_last_peer_len, 0, sizeof(udp_last_peer_len));
+	guest_paused = false;
+
+	fuzz_guest_connect(&c, &guest);
+	while (i < size)
+		i += fuzz_op(data + i, size - i);
+	teardown();
+
+	return 0;
+}
