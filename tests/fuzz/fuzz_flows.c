@@ -1140,7 +1140,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 
-	log_set_level(LOG_CRIT);
+	/* FUZZ_FLOWS_TRACE=1: what the flows do, to see what an input does */
+	log_set_level(getenv("FUZZ_FLOWS_TRACE") ? LOG_TRACE : LOG_CRIT);
+	log_to_stderr(true);
 	netns_setup();
 	host_init();
 
