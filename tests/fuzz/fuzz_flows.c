@@ -36,6 +36,8 @@
  *    reach the kernel. The harness also runs in a network namespace of its
  *    own when it can (root, or a user namespace), with only a loopback
  *    interface;
+ *  - once passt's client disconnects, no flow is left: the next client
+ *    can't see or touch the previous one's connections;
  *  - after a teardown (the guest disconnects, the host peers close, the
  *    clock moves past every idle timeout), the flow table is empty and no
  *    socket or other descriptor is left open.
@@ -1096,6 +1098,13 @@ static void teardown(void)
 			fuzz_loop(&c, 1);
 		if (c.fd_tap >= 0)
 			abort();
+
+		/* Nothing of this guest's may be left for the next client */
+		if (flow_get_stats()->in_use) {
+			fprintf(stderr, "%u flows outlive their client\n",
+				flow_get_stats()->in_use);
+			abort();
+		}
 	} else {
 		/* A tap device doesn't go away: pasta exits instead */
 		epoll_ctl(c.epollfd, EPOLL_CTL_DEL, c.fd_tap, NULL);
