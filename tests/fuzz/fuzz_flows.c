@@ -1019,32 +1019,22 @@ static size_t fuzz_op(const uint8_t *d, size_t n)
 	static const int errs[8] = { ENETUNREACH, EHOSTUNREACH, EACCES, EPERM,
 				     ECONNREFUSED, ENETUNREACH, EINVAL,
 				     ENETUNREACH };
+	static size_t (*const ops[7])(const uint8_t *d, size_t n) = {
+		op_tcp, op_udp, op_icmp, op_raw, op_host_tcp, op_host_udp,
+		op_time,
+	};
 	uint8_t op = d[0];
 
 	blocked_errno = errs[op >> 5];
 	d++;
 	n--;
-	switch (op & 7) {
-	case 0:
-		return 1 + op_tcp(d, n);
-	case 1:
-		return 1 + op_udp(d, n);
-	case 2:
-		return 1 + op_icmp(d, n);
-	case 3:
-		return 1 + op_raw(d, n);
-	case 4:
-		return 1 + op_host_tcp(d, n);
-	case 5:
-		return 1 + op_host_udp(d, n);
-	case 6:
-		return 1 + op_time(d, n);
-	default:
-		guest_paused = !guest_paused;
-		if (!guest_paused)
-			settle();
-		return 1;
-	}
+	if ((op & 7) < 7)
+		return 1 + ops[op & 7](d, n);
+
+	guest_paused = !guest_paused;
+	if (!guest_paused)
+		settle();
+	return 1;
 }
 
 /**
@@ -1130,9 +1120,9 @@ static void teardown(void)
 		flow_dump(LOG_CRIT);
 		abort();
 	}
-	if (fuzz_fd_count() != fds_before) {
+	if (fuzz_fd_scan(false) != fds_before) {
 		fprintf(stderr, "descriptors leaked\n");
-		fuzz_fd_dump();
+		fuzz_fd_scan(true);
 		abort();
 	}
 }
@@ -1164,7 +1154,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (!fwd_isolation_init(&c))
 		fd_route = c.fd_route;
 
-	fds_before = fuzz_fd_count();
+	fds_before = fuzz_fd_scan(false);
 	return 0;
 }
 

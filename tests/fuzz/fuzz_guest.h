@@ -14,6 +14,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,15 +53,16 @@ struct fuzz_guest {
 typedef void (*fuzz_frame_fn)(void *arg, const uint8_t *frame, size_t len);
 
 /**
- * fuzz_fd_count() - number of sockets and anonymous inodes (epoll, timerfd)
- *		     the process has open: what flows and the frontend open
+ * fuzz_fd_scan() - count the sockets and anonymous inodes (epoll, timerfd)
+ *		    the process has open: what flows and the frontend open
+ * @dump:	also list every open descriptor on standard error
  *
  * Pipes and files aren't counted: libFuzzer and the sanitizers open some of
  * their own as they go.
  *
  * Return: count
  */
-static inline int fuzz_fd_count(void)
+static inline int fuzz_fd_scan(bool dump)
 {
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *e;
@@ -69,7 +71,7 @@ static inline int fuzz_fd_count(void)
 	if (!d)
 		abort();
 	while ((e = readdir(d))) {
-		char path[300], target[64];
+		char path[300], target[256];
 		ssize_t len;
 
 		if (e->d_name[0] == '.')
@@ -79,36 +81,14 @@ static inline int fuzz_fd_count(void)
 		if (len <= 0)
 			continue;
 		target[len] = 0;
+		if (dump)
+			fprintf(stderr, "fd %s: %s\n", e->d_name, target);
 		if (!strncmp(target, "socket:", 7) ||
 		    !strncmp(target, "anon_inode:", 11))
 			n++;
 	}
 	closedir(d);
 	return n;
-}
-
-/**
- * fuzz_fd_dump() - list the open descriptors on standard error
- */
-static inline void fuzz_fd_dump(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		char path[300], target[256];
-		ssize_t n;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
-		n = readlink(path, target, sizeof(target) - 1);
-		target[n > 0 ? n : 0] = 0;
-		fprintf(stderr, "fd %s: %s\n", e->d_name, target);
-	}
-	closedir(d);
 }
 
 /**

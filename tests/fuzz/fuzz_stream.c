@@ -152,7 +152,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		c.epollfd = epoll_create1(EPOLL_CLOEXEC);
 		if (c.epollfd < 0)
 			abort();
-		fds_before = fuzz_fd_count();
+		fds_before = fuzz_fd_scan(false);
 	}
 
 	{
@@ -242,8 +242,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();	/* framing differs from the model */
 	if (flow_get_stats()->in_use)
 		abort();
-	if (fuzz_fd_count() != fds_before) {
-		fuzz_fd_dump();
+	if (fuzz_fd_scan(false) != fds_before) {
+		fuzz_fd_scan(true);
 		abort();	/* descriptor leak */
 	}
 
