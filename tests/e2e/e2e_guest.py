@@ -109,7 +109,7 @@ class Guest:
                         'server=on,wait=off',
             '-serial', 'chardev:cmd',
             '-monitor', f'unix:{self.mon_path},server=on,wait=off',
-        ] + (vhost_user_args(sock, mac, mem) if vhost_user else [
+        ] + (vhost_user_args(sock, mac, mem, netdev_extra) if vhost_user else [
             '-netdev', f'stream,id=n0,server=off,addr.type=unix,'
                        f'addr.path={sock}{netdev_extra}',
             '-device', f'virtio-net-pci,netdev=n0,mac={mac}',
@@ -265,8 +265,9 @@ class Guest:
         return self.proc.stop(timeout=3)
 
 
-def vhost_user_args(sock, mac, mem):
-    """qemu arguments for a virtio-net NIC on a vhost-user back-end at sock
+def vhost_user_args(sock, mac, mem, chardev_extra=''):
+    """qemu arguments for a virtio-net NIC on a vhost-user back-end at sock,
+    chardev_extra appended to the chardev's options (',reconnect=1')
 
     The guest's RAM must be shareable: a memfd backend, as the NUMA node's
     memory. qemu 7.2 under TCG crashes (msix_set_vector_notifiers) when a
@@ -275,7 +276,7 @@ def vhost_user_args(sock, mac, mem):
     return [
         '-object', f'memory-backend-memfd,id=mem,share=on,size={mem}',
         '-numa', 'node,memdev=mem',
-        '-chardev', f'socket,id=vu,path={sock}',
+        '-chardev', f'socket,id=vu,path={sock}{chardev_extra}',
         '-netdev', 'vhost-user,id=n0,chardev=vu',
         '-device', f'virtio-net-pci,netdev=n0,mac={mac},vectors=0',
     ]

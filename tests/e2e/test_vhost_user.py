@@ -234,6 +234,29 @@ def test_persistent_passt_serves_next_qemu(vnet, topo):
     assert p.running(), p.log_text()
 
 
+def test_qemu_reconnects_to_restarted_passt(vnet, topo):
+    """qemu's vhost-user chardev with reconnect=1 (qemu 7.2 has it): passt
+    restarted under a running guest, the guest's network comes back"""
+    p = Passt(topo, 'VR', ['--vhost-user'])
+    g = Guest('guestVR', topo.host, vnet['image'], p.sock,
+              '02:00:00:00:0f:0d', os.path.join(BASE, 'VR', 'vm'),
+              append='e2e.dhcp6=0', netdev_extra=',reconnect=1',
+              vhost_user=True)
+    try:
+        g.wait_ready(timeout=150)
+        g.sh(f'wget -q -O /dev/null http://{SRV4}/small.bin', timeout=90)
+        p.stop()
+        p.start()
+        it.wait_until(lambda: g.sh(f'wget -q -O /dev/null '
+                                   f'http://{SRV4}/small.bin', timeout=30,
+                                   check=False)[0] == 0,
+                      timeout=90, interval=1,
+                      what='guest network back after passt restart')
+    finally:
+        g.stop()
+        p.stop()
+
+
 @pytest.mark.parametrize('n', ['VL', 'VF'])
 def test_one_off_passt_exits_with_qemu(vnet, n):
     """--one-off (libvirt), and --fd (implies it): passt quits with qemu"""
