@@ -334,3 +334,46 @@ def test_remote_source_ports_dont_starve_guest(remote):
     assert n == 50, pa.p.output[-2000:]
     st = pa.stats()
     assert st['guest_refused'] == 0, st
+
+
+def owned_sockets(topo, pid, proto):
+    """Sockets of pid in HOST: (udp count, tcp count not listening)"""
+    r = run(['ip', 'netns', 'exec', topo.host, 'ss', '-n', '-a', '-p',
+             '-u' if proto == 'udp' else '-t'], timeout=10)
+    return sum(1 for line in r.stdout.splitlines()
+               if f'pid={pid},' in line and 'LISTEN' not in line)
+
+
+def test_churn_near_full_no_leaks(remote):
+    """The guest's share full of idle UDP flows, then 10,000 connections
+    one after the other: all of them get through (idle UDP flows are
+    evicted for them), and afterwards every remaining flow is a UDP flow
+    with its socket: no TCP flow, socket or descriptor left behind"""
+    topo = remote
+    srv = spawn_in(topo.remote, [PY, '-c', REMOTE_SRV, '9402', '9402'])
+    srv.wait_output('ready')
+    pa = Pasta(topo)
+    base = nfds(pa.pid)
+    base_udp = owned_sockets(topo, pa.pid, 'udp')	# the -u port's
+    pa.cmd(f'udp {pa.limit} {SRV4} 9402')
+    st = pa.stats()
+    assert st['guest'] == pa.limit - 2 * pa.reserve, st
+    time.sleep(1.2)		# FLOW_EVICT_IDLE_MS: the UDP flows are idle
+
+    n = pa.cmd(f'tcp 10000 {SRV4} 9402', timeout=400)
+    assert n == 10000, pa.p.output[-2000:]
+
+    def settled():
+        s = pa.stats()
+        return (s['guest'] == s['in_use'] and
+                owned_sockets(topo, pa.pid, 'tcp') == 0 and
+                nfds(pa.pid) - base == s['in_use'] ==
+                owned_sockets(topo, pa.pid, 'udp') - base_udp)
+    wait_until(settled, timeout=20, interval=0.5,
+               what=f'flows and descriptors settled: {pa.stats()}, '
+                    f'{nfds(pa.pid) - base} descriptors over the base, '
+                    f'{owned_sockets(topo, pa.pid, "udp")} UDP and '
+                    f'{owned_sockets(topo, pa.pid, "tcp")} TCP sockets')
+    after = pa.stats()
+    assert after['evicted'] > 0, after
+    assert after['guest_refused'] == st['guest_refused'], after
