@@ -43,6 +43,7 @@
 static struct ctl_client ctl_client = { .fd = -1 };
 static int ctl_fd = -1;		/* listening socket */
 static int ctl_self_fd = -1;	/* socketpair end: our own credentials */
+static bool ctl_paused;		/* out of descriptors: not accepting */
 
 /**
  * ctl_peer_uid() - user of the process at the other end of a socket
@@ -222,8 +223,17 @@ void ctl_listen_handler(struct ctx *c)
 		return;		/* one at a time */
 
 	s = accept4(ctl_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (s < 0)
+	if (s < 0) {
+		/* Out of descriptors: the listener would stay readable, try
+		 * again on the next tick instead of spinning
+		 */
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM) {
+			ctl_listen_set(c, false);
+			ctl_paused = true;
+		}
 		return;
+	}
 
 	if (ctl_peer_uid(s, &uid) || ctl_peer_uid(ctl_self_fd, &self) ||
 	    uid != self) {
@@ -353,6 +363,10 @@ void ctl_timer(struct ctx *c, uint64_t now)
 {
 	struct ctl_client *cl = &ctl_client;
 
+	if (ctl_paused && cl->fd < 0) {
+		ctl_paused = false;
+		ctl_listen_set(c, true);
+	}
 	if (cl->fd < 0 || now < cl->deadline)
 		return;
 	log_info("Control socket: client timed out, dropped");

@@ -28,6 +28,7 @@ struct ctx;
  * @out_off:	bytes of @out sent
  * @phase:	reply generator: what it lists now
  * @cursor:	reply generator: where it is in that list
+ * @emitted:	reply generator: items written so far (JSON commas)
  * @req:	the parsed request
  * @in:		request as received
  * @out:	reply, a part at a time
@@ -42,6 +43,7 @@ struct ctl_client {
 	size_t out_off;
 	int phase;
 	int cursor;
+	int emitted;
 	char in[CTL_REQ_MAX];
 	struct ctl_req req;
 	char out[CTL_OUT_MAX];

@@ -33,9 +33,12 @@
 
 #include "conf/ctx.h"
 #include "ctl/ctl_int.h"
+#include "flow/flow.h"
 #include "flow/listen.h"
 #include "policy/egress.h"
+#include "policy/fwd.h"
 #include "policy/portspec.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 _Static_assert(CTL_TABLES == LISTEN_TABLES, "tables of msg.h and listen.h");
@@ -318,11 +321,14 @@ void ctl_request_run(struct ctx *c, struct ctl_client *cl)
 	}
 
 	ctl_out(cl, "%s\n", CTL_RESP_OK);
+	if (req->query == CTL_Q_FLOWS && req->json)
+		ctl_out(cl, "{\"flows\": [");
 	cl->phase = req->query == CTL_Q_SHOW ? CTL_PHASE_SHOW :
 		    req->query == CTL_Q_EGRESS ? CTL_PHASE_EGRESS :
 		    req->query == CTL_Q_FLOWS ? CTL_PHASE_FLOWS :
 		    req->query == CTL_Q_STATS ? CTL_PHASE_STATS : 0;
 	cl->cursor = 0;
+	cl->emitted = 0;
 	cl->done = !cl->phase;
 }
 
@@ -380,6 +386,177 @@ static void ctl_fill_egress(const struct ctx *c, struct ctl_client *cl)
 }
 
 /**
+ * ctl_side_fmt() - "ADDR:PORT>ADDR:PORT" for a side, IPv6 bracketed
+ * @buf:	output, at least 2 * (INET6_ADDRSTRLEN + 8) + 2 bytes
+ * @size:	its size
+ * @a:		first address
+ * @ap:		its port
+ * @b:		second address
+ * @bp:		its port
+ */
+static void ctl_side_fmt(char *buf, size_t size, const union inany_addr *a,
+			 uint16_t ap, const union inany_addr *b, uint16_t bp)
+{
+	char sa[INANY_ADDRSTRLEN], sb[INANY_ADDRSTRLEN];
+	bool a6 = !inany_v4(a), b6 = !inany_v4(b);
+
+	inany_ntop(a, sa, sizeof(sa));
+	inany_ntop(b, sb, sizeof(sb));
+	snprintf(buf, size, "%s%s%s:%u>%s%s%s:%u", a6 ? "[" : "", sa,
+		 a6 ? "]" : "", ap, b6 ? "[" : "", sb, b6 ? "]" : "", bp);
+}
+
+/**
+ * ctl_fill_flows() - list the flows, one a line or a JSON object each
+ * @cl:		client, @cursor: next flow index to look at
+ *
+ * Guest side: the guest's address and port, then what it talks to. Host
+ * side: our socket's address and port, then the peer's.
+ */
+static void ctl_fill_flows(struct ctl_client *cl)
+{
+	uint64_t now = now_ms();
+	int idx;
+
+	for (idx = flow_next(cl->cursor); idx >= 0;
+	     idx = flow_next(idx + 1)) {
+		const struct flowside *g, *h;
+		char gs[128], hs[128];
+		struct flow_info fi;
+		bool ok;
+
+		cl->cursor = idx;
+		if (flow_info(idx, now, &fi))
+			continue;
+		g = &fi.side[FLOW_SIDE_GUEST];
+		h = &fi.side[FLOW_SIDE_HOST];
+		ctl_side_fmt(gs, sizeof(gs), &g->eaddr, g->eport, &g->oaddr,
+			     g->oport);
+		ctl_side_fmt(hs, sizeof(hs), &h->oaddr, h->oport, &h->eaddr,
+			     h->eport);
+		if (cl->req.json) {
+			ok = ctl_out(cl, "%s\n {\"proto\": \"%s\", "
+				     "\"state\": \"%s\", \"dir\": \"%s\", "
+				     "\"guest\": \"%s\", \"host\": \"%s\", "
+				     "\"from_guest\": %llu, \"to_guest\": %llu, "
+				     "\"age\": %llu.%03llu, "
+				     "\"idle\": %llu.%03llu}",
+				     cl->emitted ? "," : "", fi.proto,
+				     fi.state, fi.dir, gs, hs,
+				     (unsigned long long)fi.bytes[0],
+				     (unsigned long long)fi.bytes[1],
+				     (unsigned long long)fi.age_ms / 1000,
+				     (unsigned long long)fi.age_ms % 1000,
+				     (unsigned long long)fi.idle_ms / 1000,
+				     (unsigned long long)fi.idle_ms % 1000);
+		} else {
+			ok = ctl_out(cl, "%s %s %s guest=%s host=%s "
+				     "from_guest=%llu to_guest=%llu "
+				     "age=%llu.%03llu idle=%llu.%03llu\n",
+				     fi.proto, fi.state, fi.dir, gs, hs,
+				     (unsigned long long)fi.bytes[0],
+				     (unsigned long long)fi.bytes[1],
+				     (unsigned long long)fi.age_ms / 1000,
+				     (unsigned long long)fi.age_ms % 1000,
+				     (unsigned long long)fi.idle_ms / 1000,
+				     (unsigned long long)fi.idle_ms % 1000);
+		}
+		if (!ok)
+			return;		/* again, from this flow */
+		cl->emitted++;
+	}
+
+	if (cl->req.json && !ctl_out(cl, "\n]}\n")) {
+		cl->cursor = FLOW_MAX;
+		return;
+	}
+	cl->done = true;
+}
+
+/**
+ * struct ctl_counter - one counter of the stats listing
+ * @group:	what it counts in, e.g. "flows"
+ * @name:	counter name
+ * @value:	its value
+ */
+struct ctl_counter {
+	const char *group;
+	const char *name;
+	unsigned long long value;
+};
+
+/**
+ * ctl_fill_stats() - list the counters, "group.name value" a line, or JSON
+ * @c:		execution context
+ * @cl:		client
+ *
+ * The counters that SIGUSR1 and --stats log, and the limits of the tables.
+ */
+static void ctl_fill_stats(const struct ctx *c, struct ctl_client *cl)
+{
+	const struct fwd_isolation_stats *is = fwd_isolation_get_stats();
+	const struct fwd_egress_stats *es = fwd_egress_get_stats();
+	const struct fwd_guest_drops *gd = fwd_guest_drop_stats();
+	const struct flow_stats *fs = flow_get_stats();
+	const struct frame_stats *st = &c->stats;
+	const struct ctl_counter counters[] = {
+		{ "flows", "in_use",		fs->in_use },
+		{ "flows", "max_in_use",	fs->max_in_use },
+		{ "flows", "limit",		FLOW_MAX },
+		{ "flows", "refused_table_full", fs->alloc_fail },
+		{ "flows", "tcp",		flow_count_type(FLOW_TCP) },
+		{ "flows", "tcp_splice",	flow_count_type(FLOW_TCP_SPLICE) },
+		{ "flows", "udp",		flow_count_type(FLOW_UDP) },
+		{ "flows", "udp_splice",	flow_count_type(FLOW_UDP_SPLICE) },
+		{ "flows", "ping4",		flow_count_type(FLOW_PING4) },
+		{ "flows", "ping6",		flow_count_type(FLOW_PING6) },
+		{ "listeners", "in_use",	listen_count() },
+		{ "listeners", "limit",		LISTEN_SOCKS_MAX },
+		{ "frames", "in",		st->frames_in },
+		{ "frames", "out",		st->frames_out },
+		{ "frames", "dropped_out",	st->frames_dropped_out },
+		{ "frames", "dropped_malformed", st->malformed },
+		{ "frames", "dropped_unhandled", st->unhandled },
+		{ "frames", "dropped_oversized", st->frames_oversized },
+		{ "refused", "loopback_tcp",	gd->loopback_tcp },
+		{ "refused", "loopback_udp",	gd->loopback_udp },
+		{ "refused", "loopback_icmp",	gd->loopback_icmp },
+		{ "refused", "host_isolation_tcp", is->refused_tcp },
+		{ "refused", "host_isolation_udp", is->refused_udp },
+		{ "refused", "host_isolation_icmp", is->refused_icmp },
+		{ "refused", "egress_tcp",	es->refused_tcp },
+		{ "refused", "egress_udp",	es->refused_udp },
+		{ "refused", "egress_icmp",	es->refused_icmp },
+		{ "refused", "egress_by_rule",	es->by_rule },
+		{ "refused", "egress_by_default", es->by_default },
+		{ "refused", "not_logged",	is->log_suppressed +
+						es->log_suppressed },
+	};
+	const size_t n = sizeof(counters) / sizeof(counters[0]);
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct ctl_counter *k = &counters[i];
+		bool first = !i || strcmp(k->group, counters[i - 1].group);
+		bool last = i == n - 1 || strcmp(k->group,
+						  counters[i + 1].group);
+
+		if (!cl->req.json) {
+			ctl_out(cl, "%s.%s %llu\n", k->group, k->name,
+				k->value);
+			continue;
+		}
+		if (first)
+			ctl_out(cl, "%s\"%s\": {", i ? ", " : "{", k->group);
+		ctl_out(cl, "\"%s\": %llu%s", k->name, k->value,
+			last ? "}" : ", ");
+	}
+	if (cl->req.json)
+		ctl_out(cl, "}\n");
+	cl->done = true;
+}
+
+/**
  * ctl_reply_fill() - add the next part of a listing to the reply
  * @c:		execution context
  * @cl:		client, with an empty output buffer
@@ -394,6 +571,12 @@ void ctl_reply_fill(struct ctx *c, struct ctl_client *cl)
 		break;
 	case CTL_PHASE_EGRESS:
 		ctl_fill_egress(c, cl);
+		break;
+	case CTL_PHASE_FLOWS:
+		ctl_fill_flows(cl);
+		break;
+	case CTL_PHASE_STATS:
+		ctl_fill_stats(c, cl);
 		break;
 	default:
 		cl->done = true;

@@ -106,6 +106,7 @@
 #include "util/util.h"
 
 union flow flowtab[FLOW_MAX];
+static uint64_t flow_birth[FLOW_MAX];	/* now_ms() at flow_alloc() */
 
 static uint32_t flow_hashtab[FLOW_HASH_SIZE];
 static uint32_t flow_serial[FLOW_MAX];	/* of the flow in each entry */
@@ -225,6 +226,112 @@ void flow_set_limit(unsigned int n)
 	flow_limit = MAX(MIN(n, (unsigned int)FLOW_MAX),
 			 (unsigned int)FLOW_LIMIT_MIN);
 	flow_stats.limit = flow_limit;
+}
+
+/**
+ * flow_info_local() - fill the local address of a host side, if not known
+ * @idx:	flow index
+ * @type:	its type
+ * @h:		host side, oaddr and oport set from the socket if unset
+ *
+ * The flows record the host side's local address only where they need it
+ * (datagrams to forwarded ports): the listing asks the socket.
+ *
+ * #syscalls getsockname
+ */
+static void flow_info_local(int idx, unsigned int type, struct flowside *h)
+{
+	struct sockaddr_storage sa;
+	socklen_t sl = sizeof(sa);
+	int s = -1;
+
+	if (h->oport || !inany_is_unspecified(&h->oaddr))
+		return;
+	if (type == FLOW_TCP)
+		s = tcp_flow_sock(idx);
+	else if (type == FLOW_TCP_SPLICE)
+		s = tcp_splice_flow_sock(idx, FLOW_SIDE_HOST);
+	else if (type == FLOW_UDP)
+		s = udp_flow_sock(idx);
+	else if (type == FLOW_PING4 || type == FLOW_PING6)
+		s = icmp_flow_sock(idx);
+	if (s < 0 || getsockname(s, (struct sockaddr *)&sa, &sl))
+		return;
+	if (sa.ss_family == AF_INET || sa.ss_family == AF_INET6)
+		inany_from_sockaddr(&sa, &h->oaddr, &h->oport);
+}
+
+/**
+ * flow_info() - describe a live flow, for the control socket's listing
+ * @idx:	flow index
+ * @now:	current time, ms
+ * @fi:		description, filled
+ *
+ * Return: 0 on success, -1 if @idx isn't a live flow
+ */
+int flow_info(int idx, uint64_t now, struct flow_info *fi)
+{
+	const struct flow_common *f;
+	uint64_t last;
+
+	if (!flow_is_live(idx))
+		return -1;
+	f = &flowtab[idx].f;
+
+	memset(fi, 0, sizeof(*fi));
+	switch (f->type) {
+	case FLOW_TCP:
+		fi->proto = "tcp";
+		fi->state = tcp_flow_state(idx);
+		break;
+	case FLOW_TCP_SPLICE:
+		fi->proto = "tcp";
+		fi->state = tcp_splice_flow_state(idx);
+		break;
+	case FLOW_UDP:
+	case FLOW_UDP_SPLICE:
+		fi->proto = "udp";
+		fi->state = "active";
+		break;
+	case FLOW_PING4:
+		fi->proto = "icmp";
+		fi->state = "active";
+		break;
+	default:
+		fi->proto = "icmpv6";
+		fi->state = "active";
+	}
+	if (f->type == FLOW_TCP_SPLICE || f->type == FLOW_UDP_SPLICE)
+		fi->dir = "splice";
+	else
+		fi->dir = f->initiator == FLOW_SIDE_GUEST ? "out" : "in";
+	fi->side[0] = f->side[0];
+	fi->side[1] = f->side[1];
+	flow_info_local(idx, f->type, &fi->side[FLOW_SIDE_HOST]);
+	fi->bytes[0] = f->bytes[0];
+	fi->bytes[1] = f->bytes[1];
+	fi->age_ms = now > flow_birth[idx] ? now - flow_birth[idx] : 0;
+	last = MAX(f->active, flow_birth[idx]);
+	fi->idle_ms = now > last ? now - last : 0;
+	return 0;
+}
+
+/**
+ * flow_count_type() - number of live flows of one type
+ * @type:	enum flow_type
+ *
+ * Return: count, by a walk of the live flows
+ */
+unsigned int flow_count_type(enum flow_type type)
+{
+	unsigned int n = 0;
+	int idx;
+
+	flow_foreach(idx) {
+		if (flowtab[idx].f.type == type)
+			n++;
+	}
+	return n;
 }
 
 /**
@@ -488,6 +595,7 @@ int flow_alloc(struct ctx *c, enum flow_type type, int initiator)
 	if (!++flow_serial_last)	/* zero: never a live flow's */
 		flow_serial_last++;
 	flow_serial[idx] = flow_serial_last;
+	flow_birth[idx] = now_ms();
 	flow_used[idx / 64] |= 1ULL << (idx % 64);
 
 	flow_stats.kind_in_use[kind]++;

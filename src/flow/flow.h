@@ -313,6 +313,9 @@ static inline bool flowside_eq(const struct flowside *a,
  *		the namespace), FLOW_SIDE_HOST for a host peer; set by
  *		flow_alloc(), never changed
  * @side:	FLOW_SIDE_GUEST (tap) and FLOW_SIDE_HOST (socket) sides
+ * @bytes:	payload bytes that came from each side (FLOW_SIDE_*) and
+ *		went on to the other, see flow_count()
+ * @active:	time of the last flow_count(), ms (0: never)
  */
 struct flow_common {
 	uint8_t type;
@@ -320,6 +323,44 @@ struct flow_common {
 	uint8_t hashed;
 	uint8_t initiator;
 	struct flowside side[2];
+	uint64_t bytes[2];
+	uint64_t active;
+};
+
+/**
+ * flow_count() - account for payload passed from one side to the other
+ * @f:		flow
+ * @from:	FLOW_SIDE_GUEST or FLOW_SIDE_HOST
+ * @n:		bytes
+ * @now:	current time, ms
+ */
+static inline void flow_count(struct flow_common *f, int from, size_t n,
+			      uint64_t now)
+{
+	f->bytes[from] += n;
+	f->active = now;
+}
+
+/**
+ * struct flow_info - a flow as the control socket lists it (flow_info())
+ * @proto:	"tcp", "udp", "icmp" or "icmpv6"
+ * @state:	protocol state, a word
+ * @dir:	"out" (the guest opened it), "in" (a peer, on a forwarded
+ *		host port) or "splice" (pasta: a local peer, spliced socket
+ *		to socket)
+ * @side:	guest and host sides
+ * @bytes:	payload bytes from the guest side and from the host side
+ * @age_ms:	time since the flow was opened
+ * @idle_ms:	time since payload last went either way (or since opened)
+ */
+struct flow_info {
+	const char *proto;
+	const char *state;
+	const char *dir;
+	struct flowside side[2];
+	uint64_t bytes[2];
+	uint64_t age_ms;
+	uint64_t idle_ms;
 };
 
 /**
@@ -436,6 +477,8 @@ void flow_exit_poll(uint64_t now);
 unsigned int flow_undrained(void);
 
 const struct flow_stats *flow_get_stats(void);
+int flow_info(int idx, uint64_t now, struct flow_info *fi);
+unsigned int flow_count_type(enum flow_type type);
 const char *flow_type_str(unsigned int type);
 void flow_dump(int level);
 int flow_hash_verify(void);

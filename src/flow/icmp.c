@@ -177,6 +177,17 @@ static socklen_t icmp_sockaddr(const struct ctx *c, const union inany_addr *a,
 }
 
 /**
+ * icmp_flow_sock() - ping socket of a flow
+ * @idx:	flow index of a FLOW_PING4 or FLOW_PING6 flow
+ *
+ * Return: socket, -1 if none
+ */
+int icmp_flow_sock(int idx)
+{
+	return ping_at((unsigned int)idx)->sock;
+}
+
+/**
  * icmp_flow_new() - open a ping socket for a new echo flow
  * @c:		execution context
  * @af:		AF_INET or AF_INET6
@@ -370,7 +381,10 @@ bool icmp_tap_handler(struct ctx *c, const struct pkt *p)
 	pf->last_active = now_ms();
 	sl = icmp_sockaddr(c, &pf->f.side[FLOW_SIDE_HOST].eaddr, &sa);
 	if (sendto(pf->sock, p->l4, p->l4_len, 0, (struct sockaddr *)&sa,
-		   sl) < 0) {
+		   sl) >= 0) {
+		flow_count(&pf->f, FLOW_SIDE_GUEST, p->l4_len,
+			   pf->last_active);
+	} else {
 		err = errno;
 		log_trace("ICMP echo: sendto: %s", strerror(err));
 		/* A pending error fails sendto(): it's also in the queue */
@@ -436,6 +450,8 @@ void icmp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 		pf->last_active = now_ms();
 		if ((size_t)n > max || n < ICMP_HLEN || !c->seen.mac_known)
 			continue;
+		flow_count(&pf->f, FLOW_SIDE_HOST, (size_t)n,
+			   pf->last_active);
 
 		/* The guest's identifier, whatever the kernel's was */
 		memcpy(msg + 4, &id, sizeof(id));

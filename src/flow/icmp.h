@@ -21,6 +21,7 @@ union inany_addr;
 bool icmp_tap_handler(struct ctx *c, const struct pkt *p);
 void icmp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
 void icmp_timer(struct ctx *c);
+int icmp_flow_sock(int idx);
 void icmp_guest_gone(struct ctx *c, int idx);
 
 bool icmp_err_from_ee(const struct sock_extended_err *ee, bool v4,

@@ -805,6 +805,8 @@ static void tcp_guest_ack(struct ctx *c, struct tcp_conn *conn,
 	    recv_msg(conn->sock, NULL, data, MSG_TRUNC | MSG_DONTWAIT) < 0)
 		log_debug("TCP: discarding acknowledged data failed: %s",
 			  strerror(errno));
+	else if (data)
+		flow_count(&conn->f, FLOW_SIDE_HOST, data, tcp_now);
 
 	conn->seq_ack_from_guest = v->ack;
 	conn->dup_acks = 0;
@@ -861,6 +863,9 @@ static void tcp_guest_data(struct ctx *c, struct tcp_conn *conn,
 			n = 0;
 		}
 		conn->seq_from_guest += (uint32_t)n;
+		if (n > 0)
+			flow_count(&conn->f, FLOW_SIDE_GUEST, (size_t)n,
+				   tcp_now);
 		if ((size_t)n < len) {
 			log_trace("TCP: socket took %zi of %zu bytes", n, len);
 			fin = false;	/* not all data before it went out */
@@ -1553,6 +1558,40 @@ void tcp_guard_stats_log(int level)
 		"retransmissions held", s->rst_ignored, s->syn_challenged,
 		s->no_ack, s->wnd_ignored, s->challenge_acks,
 		s->challenge_limited, s->rexmit_held);
+}
+
+/**
+ * tcp_flow_sock() - host socket of a connection
+ * @idx:	flow index of a FLOW_TCP flow
+ *
+ * Return: socket, -1 if none
+ */
+int tcp_flow_sock(int idx)
+{
+	return conn_at((unsigned int)idx)->sock;
+}
+
+/**
+ * tcp_flow_state() - state of a connection, as a word
+ * @idx:	flow index of a FLOW_TCP flow
+ *
+ * Return: "connecting" (to the host), "syn-sent" (to the guest),
+ *	   "syn-received" (from the guest), "established", "closing" (a FIN
+ *	   went either way)
+ */
+const char *tcp_flow_state(int idx)
+{
+	const struct tcp_conn *conn = conn_at((unsigned int)idx);
+
+	if (conn->flags & TCPF_CONNECTING)
+		return "connecting";
+	if (conn->flags & TCPF_SYN_SENT)
+		return "syn-sent";
+	if (conn->flags & TCPF_SYNACK_SENT)
+		return "syn-received";
+	if (conn->flags & (TCPF_SOCK_EOF | TCPF_GUEST_FIN))
+		return "closing";
+	return "established";
 }
 
 /**

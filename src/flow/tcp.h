@@ -14,6 +14,8 @@ struct ctx;
 struct pkt;
 
 int tcp_init(struct ctx *c);
+const char *tcp_flow_state(int idx);
+int tcp_flow_sock(int idx);
 void tcp_tap_handler(struct ctx *c, const struct pkt *p);
 void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
 void tcp_listen_handler(struct ctx *c, union epoll_ref ref);

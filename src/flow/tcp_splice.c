@@ -49,6 +49,7 @@
 #include <sys/socket.h>
 
 #include "conf/ctx.h"
+#include "util/clock.h"
 #include "flow/flow.h"
 #include "flow/tcp.h"
 #include "flow/tcp_splice.h"
@@ -82,7 +83,6 @@
  * @events:	epoll events currently requested for each socket
  * @flags:	SPLICE_* flags
  * @target:	side whose socket we opened and connect()ed
- * @moved:	bytes moved from each side to the other
  */
 struct tcp_splice_conn {
 	struct flow_common f;
@@ -93,7 +93,6 @@ struct tcp_splice_conn {
 	uint32_t events[2];
 	uint16_t flags;
 	uint8_t target;
-	uint64_t moved[2];
 };
 
 FLOW_TYPE_CHECK(struct tcp_splice_conn);
@@ -161,8 +160,8 @@ static void splice_conn_close(struct ctx *c, struct tcp_splice_conn *conn,
 	log_debug("TCP splice: flow %u closed%s, %llu and %llu bytes",
 		  (unsigned int)((union flow *)conn - flowtab),
 		  rst ? " with reset" : "",
-		  (unsigned long long)conn->moved[FLOW_SIDE_HOST],
-		  (unsigned long long)conn->moved[FLOW_SIDE_GUEST]);
+		  (unsigned long long)conn->f.bytes[FLOW_SIDE_HOST],
+		  (unsigned long long)conn->f.bytes[FLOW_SIDE_GUEST]);
 	flow_free((int)((union flow *)conn - flowtab));
 }
 
@@ -252,7 +251,8 @@ static int splice_move(struct tcp_splice_conn *conn, int from)
 				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 			if (n > 0) {
 				conn->pending[from] -= (uint32_t)n;
-				conn->moved[from] += (uint64_t)n;
+				flow_count(&conn->f, from, (size_t)n,
+					   now_ms());
 				progress = true;
 			} else if (n < 0 && errno == EAGAIN) {
 				conn->flags |= SPLICE_BLOCKED(to);
@@ -508,6 +508,35 @@ bool tcp_splice_drained(int idx)
 	if (!(conn->flags & SPLICE_SHUT(FLOW_SIDE_HOST)))
 		return false;
 	return tcp_sock_fin_acked(conn->s[FLOW_SIDE_HOST]);
+}
+
+/**
+ * tcp_splice_flow_sock() - socket of one side of a spliced connection
+ * @idx:	flow index of a FLOW_TCP_SPLICE flow
+ * @side:	FLOW_SIDE_GUEST (namespace) or FLOW_SIDE_HOST
+ *
+ * Return: socket, -1 if none
+ */
+int tcp_splice_flow_sock(int idx, int side)
+{
+	return splice_at((unsigned int)idx)->s[side];
+}
+
+/**
+ * tcp_splice_flow_state() - state of a spliced connection, as a word
+ * @idx:	flow index of a FLOW_TCP_SPLICE flow
+ *
+ * Return: "connecting", "established", "closing" (end of file on a side)
+ */
+const char *tcp_splice_flow_state(int idx)
+{
+	const struct tcp_splice_conn *conn = splice_at((unsigned int)idx);
+
+	if (conn->flags & SPLICE_CONNECTING)
+		return "connecting";
+	if (conn->flags & (SPLICE_EOF(0) | SPLICE_EOF(1)))
+		return "closing";
+	return "established";
 }
 
 /**

@@ -19,6 +19,8 @@ void tcp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
 			     uint32_t events);
 void tcp_splice_stats_log(int level);
 bool tcp_splice_drained(int idx);
+const char *tcp_splice_flow_state(int idx);
+int tcp_splice_flow_sock(int idx, int side);
 void splice_target(const struct ctx *c, int recv_side,
 		   const union inany_addr *peer, union inany_addr *target);
 

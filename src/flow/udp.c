@@ -594,6 +594,8 @@ bool udp_tap_handler(struct ctx *c, const struct pkt *p)
 			udp_stats.dropped_err++;
 			return false;
 		}
+		flow_count(&uf->f, FLOW_SIDE_GUEST, p->payload_len,
+			   uf->last_active);
 		return true;
 	}
 	if (send(uf->sock, p->payload, p->payload_len, 0) < 0) {
@@ -604,6 +606,7 @@ bool udp_tap_handler(struct ctx *c, const struct pkt *p)
 		udp_stats.dropped_err++;
 		return false;
 	}
+	flow_count(&uf->f, FLOW_SIDE_GUEST, p->payload_len, uf->last_active);
 	return true;
 }
 
@@ -691,6 +694,7 @@ void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 			continue;
 		}
 		out[nout].iov_base = udp_frames[i];
+		flow_count(&uf->f, FLOW_SIDE_HOST, len, uf->last_active);
 		out[nout].iov_len = flen;
 		nout++;
 	}
@@ -721,6 +725,18 @@ void udp_timer(struct ctx *c)
 		if (now - uf->last_active > UDP_IDLE_MS)
 			udp_flow_close(c, uf);
 	}
+}
+
+/**
+ * udp_flow_sock() - host socket of a flow
+ * @idx:	flow index of a FLOW_UDP flow
+ *
+ * Return: socket (shared, for a flow that came in on a forwarded port),
+ *	   -1 if none
+ */
+int udp_flow_sock(int idx)
+{
+	return udp_at((unsigned int)idx)->sock;
 }
 
 /**
@@ -1013,6 +1029,7 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 			c->stats.frames_oversized++;
 			continue;
 		}
+		flow_count(&uf->f, FLOW_SIDE_HOST, len, now);
 		out[nout].iov_len = flen;
 		nout++;
 	}

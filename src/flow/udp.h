@@ -22,5 +22,6 @@ void udp_listen_sockopts(int s, int af);
 void udp_listen_closed(const struct ctx *c, int sock);
 void udp_flow_evict(struct ctx *c, int idx);
 uint64_t udp_flow_last_active(int idx);
+int udp_flow_sock(int idx);
 
 #endif /* FLOW_UDP_H */

@@ -274,6 +274,7 @@ void udp_splice_send(struct ctx *c, int recv_side, int fd,
 		return;
 	}
 	uf->last_active = now_ms();
+	flow_count(&uf->f, uf->recv_side, len, uf->last_active);
 }
 
 /**
@@ -334,6 +335,8 @@ static void udp_splice_listen(struct ctx *c, int recv_side, int fd,
 			udp_splice_stats.dropped +=
 				(unsigned long)(end - start - MAX(sent, 0));
 		uf->last_active = now;
+		for (k = start; k < start + MAX(sent, 0); k++)
+			flow_count(&uf->f, uf->recv_side, mm[k].msg_len, now);
 		start = end;
 	}
 }
@@ -385,6 +388,9 @@ void udp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
 	if (sent < n)
 		udp_splice_stats.dropped += (unsigned long)(n - MAX(sent, 0));
 	uf->last_active = now_ms();
+	for (i = 0; i < MAX(sent, 0); i++)
+		flow_count(&uf->f, !uf->recv_side, mm[i].msg_len,
+			   uf->last_active);
 }
 
 /**
