@@ -573,3 +573,24 @@ def test_bad_clients_dont_slow_forwarding(topo, flowbox, tool):
     assert loaded > base / 3, (base, loaded)
     # And the socket still serves
     assert pesto_ok(inst.pesto()) == ''
+
+
+def test_pesto_docs():
+    """Every long option of pesto is in pesto(1) and in its --help;
+    --version works; no PATH is a usage error"""
+    import re
+    with open(os.path.join(REPO, 'src', 'pesto', 'pesto.c')) as f:
+        text = f.read()
+    table = text[text.index('static const struct option options[]'):]
+    opts = re.findall(r'\{ "([a-z-]+)",', table[:table.index('};')])
+    assert len(opts) >= 12, opts
+    with open(os.path.join(REPO, 'doc', 'pesto.1')) as f:
+        man = re.sub(r'\\f[BIRP]', '', f.read()).replace('\\-', '-')
+    hlp = run([PESTO, '--help'])
+    assert hlp.returncode == 0
+    for o in opts:
+        assert f'--{o}' in man, o
+        assert f'--{o}' in hlp.stdout, o
+    assert run([PESTO, '--version']).stdout.startswith('pesto ')
+    res = run([PESTO, '-s'])
+    assert res.returncode == 1 and 'missing PATH' in res.stderr
