@@ -420,8 +420,8 @@ static void ctl_fill_flows(struct ctl_client *cl)
 
 	for (idx = flow_next(cl->cursor); idx >= 0;
 	     idx = flow_next(idx + 1)) {
+		char gs[128], hs[128], t[128], n[4][24];
 		const struct flowside *g, *h;
-		char gs[128], hs[128];
 		struct flow_info fi;
 		bool ok;
 
@@ -434,32 +434,28 @@ static void ctl_fill_flows(struct ctl_client *cl)
 			     g->oport);
 		ctl_side_fmt(hs, sizeof(hs), &h->oaddr, h->oport, &h->eaddr,
 			     h->eport);
+		snprintf(t, sizeof(t), "%llu %llu %llu.%03llu %llu.%03llu",
+			 (unsigned long long)fi.bytes[0],
+			 (unsigned long long)fi.bytes[1],
+			 (unsigned long long)fi.age_ms / 1000,
+			 (unsigned long long)fi.age_ms % 1000,
+			 (unsigned long long)fi.idle_ms / 1000,
+			 (unsigned long long)fi.idle_ms % 1000);
+		sscanf(t, "%23s %23s %23s %23s", n[0], n[1], n[2], n[3]);
 		if (cl->req.json) {
 			ok = ctl_out(cl, "%s\n {\"proto\": \"%s\", "
 				     "\"state\": \"%s\", \"dir\": \"%s\", "
 				     "\"guest\": \"%s\", \"host\": \"%s\", "
-				     "\"from_guest\": %llu, \"to_guest\": %llu, "
-				     "\"age\": %llu.%03llu, "
-				     "\"idle\": %llu.%03llu}",
+				     "\"from_guest\": %s, \"to_guest\": %s, "
+				     "\"age\": %s, \"idle\": %s}",
 				     cl->emitted ? "," : "", fi.proto,
-				     fi.state, fi.dir, gs, hs,
-				     (unsigned long long)fi.bytes[0],
-				     (unsigned long long)fi.bytes[1],
-				     (unsigned long long)fi.age_ms / 1000,
-				     (unsigned long long)fi.age_ms % 1000,
-				     (unsigned long long)fi.idle_ms / 1000,
-				     (unsigned long long)fi.idle_ms % 1000);
+				     fi.state, fi.dir, gs, hs, n[0], n[1], n[2],
+				     n[3]);
 		} else {
 			ok = ctl_out(cl, "%s %s %s guest=%s host=%s "
-				     "from_guest=%llu to_guest=%llu "
-				     "age=%llu.%03llu idle=%llu.%03llu\n",
-				     fi.proto, fi.state, fi.dir, gs, hs,
-				     (unsigned long long)fi.bytes[0],
-				     (unsigned long long)fi.bytes[1],
-				     (unsigned long long)fi.age_ms / 1000,
-				     (unsigned long long)fi.age_ms % 1000,
-				     (unsigned long long)fi.idle_ms / 1000,
-				     (unsigned long long)fi.idle_ms % 1000);
+				     "from_guest=%s to_guest=%s age=%s "
+				     "idle=%s\n", fi.proto, fi.state, fi.dir,
+				     gs, hs, n[0], n[1], n[2], n[3]);
 		}
 		if (!ok)
 			return;		/* again, from this flow */
