@@ -531,14 +531,14 @@ def test_stats(plain):
     """pesto --stats: the counters and limits, as text and JSON"""
     text = pesto_ok(plain.pesto('--stats'))
     kv = dict(line.split() for line in text.splitlines())
-    assert kv['flows.limit'] == '32768', text
+    assert 0 < int(kv['flows.limit']) <= 32768, text
     assert int(kv['frames.in']) > 0, text
     for k in ('flows.in_use', 'flows.refused_table_full', 'flows.tcp',
               'frames.dropped_malformed', 'refused.host_isolation_tcp',
               'listeners.limit'):
         assert k in kv, (k, text)
     js = json.loads(pesto_ok(plain.pesto('--stats', '--json')))
-    assert js['flows']['limit'] == 32768
+    assert js['flows']['limit'] == int(kv['flows.limit'])
     assert set(js) >= {'flows', 'frames', 'refused', 'listeners'}, js
 
 
