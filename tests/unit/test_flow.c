@@ -787,7 +787,7 @@ TEST(epoll_ref_stale_after_reuse)
 	int a, b, i;
 
 	flow_init_seeded(test_key);
-	a = flow_alloc(FLOW_TCP, FLOW_SIDE_GUEST);
+	a = flow_alloc(NULL, FLOW_TCP, FLOW_SIDE_GUEST);
 	CHECK(a >= 0);
 	old.u64 = flow_epoll_ref(EPOLL_TYPE_TCP, a, FLOW_SIDE_HOST);
 	CHECK_EQ(old.type, EPOLL_TYPE_TCP);	/* what the main loop reads */
@@ -800,7 +800,7 @@ TEST(epoll_ref_stale_after_reuse)
 	stale = st->stale_events;
 	flow_free(a);
 	CHECK_EQ(flow_epoll_sidx(old), -1);
-	b = flow_alloc(FLOW_TCP, FLOW_SIDE_GUEST);
+	b = flow_alloc(NULL, FLOW_TCP, FLOW_SIDE_GUEST);
 	CHECK_EQ(b, a);
 	CHECK_EQ(flow_epoll_sidx(old), -1);
 	cur.u64 = flow_epoll_ref(EPOLL_TYPE_TCP, b, FLOW_SIDE_HOST);
@@ -811,7 +811,7 @@ TEST(epoll_ref_stale_after_reuse)
 	/* Many reuses of the same entry: no earlier reference ever matches */
 	for (i = 0; i < 100000; i++) {
 		flow_free(b);
-		b = flow_alloc(FLOW_UDP, FLOW_SIDE_GUEST);
+		b = flow_alloc(NULL, FLOW_UDP, FLOW_SIDE_GUEST);
 		CHECK_EQ(b, a);
 		if (flow_epoll_sidx(old) != -1 || flow_epoll_sidx(cur) != -1)
 			break;
