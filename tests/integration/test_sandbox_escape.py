@@ -3,8 +3,8 @@
 # The sandbox holds after a compromise (man page, NOTES, Sandbox):
 #
 #   - build/test/sandbox-escape (tests/sandbox/escape.c, make
-#     build/test/sandbox-escape) applies the real sandbox of each mode, as
-#     nobody, then makes one attack: TIOCSTI on a pseudo-terminal and a
+#     build/test/sandbox-escape) applies the real sandbox of each mode
+#     (passt, pasta, passt --vhost-user), as nobody, then makes one attack: TIOCSTI on a pseudo-terminal and a
 #     clone() with new namespaces are killed (SIGSYS), a UNIX socket to
 #     reach an abstract listener fails with EAFNOSUPPORT, setns() into a
 #     user namespace is killed; clock_gettime() as a system call (hosts
@@ -35,18 +35,19 @@ ASAN = PASST.endswith('.asan')
 
 KILLED = -signal.SIGSYS
 OK = 0
-# attack: (passt, pasta)
+MODES = ('passt', 'pasta', 'vhost-user')
+# attack: (passt, pasta, passt --vhost-user)
 EXPECT = {
-    'tiocsti': (KILLED, KILLED),
-    'unix': (97, 97),		# EAFNOSUPPORT
-    'clone': (KILLED, KILLED),
-    'setns': (KILLED, KILLED),
-    'clock': (OK, OK),
-    'inet': (OK, OK),
-    'nscall': (KILLED, OK),
+    'tiocsti': (KILLED, KILLED, KILLED),
+    'unix': (97, 97, 97),		# EAFNOSUPPORT
+    'clone': (KILLED, KILLED, KILLED),
+    'setns': (KILLED, KILLED, KILLED),
+    'clock': (OK, OK, OK),
+    'inet': (OK, OK, OK),
+    'nscall': (KILLED, OK, KILLED),
 }
 CASES = [(mode, attack, EXPECT[attack][i])
-         for attack in EXPECT for i, mode in enumerate(('passt', 'pasta'))]
+         for attack in EXPECT for i, mode in enumerate(MODES)]
 
 
 @pytest.mark.parametrize('mode,attack,expect', CASES,

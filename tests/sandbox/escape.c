@@ -4,7 +4,7 @@
  *
  *   build/test/sandbox-escape MODE ATTACK
  *
- * MODE is passt or pasta. The program gets ready what the attack needs (a
+ * MODE is passt, pasta or vhost-user (passt --vhost-user). The program gets ready what the attack needs (a
  * pseudo-terminal, an abstract UNIX socket listening), then applies the
  * sandbox of MODE as main() does (sandbox_userns(), sandbox_isolate(),
  * sandbox_seccomp(): the same code, the same generated allow-list), then
@@ -88,13 +88,15 @@ int main(int argc, char **argv)
 	long rc;
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: %s passt|pasta ATTACK\n", argv[0]);
+		fprintf(stderr, "usage: %s passt|pasta|vhost-user ATTACK\n",
+			argv[0]);
 		return 64;
 	}
 	ctx.mode = strcmp(argv[1], "pasta") ? MODE_PASST : MODE_PASTA;
+	ctx.vhost_user = !strcmp(argv[1], "vhost-user");
 	ctx.fd_given = -1;
 	attack = argv[2];
-	log_set_name(argv[1]);
+	log_set_name(ctx.mode == MODE_PASTA ? "pasta" : "passt");
 	log_to_stderr(true);
 
 	/* Ready what the attacks need, as a compromised process would find */
