@@ -594,3 +594,33 @@ def test_pesto_docs():
     assert run([PESTO, '--version']).stdout.startswith('pesto ')
     res = run([PESTO, '-s'])
     assert res.returncode == 1 and 'missing PATH' in res.stderr
+
+
+def test_passt_mode(topo, tmp):
+    """passt takes -c too: host ports added and removed at run time are
+    bound and released; -T/-U and -C SPLICE are pasta's only"""
+    from conftest import start_passt
+
+    sock = os.path.join(tmp, 'ctl.sock')
+    p = start_passt(topo, tmp, '-c', sock, '-t', '8085', '-u', 'none')
+
+    def pesto(*args):
+        return run_in(topo.host, [PESTO] + list(args) + [sock],
+                      user='nobody')
+
+    def listening(port):
+        out = run_in(topo.host, ['ss', '-Htln', f'sport = :{port}']).stdout
+        return bool(out.strip())
+
+    assert pesto_ok(pesto()) == '-t 8085\n'
+    pesto_ok(pesto('-A', '-t', '8086', '-t', f'{HOST4}/8087:22'))
+    assert listening(8086) and listening(8087)
+    pesto_ok(pesto('-D', '-t', '8085'))
+    assert not listening(8085) and listening(8086)
+    assert sorted(pesto_ok(pesto()).splitlines()) == \
+        ['-t 192.0.2.2/8087:22', '-t 8086']
+    res = pesto('-T', '8000')
+    assert res.returncode == 1 and 'only pasta' in res.stderr, res.stderr
+    res = pesto('-C', 'SPLICE')
+    assert res.returncode == 1 and 'only pasta' in res.stderr, res.stderr
+    assert p.running()
