@@ -42,6 +42,10 @@
  * deadline passed, for handshake timeouts, retransmissions to the guest (with
  * exponential back-off and a retry limit) and idle connections.
  *
+ * Segments from the guest on a connection, and the checks they pass first
+ * (RFC 5961, RFC 9293), are in tcp_guest.c; the connection struct both
+ * files use, in tcp_conn.h.
+ *
  * Limitations: no selective acknowledgements, timestamps or urgent data
  * towards the guest; out of order data from the guest is dropped; TCP
  * checksums of guest segments are not verified (a corrupted segment only
@@ -69,6 +73,7 @@
 #include "flow/listen.h"
 #include "flow/siphash.h"
 #include "flow/tcp.h"
+#include "flow/tcp_conn.h"
 #include "flow/tcp_splice.h"
 #include "frontend/tap.h"
 #include "policy/fwd.h"
@@ -93,109 +98,11 @@
 
 #define TCP_TICK_MS		50
 #define TCP_HANDSHAKE_MS	10000
-#define TCP_RTO_MIN_MS		200
 #define TCP_RETRIES_MAX		8
 #define TCP_IDLE_MS		(2ULL * 3600 * 1000)
 
 #define TCP_PENDING_MAX		256	/* connections owing an ACK */
 #define TCP_ACCEPT_BATCH	32	/* connections accepted per wake-up */
-
-/* Connection state flags */
-#define TCPF_CONNECTING		(1U << 0)  /* connect() to host in progress */
-#define TCPF_SYNACK_SENT	(1U << 1)  /* SYN-ACK to guest, await ACK */
-#define TCPF_SYN_SENT		(1U << 2)  /* SYN to guest, await SYN-ACK */
-#define TCPF_ESTABLISHED	(1U << 3)
-#define TCPF_SOCK_EOF		(1U << 4)  /* host peer's FIN, sent at
-					    * seq_max - 1
-					    */
-#define TCPF_FIN_SENT		(1U << 5)  /* our FIN is in seq_to_guest */
-#define TCPF_FIN_ACKED		(1U << 6)
-#define TCPF_GUEST_FIN		(1U << 7)  /* guest FIN, SHUT_WR done */
-#define TCPF_ACK_PENDING	(1U << 8)
-#define TCPF_SOCK_FULL		(1U << 9)  /* await EPOLLOUT */
-#define TCPF_DROPPED		(1U << 10) /* guest data the socket refused */
-#define TCPF_TAP_BLOCKED	(1U << 11) /* data waits for room to guest */
-#define TCPF_RECOVERING		(1U << 12) /* fast retransmit done, until
-					    * the guest acks @recover
-					    */
-
-#define TCP_CHALLENGE_WINDOW_MS	1000	/* challenge ACKs: rate limit window */
-#define TCP_CHALLENGE_BURST	5	/* per connection and window */
-
-/**
- * struct tcp_conn - one TCP connection, an entry of the flow table
- * @f:			common flow header: type, sides
- * @sock:		host socket
- * @flags:		TCPF_* state flags
- * @mss:		largest payload we send the guest in one segment
- * @ws_from_guest:	window scale the guest uses for its windows
- * @ws_to_guest:	window scale we use for ours
- * @retries:		retransmissions without progress
- * @dup_acks:		duplicate ACKs in a row from the guest
- * @seq_to_guest:	next sequence number we send
- * @seq_max:		highest sequence number we ever sent, plus one: after a
- *			retransmission rewinds @seq_to_guest, the guest may
- *			acknowledge up to here
- * @seq_ack_from_guest:	highest sequence number the guest acknowledged
- * @seq_from_guest:	next sequence number we expect from the guest
- * @seq_ack_to_guest:	last acknowledgement we sent
- * @wnd_from_guest:	window the guest advertised, in bytes
- * @wnd_to_guest:	window we advertise, in bytes
- * @deadline:		time of the next timer action, ms, 0 for none
- * @last_active:	time of the last segment in either direction, ms
- * @wl1:		sequence number of the segment that last set
- *			@wnd_from_guest (RFC 9293's SND.WL1)
- * @wl2:		its acknowledgement number (SND.WL2)
- * @recover:		@seq_max at the last fast retransmit: no other one
- *			until the guest acknowledges past it
- * @challenge_start:	start of the challenge ACK rate limit window, ms
- * @challenges:		challenge ACKs sent in that window
- */
-struct tcp_conn {
-	struct flow_common f;
-	int sock;
-	uint32_t flags;
-	uint16_t mss;
-	uint8_t ws_from_guest;
-	uint8_t ws_to_guest;
-	uint8_t retries;
-	uint8_t dup_acks;
-	uint32_t seq_to_guest;
-	uint32_t seq_max;
-	uint32_t seq_ack_from_guest;
-	uint32_t seq_from_guest;
-	uint32_t seq_ack_to_guest;
-	uint32_t wnd_from_guest;
-	uint32_t wnd_to_guest;
-	uint64_t deadline;
-	uint64_t last_active;
-	uint32_t wl1;
-	uint32_t wl2;
-	uint32_t recover;
-	uint64_t challenge_start;
-	uint8_t challenges;
-};
-
-/**
- * struct tcp_guard_stats - segments from the guest refused by the acceptance
- *			    rules of RFC 5961 and RFC 9293
- * @rst_ignored:	RSTs not at the expected sequence number
- * @syn_challenged:	SYNs on established connections
- * @no_ack:		segments without ACK (after the handshake), dropped
- * @wnd_ignored:	windows of segments not acceptable for an update
- * @challenge_acks:	challenge ACKs sent
- * @challenge_limited:	challenge ACKs not sent: over the rate limit
- * @rexmit_held:	fast retransmissions not done: one per round trip
- */
-static struct tcp_guard_stats {
-	unsigned long rst_ignored;
-	unsigned long syn_challenged;
-	unsigned long no_ack;
-	unsigned long wnd_ignored;
-	unsigned long challenge_acks;
-	unsigned long challenge_limited;
-	unsigned long rexmit_held;
-} tcp_guard_stats;
 
 FLOW_TYPE_CHECK(struct tcp_conn);
 
@@ -203,36 +110,8 @@ static uint8_t tcp_frames[TCP_FRAMES][TCP_FRAME_SIZE];
 static uint8_t tcp_ctl_frame[TCP_PAYLOAD_OFF + TCP_OPTS_MAX];
 static uint32_t tcp_pending[TCP_PENDING_MAX];
 static int tcp_pending_count;
-static uint64_t tcp_now;
+uint64_t tcp_now;		/* ms, see tcp_conn.h */
 static int tcp_timer_fd = -1;
-
-/* Sequence number comparisons, modulo 2^32 */
-#define SEQ_LT(a, b)		((int32_t)((a) - (b)) < 0)
-#define SEQ_LE(a, b)		((int32_t)((a) - (b)) <= 0)
-#define SEQ_GT(a, b)		((int32_t)((a) - (b)) > 0)
-#define SEQ_GE(a, b)		((int32_t)((a) - (b)) >= 0)
-
-/**
- * conn_at() - connection for a flow table index
- * @idx:	flow index
- *
- * Return: pointer to the connection
- */
-static struct tcp_conn *conn_at(unsigned int idx)
-{
-	return (struct tcp_conn *)&flowtab[idx];
-}
-
-/**
- * conn_idx() - flow table index of a connection
- * @conn:	connection
- *
- * Return: index
- */
-static unsigned int conn_idx(const struct tcp_conn *conn)
-{
-	return (unsigned int)((const union flow *)conn - flowtab);
-}
 
 static struct siphash_key tcp_isn_key;	/* secret of tcp_isn(), from tcp_init() */
 
@@ -266,7 +145,7 @@ static uint32_t tcp_isn(const struct flow_common *f)
  *
  * Return: 0 on success, -1 on failure
  */
-static int tcp_epoll_set(const struct ctx *c, struct tcp_conn *conn, int op)
+int tcp_epoll_set(const struct ctx *c, struct tcp_conn *conn, int op)
 {
 	struct epoll_event ev = {
 		.data.u64 = flow_epoll_ref(EPOLL_TYPE_TCP, (int)conn_idx(conn),
@@ -434,7 +313,7 @@ static uint8_t *tcp_fill_headers(const struct ctx *c,
  * @flags:	TCP flags
  * @seq:	sequence number
  */
-static void tcp_send_ctl(struct ctx *c, struct tcp_conn *conn, uint8_t flags,
+void tcp_send_ctl(struct ctx *c, struct tcp_conn *conn, uint8_t flags,
 			 uint32_t seq)
 {
 	/* Headers and options go in front of the (empty) payload */
@@ -472,7 +351,7 @@ static void tcp_send_ctl(struct ctx *c, struct tcp_conn *conn, uint8_t flags,
  * @c:		execution context
  * @conn:	connection
  */
-static void tcp_ack_later(struct ctx *c, struct tcp_conn *conn)
+void tcp_ack_later(struct ctx *c, struct tcp_conn *conn)
 {
 	if (conn->flags & TCPF_ACK_PENDING)
 		return;
@@ -483,65 +362,12 @@ static void tcp_ack_later(struct ctx *c, struct tcp_conn *conn)
 }
 
 /**
- * tcp_challenge_ack() - send a challenge ACK (RFC 5961), rate-limited
- * @c:		execution context
- * @conn:	connection
- *
- * The ACK tells the guest where we are; a guest that really meant to reset
- * the connection answers with an RST at that sequence number. At most
- * TCP_CHALLENGE_BURST per connection every TCP_CHALLENGE_WINDOW_MS, so that
- * a flood of bad segments can't turn into a flood of ACKs.
- */
-static void tcp_challenge_ack(struct ctx *c, struct tcp_conn *conn)
-{
-	if (tcp_now - conn->challenge_start >= TCP_CHALLENGE_WINDOW_MS) {
-		conn->challenge_start = tcp_now;
-		conn->challenges = 0;
-	}
-	if (conn->challenges >= TCP_CHALLENGE_BURST) {
-		tcp_guard_stats.challenge_limited++;
-		return;
-	}
-	conn->challenges++;
-	tcp_guard_stats.challenge_acks++;
-	tcp_send_ctl(c, conn, TCP_ACK, conn->seq_to_guest);
-}
-
-/**
- * tcp_wnd_acceptable() - may a segment update the guest's window
- * @conn:	connection, established
- * @v:		TCP view of the segment, with ACK
- *
- * As RFC 9293 (3.10.7.4) has it: the acknowledgement is for data we sent,
- * not older than what's acknowledged already, and the segment is newer
- * than the one that last set the window (SND.WL1, SND.WL2). Its sequence
- * number must also be within the window we advertised.
- *
- * Return: true if the window of @v is to be used
- */
-static bool tcp_wnd_acceptable(const struct tcp_conn *conn,
-			       const struct tcp_view *v)
-{
-	uint32_t wnd = MAX(conn->wnd_to_guest, 1U);
-
-	if (SEQ_LT(v->ack, conn->seq_ack_from_guest) ||
-	    SEQ_GT(v->ack, conn->seq_max))
-		return false;
-	if (SEQ_GT(v->seq, conn->seq_from_guest + wnd) ||
-	    SEQ_LT(v->seq + (uint32_t)v->payload_len + 1,
-		   conn->seq_from_guest))
-		return false;
-	return SEQ_LT(conn->wl1, v->seq) ||
-	       (conn->wl1 == v->seq && SEQ_LE(conn->wl2, v->ack));
-}
-
-/**
  * tcp_conn_close() - close the socket and free the flow
  * @c:		execution context
  * @conn:	connection
  * @rst:	make the host peer see a reset, not an orderly close
  */
-static void tcp_conn_close(struct ctx *c, struct tcp_conn *conn, bool rst)
+void tcp_conn_close(struct ctx *c, struct tcp_conn *conn, bool rst)
 {
 	unsigned int idx = conn_idx(conn);
 
@@ -578,7 +404,7 @@ void tcp_guest_gone(struct ctx *c, int idx)
  * @c:		execution context
  * @conn:	connection
  */
-static void tcp_conn_reset(struct ctx *c, struct tcp_conn *conn)
+void tcp_conn_reset(struct ctx *c, struct tcp_conn *conn)
 {
 	tcp_send_ctl(c, conn, TCP_RST | TCP_ACK, conn->seq_to_guest);
 	tcp_conn_close(c, conn, true);
@@ -622,7 +448,7 @@ static void tcp_rst_reply(struct ctx *c, const struct pkt *p,
  * @c:		execution context
  * @conn:	connection
  */
-static void tcp_data_to_guest(struct ctx *c, struct tcp_conn *conn)
+void tcp_data_to_guest(struct ctx *c, struct tcp_conn *conn)
 {
 	static struct iovec iov[TCP_FRAMES], out[TCP_FRAMES];
 	uint32_t inflight, room, seq;
@@ -731,7 +557,7 @@ static void tcp_data_to_guest(struct ctx *c, struct tcp_conn *conn)
  * @c:		execution context
  * @conn:	connection
  */
-static void tcp_rewind(struct ctx *c, struct tcp_conn *conn)
+void tcp_rewind(struct ctx *c, struct tcp_conn *conn)
 {
 	int off = 0;
 
@@ -742,150 +568,6 @@ static void tcp_rewind(struct ctx *c, struct tcp_conn *conn)
 	setsockopt(conn->sock, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof(off));
 	conn->deadline = 0;
 	tcp_data_to_guest(c, conn);
-}
-
-/**
- * tcp_guest_ack() - process the acknowledgement in a segment from the guest
- * @c:		execution context
- * @conn:	connection
- * @v:		TCP view of the segment
- */
-static void tcp_guest_ack(struct ctx *c, struct tcp_conn *conn,
-			  const struct tcp_view *v, uint32_t old_wnd)
-{
-	uint32_t acked, data;
-
-	if (!(v->flags & TCP_ACK))
-		return;
-
-	if (SEQ_GT(v->ack, conn->seq_max) ||
-	    SEQ_LT(v->ack, conn->seq_ack_from_guest))
-		return;		/* old, or for data we never sent */
-
-	acked = v->ack - conn->seq_ack_from_guest;
-	log_trace("TCP: guest acks %u (+%u), window %u", v->ack, acked,
-		  conn->wnd_from_guest);
-	if (!acked) {
-		/* A duplicate ACK carries no data and no window change */
-		if (!v->payload_len && !(v->flags & (TCP_SYN | TCP_FIN)) &&
-		    conn->wnd_from_guest == old_wnd &&
-		    conn->seq_to_guest != v->ack && ++conn->dup_acks == 3) {
-			conn->dup_acks = 0;
-			/* Once per round trip: the data we sent again has to
-			 * be acknowledged before another fast retransmission
-			 * (the timer does the rest)
-			 */
-			if (conn->flags & TCPF_RECOVERING) {
-				tcp_guard_stats.rexmit_held++;
-				return;
-			}
-			conn->flags |= TCPF_RECOVERING;
-			conn->recover = conn->seq_max;
-			tcp_rewind(c, conn);
-		}
-		return;
-	}
-
-	if ((conn->flags & TCPF_RECOVERING) && SEQ_GE(v->ack, conn->recover))
-		conn->flags &= ~TCPF_RECOVERING;
-
-	data = acked;
-	if ((conn->flags & TCPF_SOCK_EOF) && v->ack == conn->seq_max) {
-		conn->flags |= TCPF_FIN_ACKED;
-		data--;
-	}
-
-	/* After a rewind, the guest may have had more than we sent again:
-	 * carry on from what it acknowledged. Discarding the data below
-	 * brings the peek offset back to zero, which is where we resume.
-	 */
-	if (SEQ_GT(v->ack, conn->seq_to_guest))
-		conn->seq_to_guest = v->ack;
-	if (data &&
-	    recv_msg(conn->sock, NULL, data, MSG_TRUNC | MSG_DONTWAIT) < 0)
-		log_debug("TCP: discarding acknowledged data failed: %s",
-			  strerror(errno));
-	else if (data)
-		flow_count(&conn->f, FLOW_SIDE_HOST, data, tcp_now);
-
-	conn->seq_ack_from_guest = v->ack;
-	conn->dup_acks = 0;
-	conn->retries = 0;
-	conn->deadline = conn->seq_max == v->ack ? 0 :
-			 tcp_now + TCP_RTO_MIN_MS;
-}
-
-/**
- * tcp_guest_data() - write the data of a segment from the guest to the socket
- * @c:		execution context
- * @conn:	connection
- * @v:		TCP view of the segment
- */
-static void tcp_guest_data(struct ctx *c, struct tcp_conn *conn,
-			   const struct tcp_view *v)
-{
-	const uint8_t *data = v->payload;
-	size_t len = v->payload_len;
-	uint32_t seq = v->seq;
-	bool fin = v->flags & TCP_FIN;
-	ssize_t n;
-
-	log_trace("TCP: guest data %u+%zu, expecting %u", seq, len,
-		  conn->seq_from_guest);
-	if (conn->flags & TCPF_GUEST_FIN)
-		goto ack;
-
-	if (SEQ_LT(seq, conn->seq_from_guest)) {
-		uint32_t skip = conn->seq_from_guest - seq;
-
-		if (skip > len) {
-			/* Old data, or a window probe: tell where we are */
-			tcp_ack_later(c, conn);
-			return;
-		}
-		data += skip;
-		len -= skip;
-		seq += skip;
-	}
-	if (seq != conn->seq_from_guest) {
-		/* Out of order: drop, the duplicate ACK asks for the gap */
-		tcp_ack_later(c, conn);
-		return;
-	}
-
-	if (len) {
-		n = send(conn->sock, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK) {
-				tcp_conn_reset(c, conn);
-				return;
-			}
-			n = 0;
-		}
-		conn->seq_from_guest += (uint32_t)n;
-		if (n > 0)
-			flow_count(&conn->f, FLOW_SIDE_GUEST, (size_t)n,
-				   tcp_now);
-		if ((size_t)n < len) {
-			log_trace("TCP: socket took %zi of %zu bytes", n, len);
-			fin = false;	/* not all data before it went out */
-			conn->flags |= TCPF_DROPPED;
-			if (!(conn->flags & TCPF_SOCK_FULL)) {
-				conn->flags |= TCPF_SOCK_FULL;
-				tcp_epoll_set(c, conn, EPOLL_CTL_MOD);
-			}
-		}
-	}
-
-	if (fin) {
-		conn->seq_from_guest++;
-		conn->flags |= TCPF_GUEST_FIN;
-		shutdown(conn->sock, SHUT_WR);
-	}
-
-ack:
-	if (len || fin)
-		tcp_ack_later(c, conn);
 }
 
 /**
@@ -1009,36 +691,6 @@ refuse:
 }
 
 /**
- * tcp_guest_rst() - an RST from the guest on a connection: accept it or not
- * @c:		execution context
- * @conn:	connection
- * @v:		TCP view of the segment
- *
- * RFC 5961, 3.2: only an RST at exactly the next sequence number we expect
- * resets the connection (in SYN-SENT, one acknowledging our SYN). Any other
- * is ignored, and, on an established connection, answered with a challenge
- * ACK, so that a guest that really reset its end sends a fitting one.
- */
-static void tcp_guest_rst(struct ctx *c, struct tcp_conn *conn,
-			  const struct tcp_view *v)
-{
-	bool ok;
-
-	if (conn->flags & TCPF_SYN_SENT)
-		ok = (v->flags & TCP_ACK) && v->ack == conn->seq_to_guest;
-	else
-		ok = v->seq == conn->seq_from_guest;
-
-	if (ok) {
-		tcp_conn_close(c, conn, true);
-		return;
-	}
-	tcp_guard_stats.rst_ignored++;
-	if (conn->flags & TCPF_ESTABLISHED)
-		tcp_challenge_ack(c, conn);
-}
-
-/**
  * tcp_tap_handler() - handle a TCP segment from the guest
  * @c:		execution context
  * @p:		validated frame
@@ -1047,7 +699,6 @@ void tcp_tap_handler(struct ctx *c, const struct pkt *p)
 {
 	struct flowside key;
 	struct tcp_conn *conn;
-	uint32_t old_wnd;
 	struct tcp_view v;
 	int sidx;
 
@@ -1128,59 +779,7 @@ void tcp_tap_handler(struct ctx *c, const struct pkt *p)
 		return;
 	}
 
-	if (v.flags & TCP_SYN) {
-		/* Before the handshake completes, a duplicate: our SYN-ACK
-		 * is on its way. After, a challenge ACK (RFC 5961, 4.2)
-		 */
-		if (!(conn->flags & TCPF_SYNACK_SENT)) {
-			tcp_guard_stats.syn_challenged++;
-			tcp_challenge_ack(c, conn);
-		}
-		return;
-	}
-
-	if (conn->flags & TCPF_SYNACK_SENT) {
-		if (!(v.flags & TCP_ACK) || v.ack != conn->seq_to_guest)
-			return;
-		conn->flags &= ~TCPF_SYNACK_SENT;
-		conn->flags |= TCPF_ESTABLISHED;
-		conn->deadline = 0;
-		conn->retries = 0;
-	}
-
-	/* Without ACK, a segment is dropped, data or FIN alike (RFC 9293,
-	 * 3.10.7.4, fifth check)
-	 */
-	if (!(v.flags & TCP_ACK)) {
-		tcp_guard_stats.no_ack++;
-		return;
-	}
-
-	old_wnd = conn->wnd_from_guest;
-	if (tcp_wnd_acceptable(conn, &v)) {
-		conn->wnd_from_guest = (uint32_t)v.window <<
-				       conn->ws_from_guest;
-		conn->wl1 = v.seq;
-		conn->wl2 = v.ack;
-	} else if (conn->wnd_from_guest !=
-		   (uint32_t)v.window << conn->ws_from_guest) {
-		tcp_guard_stats.wnd_ignored++;
-	}
-	tcp_guest_ack(c, conn, &v, old_wnd);
-	if (conn->sock < 0)
-		return;
-	tcp_guest_data(c, conn, &v);
-	if (conn->sock < 0)
-		return;
-
-	if ((conn->flags & TCPF_GUEST_FIN) && (conn->flags & TCPF_FIN_ACKED)) {
-		if (conn->flags & TCPF_ACK_PENDING)
-			tcp_send_ctl(c, conn, TCP_ACK, conn->seq_to_guest);
-		tcp_conn_close(c, conn, false);
-		return;
-	}
-
-	tcp_data_to_guest(c, conn);
+	tcp_guest_segment(c, conn, &v);
 }
 
 /**
@@ -1323,7 +922,6 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref)
 		}
 	}
 }
-
 
 /**
  * tcp_connected() - the host connect() finished: SYN-ACK or RST to guest
@@ -1542,22 +1140,6 @@ bool tcp_flow_drained(int idx)
 	if (!(conn->flags & TCPF_GUEST_FIN))
 		return false;
 	return tcp_sock_fin_acked(conn->sock);
-}
-
-/**
- * tcp_guard_stats_log() - log the counters of segments refused from the guest
- * @level:	log level
- */
-void tcp_guard_stats_log(int level)
-{
-	const struct tcp_guard_stats *s = &tcp_guard_stats;
-
-	log_msg(level, "TCP from the guest: %lu RSTs ignored, %lu SYNs "
-		"challenged, %lu segments without ACK dropped, %lu windows "
-		"ignored, %lu challenge ACKs (%lu over the limit), %lu fast "
-		"retransmissions held", s->rst_ignored, s->syn_challenged,
-		s->no_ack, s->wnd_ignored, s->challenge_acks,
-		s->challenge_limited, s->rexmit_held);
 }
 
 /**
