@@ -41,6 +41,8 @@
 #include "conf/ctx.h"
 #include "flow/autofwd.h"
 #include "flow/listen.h"
+#include "flow/udp.h"
+#include "flow/udp_splice.h"
 #include "ns/pasta.h"
 #include "policy/portspec.h"
 #include "policy/fwd.h"
@@ -296,6 +298,13 @@ static void autofwd_close_port(const struct ctx *c, struct autofwd_dir *d,
 			continue;
 		epoll_ctl(c->epollfd, EPOLL_CTL_DEL, d->fd[port][v], NULL);
 		listen_forget(d->fd[port][v]);
+		if (d->proto == IPPROTO_UDP) {
+			/* Flows replying through it go too: its number
+			 * may be reused by the next socket we open
+			 */
+			udp_listen_closed(c, d->fd[port][v]);
+			udp_splice_listen_closed(c, d->fd[port][v]);
+		}
 		close(d->fd[port][v]);
 		d->fd[port][v] = -1;
 	}
