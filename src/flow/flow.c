@@ -118,7 +118,7 @@ static struct flow_stats flow_stats;
 static struct siphash_key flow_hash_secret;
 static unsigned int flow_limit = FLOW_MAX;
 static uint64_t flow_evict_empty_at;	/* last scan that found nothing, ms */
-static uint64_t flow_refused_logged_at;	/* last refusal logged, ms */
+static struct log_limit flow_refused_limit;	/* refusal lines */
 
 /**
  * struct flow_exit_state - exit pending, waiting for flows to drain
@@ -345,7 +345,8 @@ static void flow_reset(void)
 	memset(flow_used, 0, sizeof(flow_used));
 	memset(&flow_stats, 0, sizeof(flow_stats));
 	flow_stats.limit = flow_limit;
-	flow_evict_empty_at = flow_refused_logged_at = 0;
+	flow_evict_empty_at = 0;
+	memset(&flow_refused_limit, 0, sizeof(flow_refused_limit));
 	flow_hwm = 0;
 	flow_free_head = -1;
 }
@@ -539,10 +540,9 @@ static void flow_refused(enum flow_type type, enum flow_kind kind)
 
 	flow_stats.alloc_fail++;
 	flow_stats.refused[kind]++;
-	if (flow_refused_logged_at &&
-	    now < flow_refused_logged_at + 1000ULL * TEST_TIME_SCALE)
+	if (!log_limit_pass(&flow_refused_limit, now, 1,
+			    1000U * TEST_TIME_SCALE))
 		return;
-	flow_refused_logged_at = now ? now : 1;
 	log_warn("Flow table: no room for a new %s flow (%s, %u of %u in "
 		 "use), refused; %lu refused so far",
 		 flow_type_str(type), flow_kind_str(kind),

@@ -56,6 +56,7 @@
 #include "conf/ctx.h"
 #include "frontend/tap.h"
 #include "frontend/vhost_user.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -91,6 +92,7 @@ enum vu_request {
 #define VU_HDR_LEN		12
 #define VU_FDS_MAX		VU_REGIONS_MAX
 #define VU_TIMEOUT_S		1	/* rest of a message, or a reply */
+#define VU_BROKEN_LOG_BURST	5	/* "invalid queue" lines a second */
 
 #define VU_VRING_IDX_MASK	0xff
 #define VU_VRING_NOFD		(1ULL << 8)
@@ -253,8 +255,15 @@ bool vu_queue_ready(const struct vu_queue *q)
  */
 void vu_queue_broken(struct vu_queue *q, const char *what)
 {
+	static struct log_limit limit;
+
 	q->vq.broken = true;
 	vu_dev.bad_rings++;
+	/* A guest resetting its device in a loop can break it again and
+	 * again: a few lines a second at most, the counter has the rest
+	 */
+	if (!log_limit_pass(&limit, now_ms(), VU_BROKEN_LOG_BURST, 1000))
+		return;
 	log_err("vhost-user: invalid %s queue from the guest (%llu so far): "
 		"queue stopped until the front-end sets it up again", what,
 		(unsigned long long)vu_dev.bad_rings);

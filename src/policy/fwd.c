@@ -374,8 +374,7 @@ static int fwd_route_type(const struct ctx *c, const union inany_addr *a)
 static struct fwd_isolation_stats fwd_iso_stats;
 static struct fwd_guest_drops fwd_drops;
 static struct fwd_egress_stats fwd_egress_stats;
-static uint64_t fwd_log_window;		/* start of the current window, ms */
-static unsigned int fwd_log_count;	/* lines logged in the window */
+static struct log_limit fwd_log_limit;	/* refusal lines, both policies */
 
 /**
  * fwd_refusal_note() - count and log (rate-limited) a refused flow
@@ -401,6 +400,7 @@ static void fwd_refusal_note(const struct ctx *c, uint8_t proto,
 				      fwd_refusal_str(why);
 	uint64_t *tcp, *udp, *icmpn, *suppressed;
 	uint64_t now = now_ms();
+	bool allowed;
 
 	if (egress) {
 		tcp = &fwd_egress_stats.refused_tcp;
@@ -424,15 +424,13 @@ static void fwd_refusal_note(const struct ctx *c, uint8_t proto,
 	else
 		(*icmpn)++;
 
-	if (now - fwd_log_window >= FWD_LOG_WINDOW_MS) {
-		if (fwd_log_count > FWD_LOG_BURST)
-			log_msg(LOG_WARNING, "Refused flows: %u not logged in "
-				"the last %u ms", fwd_log_count - FWD_LOG_BURST,
-				FWD_LOG_WINDOW_MS);
-		fwd_log_window = now;
-		fwd_log_count = 0;
-	}
-	if (++fwd_log_count > FWD_LOG_BURST) {
+	allowed = log_limit_pass(&fwd_log_limit, now, FWD_LOG_BURST,
+				 FWD_LOG_WINDOW_MS);
+	if (fwd_log_limit.count == 1 && fwd_log_limit.dropped)
+		log_msg(LOG_WARNING, "Refused flows: %u not logged in "
+			"the last %u ms", fwd_log_limit.dropped,
+			FWD_LOG_WINDOW_MS);
+	if (!allowed) {
 		(*suppressed)++;
 		return;
 	}

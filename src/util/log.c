@@ -33,6 +33,29 @@
 
 bool log_trace_on;
 
+/**
+ * log_limit_pass() - may a rate-limited line be logged now?
+ * @l:		state of this kind of line
+ * @now:	current time, ms (now_ms())
+ * @burst:	lines allowed per window
+ * @window_ms:	window length, ms
+ *
+ * When a new window starts, @l->dropped tells how many lines the one before
+ * it left out, so that the caller can say so once.
+ *
+ * Return: true if the caller should log its line
+ */
+bool log_limit_pass(struct log_limit *l, uint64_t now, unsigned int burst,
+		    unsigned int window_ms)
+{
+	if (!l->window_start || now - l->window_start >= window_ms) {
+		l->dropped = l->count > burst ? l->count - burst : 0;
+		l->window_start = now ? now : 1;
+		l->count = 0;
+	}
+	return ++l->count <= burst;
+}
+
 static const char *log_name = "passt";
 static int log_level = LOG_INFO;
 static bool log_stderr_on = true;

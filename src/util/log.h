@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <syslog.h>
 
 /* Verbosity: LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG, and
@@ -29,6 +30,21 @@ void log_perror(const char *what);
 	} while (0)
 
 extern bool log_trace_on;
+
+/**
+ * struct log_limit - rate limit for one kind of log line
+ * @window_start:	start of the current window, ms, 0 if none yet
+ * @count:		lines asked for in the current window
+ * @dropped:		lines left out in the window before the current one
+ */
+struct log_limit {
+	uint64_t window_start;
+	unsigned int count;
+	unsigned int dropped;
+};
+
+bool log_limit_pass(struct log_limit *l, uint64_t now, unsigned int burst,
+		    unsigned int window_ms);
 
 void log_set_name(const char *name);
 void log_set_level(int level);

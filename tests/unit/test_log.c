@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * test_log.c - unit tests for the size-limited log file (--log-size)
+ * test_log.c - unit tests for the size-limited log file (--log-size) and the
+ * rate limit of log lines
  */
 
 #include <stdlib.h>
@@ -41,6 +42,34 @@ TEST(log_file_stays_within_limit)
 	CHECK(strncmp(buf + strspn(buf, "0123456789."), " passt: line ",
 		      13) == 0);
 	unlink(path);
+}
+
+TEST(log_limit_window)
+{
+	struct log_limit l = { 0 };
+	int i, passed = 0;
+
+	/* A burst of 3 in a window of 1000 ms, starting at 10 s */
+	for (i = 0; i < 10; i++)
+		passed += log_limit_pass(&l, 10000, 3, 1000);
+	CHECK_EQ(passed, 3);
+	CHECK_EQ(l.dropped, 0);
+
+	/* Still the same window just before its end */
+	CHECK(!log_limit_pass(&l, 10999, 3, 1000));
+
+	/* The next window passes again, and knows what the last one left out */
+	CHECK(log_limit_pass(&l, 11000, 3, 1000));
+	CHECK_EQ(l.dropped, 8);
+	CHECK(log_limit_pass(&l, 11500, 3, 1000));
+	CHECK(log_limit_pass(&l, 11999, 3, 1000));
+	CHECK(!log_limit_pass(&l, 11999, 3, 1000));
+
+	/* A quiet window in between: nothing left out of the one before */
+	CHECK(log_limit_pass(&l, 15000, 3, 1000));
+	CHECK_EQ(l.dropped, 1);
+	CHECK(log_limit_pass(&l, 17000, 3, 1000));
+	CHECK_EQ(l.dropped, 0);
 }
 
 UNIT_MAIN()
