@@ -89,44 +89,6 @@ static size_t stream_tail_len, stream_tail_off;
 static bool tap_writers_waiting;
 
 /**
- * tap_sock_publish() - bind and listen, then make the socket appear at a path
- * @fd:		UNIX stream socket, not bound yet
- * @addr:	address with the final path
- *
- * A client that connects between bind() and listen() is refused, and the
- * socket file exists from bind() on, so anybody waiting for the file could
- * hit that window. Bind to a temporary name beside the path instead, listen,
- * then hard-link the final name to it: link() fails if the name exists, so
- * two instances still can't take the same path, and the file only appears
- * once connections are accepted. If the temporary name doesn't fit in
- * sun_path, bind to the path directly.
- *
- * Return: 0 on success, -errno on failure (-EADDRINUSE if the path is taken)
- */
-static int tap_sock_publish(int fd, const struct sockaddr_un *addr)
-{
-	struct sockaddr_un tmp = { .sun_family = AF_UNIX };
-	int n, rc = 0;
-
-	n = snprintf(tmp.sun_path, sizeof(tmp.sun_path), "%s.%d.tmp",
-		     addr->sun_path, getpid());
-	if (n < 0 || (size_t)n >= sizeof(tmp.sun_path)) {
-		if (bind(fd, (const struct sockaddr *)addr, sizeof(*addr)) ||
-		    listen(fd, 0))
-			return -errno;
-		return 0;
-	}
-
-	unlink(tmp.sun_path);
-	if (bind(fd, (struct sockaddr *)&tmp, sizeof(tmp)))
-		return -errno;
-	if (listen(fd, 0) || link(tmp.sun_path, addr->sun_path))
-		rc = errno == EEXIST ? -EADDRINUSE : -errno;
-	unlink(tmp.sun_path);
-	return rc;
-}
-
-/**
  * tap_sock_try() - try to bind a listening UNIX socket at a path
  * @path:	socket path
  * @probe:	true if the path is one of the default ones we probe
@@ -166,8 +128,9 @@ static int tap_sock_try(const char *path, bool probe)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	rc = tap_sock_publish(fd, &addr);
-	if (rc) {
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) ||
+	    listen(fd, 0)) {
+		rc = -errno;
 		close(fd);
 		return rc == -EADDRINUSE && !probe ? -EADDRINUSE : rc;
 	}
