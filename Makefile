@@ -256,9 +256,12 @@ e2e: all
 deps:
 	tests/deps.sh
 
-# Not a test: prints figures for ours, Debian's pasta and slirp4netns
+# Not a test: prints figures for ours, Debian's pasta, slirp4netns and a
+# plain veth pair (bench/bench.py: 3 s a cell, median of 3 rounds, about 15
+# minutes); BENCH_BASE=PATH adds another build of our pasta as 'base',
+# BENCH_ARGS passes other options of bench/run.sh
 bench: all
-	bench/run.sh $(BENCH_ARGS)
+	bench/run.sh $(if $(BENCH_BASE),--base $(BENCH_BASE)) $(BENCH_ARGS)
 
 # Everything CI runs: dependencies, both compilers, unit tests, fuzzers for
 # a bounded time, integration tests against the normal and sanitizer builds,

@@ -1,30 +1,39 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# bench/run.sh - side-by-side benchmark: our ./pasta, Debian's /usr/bin/pasta
-#		 and slirp4netns, in namespaces built for the run
+# bench/run.sh - side-by-side benchmark: our ./pasta, another build of it
+#		 (--base), Debian's /usr/bin/pasta, slirp4netns and a plain veth
+#		 pair, in namespaces built for the run
 #
-# Exact command (as root, from anywhere; 'make bench' runs it too):
+# Exact command (as root, from anywhere; 'make bench' runs it with the
+# defaults, 'make bench BENCH_BASE=PATH' adds --base PATH):
 #
-#     bench/run.sh [--pasta PATH] [--seconds N] [--reps N] [--tools LIST]
-#                  [--rows LIST]
+#     bench/run.sh [--pasta PATH] [--base PATH] [--seconds N] [--reps N]
+#                  [--tools LIST] [--rows LIST] [--json PATH]
 #
 #   --pasta PATH   our pasta (default: pasta at the top of the repository,
 #                  or $PASTA_BIN)
-#   --seconds N    length of each measurement, default 5 (whole run: ~6 min)
-#   --reps N       measure each cell N times and report the median
-#   --tools LIST   subset of ours,iso,egress,egress1k,debian,slirp
-#                  (default: all; iso is ours with --no-map-host, egress
-#                  with --egress-deny private, egress1k with 1,000 egress
-#                  rules)
-#   --rows LIST    subset of 1,2,3a,3b,4,5,6,7,8,9,10a,10b,11a,11b (default:
-#                  all; 9 is the plain loopback baseline of the spliced rows
-#                  10a-11b, see bench/bench.py)
+#   --base PATH    another build of our pasta (e.g. of an older commit): the
+#                  column 'base', and ours/base in the summary
+#   --seconds N    length of each measurement, default 3
+#   --reps N       rounds, default 3: the median is reported, and our
+#                  slowest round (BIMODAL below 0.8x the median)
+#   --tools LIST   subset of ours,base,iso,egress,egress1k,debian,slirp,veth
+#                  (default: ours,base,debian,slirp,veth; iso is ours with
+#                  --no-map-host, egress with --egress-deny private,
+#                  egress1k with 1,000 egress rules, veth no tool: the
+#                  kernel's limit)
+#   --rows LIST    subset of 1,2,1v6,2v6,3a,3b,4,5,6,6r,7,8,9,10a,10b,11a,
+#                  11b,12,13 (default: all; see bench/bench.py)
+#   --json PATH    every cell, all rounds, and the summary, as JSON
+#
+# The defaults take about 15 minutes on 2 cores.
 #
 # Steps: bench/deps.sh installs iperf3, passt (Debian's pasta), slirp4netns
-# if missing; bench/tcp_rr.c, tcp_crr.c and udp_rr.c are compiled into
-# bench/build/, and egress_lookup.c with the egress policy's sources; bench/bench.py builds the topology, measures, prints the
-# table and removes everything it created. See bench/bench.py for details.
+# if missing; bench/tcp_rr.c, tcp_crr.c, udp_rr.c and attach_time.c are
+# compiled into bench/build/, and egress_lookup.c with the egress policy's
+# sources; bench/bench.py builds the topology, measures, prints the tables
+# and removes everything it created. See bench/bench.py for details.
 
 set -eu
 
@@ -38,7 +47,7 @@ fi
 "$BENCH/deps.sh"
 
 mkdir -p "$BENCH/build"
-for p in tcp_rr tcp_crr udp_rr; do
+for p in tcp_rr tcp_crr udp_rr attach_time; do
 	if [ ! -x "$BENCH/build/$p" ] ||
 	   [ "$BENCH/$p.c" -nt "$BENCH/build/$p" ] ||
 	   [ "$BENCH/bench_common.h" -nt "$BENCH/build/$p" ]; then
@@ -57,6 +66,7 @@ if [ ! -x "$BENCH/build/egress_lookup" ] ||
 		$EGRESS_SRCS
 fi
 chmod 755 "$BENCH/build" "$BENCH/build/tcp_rr" "$BENCH/build/tcp_crr" \
-	"$BENCH/build/udp_rr" "$BENCH/build/egress_lookup"
+	"$BENCH/build/udp_rr" "$BENCH/build/attach_time" \
+	"$BENCH/build/egress_lookup"
 
 exec /usr/bin/python3 "$BENCH/bench.py" "$@"
