@@ -31,6 +31,11 @@ else
 Q := @
 endif
 PYTEST ?= /usr/bin/python3 -m pytest
+# PYTEST_JOBS=N runs the integration tests in N processes (pytest-xdist): each
+# builds its own topologies, named per process. Default 0: one process, as
+# the timing-sensitive tests (test_pressure, test_exit_drain) expect
+PYTEST_JOBS ?= 0
+PYTEST_PAR = $(if $(filter-out 0,$(PYTEST_JOBS)),-n $(PYTEST_JOBS))
 
 WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wno-unused-parameter
 HARDEN := -fPIE -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
@@ -240,11 +245,11 @@ helpers: $(HELPER_BINS)
 
 integration: all helpers build/test/passt-selftest \
 	     build/test/passt-fasttime build/test/sandbox-escape
-	$(PYTEST) -v tests/integration
+	$(PYTEST) -v $(PYTEST_PAR) tests/integration
 
 integration-asan: asan helpers build/test/passt-selftest \
 		  build/test/passt-fasttime build/test/sandbox-escape
-	PASST_BIN=$(CURDIR)/passt.asan $(PYTEST) -v tests/integration
+	PASST_BIN=$(CURDIR)/passt.asan $(PYTEST) -v $(PYTEST_PAR) tests/integration
 
 # End to end: qemu (TCG) boots a small Debian guest, built and cached in
 # build/guest by tests/guest/build.sh, on passt's socket

@@ -517,7 +517,7 @@ def test_pesto_replace(eg, mode):
     assert pesto_ok('--egress') == '--egress-default allow\n'
     hold = conftest.Proc(inst.prefix + [PY, eg.hold, IN[4], str(P), flag])
     try:
-        hold.wait_output('first ', timeout=10)
+        hold.wait_output(r'first .*\n', timeout=10)
         assert f'first remote {HOST4}' in hold.output, hold.output
 
         rules = ['--egress-deny', DENIED[4], '--egress-deny', 'metadata',
@@ -530,7 +530,7 @@ def test_pesto_replace(eg, mode):
 
         # The established UDP flow goes on; new flows are refused
         open(flag, 'w').close()
-        hold.wait_output('second ', timeout=10)
+        hold.wait_output(r'second .*\n', timeout=10)
         assert f'second remote {HOST4}' in hold.output, hold.output
     finally:
         hold.stop()
