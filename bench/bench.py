@@ -175,6 +175,7 @@ import platform
 import signal
 import statistics
 import sys
+import textwrap
 import time
 
 from bench_net import *		# noqa: F401,F403 (constants, tools)
@@ -311,6 +312,11 @@ def ratio(a, b):
 
 def fmt_ratio(r):
     return DASH if r is None else f'{r:.2f}'
+
+
+def note(text):
+    """Print a paragraph, wrapped"""
+    print(textwrap.fill(text, 79, break_on_hyphens=False))
 
 
 def print_table(hdr, rows, left=1):
@@ -584,13 +590,13 @@ def main():
     cells = {}
     for row in rows:
         rtools = [base] if row.rid == BASELINE_ROW else tools
-        rc = {}
+        row_cells = {}
         for t in rtools:
-            rc[t.key] = c = Cell(row, t)
+            row_cells[t.key] = c = Cell(row, t)
             c.status = t.supports(row)
         for rep in range(args.reps):
             for t in rtools:
-                c = rc[t.key]
+                c = row_cells[t.key]
                 if c.status or c.failed:
                     continue
                 t.rep = rep
@@ -611,7 +617,7 @@ def main():
                                  f'{rep + 1}: {tail(msg, 8)}')
                 time.sleep(CELL_GAP)
         for t in rtools:
-            c = cells[(row.rid, t.key)] = rc[t.key]
+            c = cells[(row.rid, t.key)] = row_cells[t.key]
             if c.failed and not c.samples:
                 c.status = 'error'
             extra = []
@@ -653,10 +659,10 @@ def main():
         print_table(['', 'unit'] + [n for k, n in cols] +
                     [n for k, n in ratios], tab, 2)
         print()
-        print(f'Medians of {args.reps} round{"s" if args.reps > 1 else ""}.'
-              ' Higher is better but for rows 12 and 13 (ms, MiB); ours/X '
-              '> 1: ours ahead, on 12 and 13 behind. '
-              f'{DASH}: not applicable to the tool.')
+        note(f'Medians of {args.reps} round{"s" if args.reps > 1 else ""}. '
+             'Higher is better but for rows 12 and 13 (ms, MiB); ours/X > 1: '
+             f'ours ahead, on 12 and 13 behind. {DASH}: not applicable to '
+             'the tool.')
 
     # CPU time per GiB moved
     brows = [r for r in rows_t if r.bulk]
@@ -737,12 +743,12 @@ def main():
               'pasta and slirp4netns), issue 22\'s targets:')
         print_summary(summ, 'base' in keys, args.reps)
         print()
-        print(f'Request/response rows (4, 7) in microseconds a round trip '
-              f'(1e6 / the median rate); ours/best: ours divided by the '
-              f'best peer in the row\'s unit, \'better\' says which way is '
-              f'ahead. UDP rows: received rate (loss). slowest: ours\' '
-              f'slowest round, BIMODAL below {BIMODAL}x the median. met: '
-              f'{DASH} when it can\'t be told (a cell missing).')
+        note(f'Request/response rows (4, 7) in microseconds a round trip '
+             f'(1e6 / the median rate); ours/best: ours divided by the best '
+             f'peer in the row\'s unit, \'better\' says which way is ahead. '
+             f'UDP rows: received rate (loss). slowest: ours\' slowest '
+             f'round, BIMODAL below {BIMODAL}x the median. met: {DASH} when '
+             f'it can\'t be told (a cell missing).')
     if any(c.status == 'n/a (not supported yet)' for c in cells.values()
            if c.key == 'ours'):
         print(f'ours: -t {IPERF_PORT} not supported yet: '

@@ -259,12 +259,27 @@ def pid_alive(pid):
     return os.path.exists(f'/proc/{pid}')
 
 
+def session_alive(prefix, pid):
+    """The session that named things prefix<pid> still runs: for ours, pid
+    is a bench.py (not a reused pid of a run killed outright), for others
+    (the integration tests' 'pstit'), pid exists"""
+    if not pid_alive(pid):
+        return False
+    if prefix != PREFIX:
+        return True
+    try:
+        with open(f'/proc/{pid}/cmdline', 'rb') as f:
+            return b'bench.py' in f.read()
+    except OSError:
+        return False
+
+
 def remove_stale():
     """Leftovers of benchmark runs that were killed outright"""
     r = re.compile(rf'^{PREFIX}(\d+)-')
     for ns in ns_list():
         m = r.match(ns)
-        if m and not pid_alive(int(m.group(1))):
+        if m and not session_alive(PREFIX, int(m.group(1))):
             ns_delete(ns)
     for d in ('/etc/netns', tempfile.gettempdir()):
         try:
@@ -273,7 +288,7 @@ def remove_stale():
             continue
         for name in names:
             m = r.match(name)
-            if m and not pid_alive(int(m.group(1))) and \
+            if m and not session_alive(PREFIX, int(m.group(1))) and \
                not name.endswith('-tunmode'):
                 shutil.rmtree(os.path.join(d, name), ignore_errors=True)
 
@@ -299,7 +314,8 @@ def tun_open_for_all():
                 mode = int(f.read(), 8)
         except (OSError, ValueError):
             pass
-        if m.group(1) == PREFIX and not pid_alive(int(m.group(2))):
+        if m.group(1) == PREFIX and \
+           not session_alive(PREFIX, int(m.group(2))):
             os.unlink(path)
     if mode is None:
         mode = stat.S_IMODE(os.stat(TUN).st_mode)
@@ -317,7 +333,7 @@ def tun_restore():
     os.unlink(TUN_STATE)
     for name in os.listdir(tempfile.gettempdir()):
         m = TUNMODE_RE.match(name)
-        if m and pid_alive(int(m.group(2))):
+        if m and session_alive(m.group(1), int(m.group(2))):
             return	# a live session still needs it open: it restores
     os.chmod(TUN, mode)
 
