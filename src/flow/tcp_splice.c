@@ -36,6 +36,14 @@
  * Spliced flows live in the common flow table (FLOW_TCP_SPLICE) but are not
  * hashed: nothing ever looks them up by address, events carry their index.
  * Each uses two sockets and four pipe descriptors.
+ *
+ * Setting up: the socket on the namespace side comes from a pool of sockets
+ * made in advance (pasta_ns_socket()), and the pipes from a pool of empty
+ * pipes left by closed connections (SPLICE_PIPE_POOL), so that a short
+ * connection costs few system calls besides its own accept(), connect() and
+ * close(): no pipe2() and fcntl() calls once the pool has pipes. A pipe goes
+ * back to the pool only if it's empty (no byte of the old connection can
+ * reach a new one); the others are closed.
  */
 
 #include <errno.h>
@@ -65,6 +73,12 @@
  * over the pipe-user-pages-soft limit gets the default size: that's fine.
  */
 #define SPLICE_PIPE_SIZE	(512 * 1024)
+
+/* SPLICE_PIPE_POOL - empty pipes kept from closed connections for new ones:
+ * 16 pipes (32 descriptors), enough for 8 connections opened at once, far
+ * below FLOW_FD_SPARE. A pipe costs no memory for data while it's empty.
+ */
+#define SPLICE_PIPE_POOL	16
 
 #define SPLICE_CONNECTING	BIT(0)	/* target side connect() pending */
 #define SPLICE_EOF(side)	BIT(1 + (side))	/* end of file read on side */
@@ -102,11 +116,26 @@ FLOW_TYPE_CHECK(struct tcp_splice_conn);
  * @accepted:	spliced connections set up
  * @refused:	connections we couldn't set up (no socket, no pipe, full
  *		table, refused by the target)
+ * @pipes_reused: pipes taken from the pool instead of made
  */
 static struct splice_stats {
 	unsigned long accepted;
 	unsigned long refused;
+	unsigned long pipes_reused;
 } splice_stats;
+
+/**
+ * struct splice_pipe - an empty pipe kept for the next connection
+ * @fd:		read end, write end
+ * @size:	capacity
+ */
+struct splice_pipe {
+	int fd[2];
+	uint32_t size;
+};
+
+static struct splice_pipe splice_pipe_pool[SPLICE_PIPE_POOL];
+static unsigned int splice_pipe_pool_count;
 
 /**
  * splice_at() - spliced connection for a flow table index
@@ -134,28 +163,56 @@ static void splice_close_reset(int s)
 }
 
 /**
+ * splice_pipe_put() - keep the pipe of one side for later, or close it
+ * @conn:	connection
+ * @side:	side the pipe carries data from
+ *
+ * Only an empty pipe is kept: its bytes would belong to the old connection.
+ */
+static void splice_pipe_put(struct tcp_splice_conn *conn, int side)
+{
+	int *fd = conn->pipe[side];
+
+	if (fd[0] >= 0 && fd[1] >= 0 && !conn->pending[side] &&
+	    splice_pipe_pool_count < SPLICE_PIPE_POOL) {
+		struct splice_pipe *p =
+			&splice_pipe_pool[splice_pipe_pool_count++];
+
+		p->fd[0] = fd[0];
+		p->fd[1] = fd[1];
+		p->size = conn->pipe_size[side];
+	} else {
+		if (fd[0] >= 0)
+			close(fd[0]);
+		if (fd[1] >= 0)
+			close(fd[1]);
+	}
+	fd[0] = fd[1] = -1;
+}
+
+/**
  * splice_conn_close() - close both sockets and the pipes, free the entry
- * @c:		execution context
+ * @c:		execution context, unused
  * @conn:	connection
  * @rst:	reset both peers instead of closing gracefully
+ *
+ * No EPOLL_CTL_DEL: the sockets have no other descriptor, so closing them
+ * takes them out of the epoll set.
  */
 static void splice_conn_close(struct ctx *c, struct tcp_splice_conn *conn,
 			      bool rst)
 {
-	int side, i;
+	int side;
 
+	(void)c;
 	for (side = 0; side < 2; side++) {
 		if (conn->s[side] >= 0) {
-			epoll_ctl(c->epollfd, EPOLL_CTL_DEL, conn->s[side],
-				  NULL);
 			if (rst)
 				splice_close_reset(conn->s[side]);
 			else
 				close(conn->s[side]);
 		}
-		for (i = 0; i < 2; i++)
-			if (conn->pipe[side][i] >= 0)
-				close(conn->pipe[side][i]);
+		splice_pipe_put(conn, side);
 	}
 	log_debug("TCP splice: flow %u closed%s, %llu and %llu bytes",
 		  (unsigned int)((union flow *)conn - flowtab),
@@ -275,8 +332,9 @@ static int splice_move(struct tcp_splice_conn *conn, int from)
 }
 
 /**
- * splice_pipes_open() - create the two pipes of a connection
- * @conn:	connection, pipe descriptors set to -1
+ * splice_pipes_open() - take the two pipes of a connection from the pool, or
+ *			 create them
+ * @conn:	connection, pipe descriptors set to -1, nothing pending
  *
  * Return: 0 on success, -1 on failure
  */
@@ -287,6 +345,16 @@ static int splice_pipes_open(struct tcp_splice_conn *conn)
 	for (side = 0; side < 2; side++) {
 		int size;
 
+		if (splice_pipe_pool_count) {
+			const struct splice_pipe *p =
+				&splice_pipe_pool[--splice_pipe_pool_count];
+
+			conn->pipe[side][0] = p->fd[0];
+			conn->pipe[side][1] = p->fd[1];
+			conn->pipe_size[side] = p->size;
+			splice_stats.pipes_reused++;
+			continue;
+		}
 		if (pipe2(conn->pipe[side], O_NONBLOCK | O_CLOEXEC)) {
 			conn->pipe[side][0] = conn->pipe[side][1] = -1;
 			return -1;
@@ -405,16 +473,19 @@ void tcp_splice_conn_new(struct ctx *c, int s, int accepted_side,
 	}
 	conn->flags = SPLICE_CONNECTING;
 
+	/* Until the connection is made, only EPOLLOUT on the target: what
+	 * splice_epoll_update() would ask for
+	 */
 	for (int side = 0; side < 2; side++) {
 		struct epoll_event ev = {
+			.events = side == target ? EPOLLOUT : 0,
 			.data.u64 = flow_epoll_ref(EPOLL_TYPE_TCP_SPLICE,
 						   (int)idx, side) };
 
 		if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, conn->s[side], &ev))
 			goto fail;
+		conn->events[side] = ev.events;
 	}
-	if (splice_epoll_update(c, conn))
-		goto fail;
 
 	splice_stats.accepted++;
 	return;
@@ -456,9 +527,12 @@ void tcp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
 
 		if (side != conn->target)
 			goto err;
-		if (getsockopt(conn->s[side], SOL_SOCKET, SO_ERROR, &err,
-			       &sl) ||
-		    err) {
+		/* A failed connect() reports EPOLLERR or EPOLLHUP: only then
+		 * is SO_ERROR worth a system call, for the log
+		 */
+		if (events & (EPOLLERR | EPOLLHUP)) {
+			getsockopt(conn->s[side], SOL_SOCKET, SO_ERROR, &err,
+				   &sl);
 			log_debug("TCP splice: connect to port %u: %s",
 				  conn->f.side[side].eport, strerror(err));
 			goto err;
@@ -545,6 +619,8 @@ const char *tcp_splice_flow_state(int idx)
  */
 void tcp_splice_stats_log(int level)
 {
-	log_msg(level, "TCP splice: %lu connections spliced, %lu refused",
-		splice_stats.accepted, splice_stats.refused);
+	log_msg(level, "TCP splice: %lu connections spliced, %lu refused, "
+		"%lu pipes reused, %u kept", splice_stats.accepted,
+		splice_stats.refused, splice_stats.pipes_reused,
+		splice_pipe_pool_count);
 }

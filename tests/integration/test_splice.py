@@ -17,6 +17,8 @@
 #   - -T: a client in the namespace reaches a server on HOST's loopback
 #   - half-close in both directions, resets from either end, a receiver
 #     that stops reading, 2,000 short connections without leaks
+#   - the pool of pipes: pipes of closed connections serve new ones, never
+#     one with bytes left in it, at most 16 kept
 #   - --splice-only: the same -t port refuses clients that aren't local
 #
 # The tool and the instance helpers are test_tcp's.
@@ -289,8 +291,70 @@ def test_splice_short_connections(instances, remote, files, ipver):
 
     wait_until(lambda: net.inst.flows_in_use() == 0, timeout=5,
                what='no flows left')
-    # The socket pool in the namespace may have been refilled meanwhile
-    assert net.inst.fds() <= fds + 16, (fds, net.inst.fds())
+    # The socket pool in the namespace may have been refilled meanwhile,
+    # and the pool of pipes holds up to PIPE_POOL pipes
+    assert net.inst.fds() <= fds + 16 + 2 * PIPE_POOL, (fds, net.inst.fds())
+
+
+PIPE_POOL = 16		# SPLICE_PIPE_POOL in tcp_splice.c, doc/passt.1
+
+
+def splice_pipes(inst):
+    """(pipes reused, pipes kept) from the SIGUSR1 statistics"""
+    off = inst.log_size()
+    os.kill(inst.pid, signal.SIGUSR1)
+    r = re.compile(r'TCP splice: .* (\d+) pipes reused, (\d+) kept')
+    m = wait_until(lambda: r.search(inst.read_log(off)), timeout=3,
+                   what='splice pipe statistics after SIGUSR1')
+    return int(m.group(1)), int(m.group(2))
+
+
+def test_splice_pipe_pool(instances, remote, files, ipver):
+    """A connection reset with 1 MiB and more stuck in its pipe, then 40
+    connections at once through -t, each echoing 200 KB of its own, twice,
+    and 300 one after the other: every byte right (no pipe with bytes of an
+    old connection is reused), pipes reused, at most PIPE_POOL kept, no
+    descriptor left behind"""
+    net = net_for(instances, remote, files, ipver, 'splice')
+    reused0, _ = splice_pipes(net.inst)
+
+    # Bytes stuck in a pipe: the receiver in the namespace stops reading,
+    # then goes away with unread data (a reset), so the pipe is dropped
+    port = fwd_port(net)
+    gofile = os.path.join(files['dir'], f'go-pool-{new_port()}')
+    recv = net.server('guest', 'listen', net.any, port, '--once',
+                      'recv-pause', 1 << 20, gofile)
+    send = spawn_in(net.topo.host, net.remote_argv(
+        ['connect', net.loopback, port, 'send-progress', files['big']]))
+    recv.wait_output(r'paused', timeout=20)
+    wait_stalled(send)
+    recv.stop()
+    send.wait(20)
+    wait_until(lambda: net.inst.flows_in_use() == 0, timeout=5,
+               what='the reset connection closed')
+    fds = net.inst.fds()
+
+    port = fwd_port(net)
+    srv = net.server('guest', 'echo-server', net.any, port)
+    for _ in range(2):
+        out = ok(net.host_run('many', net.loopback, port, 40, 200000,
+                              timeout=60), 'many -t')
+        assert one_result(out, 'many') == ['ok', '40', 'bad', '0'], out
+    srv.stop()
+    port = fwd_port(net)
+    srv = net.server('guest', 'pong-server', net.any, port)
+    out = ok(net.host_run('short', net.loopback, port, 300, 1, timeout=60),
+             'short -t')
+    assert one_result(out, 'short')[:3] == ['300', 'errors', '0'], out
+    srv.stop()
+
+    wait_until(lambda: net.inst.flows_in_use() == 0, timeout=5,
+               what='no flows left')
+    reused, kept = splice_pipes(net.inst)
+    # The second 40 and the 300 short ones take their pipes from the pool
+    assert reused - reused0 >= 2 * 300, (reused0, reused)
+    assert kept <= PIPE_POOL, kept
+    assert net.inst.fds() <= fds + 16 + 2 * PIPE_POOL, (fds, net.inst.fds())
 
 
 # ---------------------------------------------------------------------------
