@@ -25,7 +25,6 @@
 
 import os
 import re
-import signal
 import time
 
 import pytest
@@ -75,12 +74,8 @@ def net_for(instances, remote, files, ipver, variant):
 
 def splice_count(inst):
     """Spliced connections so far, from the SIGUSR1 statistics"""
-    off = inst.log_size()
-    os.kill(inst.pid, signal.SIGUSR1)
-    r = re.compile(r'TCP splice: (\d+) connections spliced')
-    m = wait_until(lambda: r.search(inst.read_log(off)), timeout=3,
-                   what='splice statistics after SIGUSR1')
-    return int(m.group(1))
+    return int(inst.usr1_search(r'TCP splice: (\d+) connections spliced',
+                                'splice statistics').group(1))
 
 
 def host_spawn(net, *args):
@@ -270,17 +265,23 @@ def test_splice_stalled_receiver(instances, remote, files, ipver, to):
     assert (sha, int(n)) == (files['big_sha'], BIG)
 
 
+def short_through_t(net, n, par):
+    """n short connections, par at a time, from HOST's loopback through a -t
+    port to a server in the namespace: ping, pong, close; all answered"""
+    port = fwd_port(net)
+    srv = net.server('guest', 'pong-server', net.any, port)
+    out = ok(net.host_run('short', net.loopback, port, n, par, timeout=120),
+             'short -t')
+    assert one_result(out, 'short')[:3] == [str(n), 'errors', '0'], out
+    srv.stop()
+
+
 def test_splice_short_connections(instances, remote, files, ipver):
     """2,000 short connections through -t from HOST's loopback and 2,000
     through -T: all answered, no descriptor or flow left behind"""
     net = net_for(instances, remote, files, ipver, 'splice')
     fds = net.inst.fds()
-    port = fwd_port(net)
-    srv = net.server('guest', 'pong-server', net.any, port)
-    out = ok(net.host_run('short', net.loopback, port, 2000, 8, timeout=120),
-             'short -t')
-    assert one_result(out, 'short')[:3] == ['2000', 'errors', '0'], out
-    srv.stop()
+    short_through_t(net, 2000, 8)
 
     port = ns_port()
     srv = host_spawn(net, 'pong-server', net.loopback, port)
@@ -301,11 +302,8 @@ PIPE_POOL = 16		# SPLICE_PIPE_POOL in tcp_splice.c, doc/passt.1
 
 def splice_pipes(inst):
     """(pipes reused, pipes kept) from the SIGUSR1 statistics"""
-    off = inst.log_size()
-    os.kill(inst.pid, signal.SIGUSR1)
-    r = re.compile(r'TCP splice: .* (\d+) pipes reused, (\d+) kept')
-    m = wait_until(lambda: r.search(inst.read_log(off)), timeout=3,
-                   what='splice pipe statistics after SIGUSR1')
+    m = inst.usr1_search(r'TCP splice: .* (\d+) pipes reused, (\d+) kept',
+                         'splice pipe statistics')
     return int(m.group(1)), int(m.group(2))
 
 
@@ -341,12 +339,7 @@ def test_splice_pipe_pool(instances, remote, files, ipver):
                               timeout=60), 'many -t')
         assert one_result(out, 'many') == ['ok', '40', 'bad', '0'], out
     srv.stop()
-    port = fwd_port(net)
-    srv = net.server('guest', 'pong-server', net.any, port)
-    out = ok(net.host_run('short', net.loopback, port, 300, 1, timeout=60),
-             'short -t')
-    assert one_result(out, 'short')[:3] == ['300', 'errors', '0'], out
-    srv.stop()
+    short_through_t(net, 300, 1)
 
     wait_until(lambda: net.inst.flows_in_use() == 0, timeout=5,
                what='no flows left')

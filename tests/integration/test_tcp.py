@@ -682,14 +682,19 @@ class Instance:
                 return True
         return False
 
-    def flows_in_use(self):
-        """Ask for flow statistics (SIGUSR1), return 'N in use' from log"""
+    def usr1_search(self, pattern, what):
+        """Ask for the counters (SIGUSR1), return the match of pattern in
+        what they log"""
         off = self.log_size()
         os.kill(self.pid, signal.SIGUSR1)
-        r = re.compile(r'flows: (\d+) in use')
-        m = wait_until(lambda: r.search(self.read_log(off)), timeout=3,
-                       what='flow statistics in the log after SIGUSR1')
-        return int(m.group(1))
+        r = re.compile(pattern)
+        return wait_until(lambda: r.search(self.read_log(off)), timeout=3,
+                          what=f'{what} in the log after SIGUSR1')
+
+    def flows_in_use(self):
+        """Ask for flow statistics (SIGUSR1), return 'N in use' from log"""
+        return int(self.usr1_search(r'flows: (\d+) in use',
+                                    'flow statistics').group(1))
 
 
 class StartError(Exception):
