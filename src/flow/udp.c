@@ -10,11 +10,28 @@
  * destination port) creates a FLOW_UDP entry in the flow table, hashed by its
  * guest side, holding an ordinary non-blocking UDP socket on the host,
  * connect()ed to the destination. The kernel picks the local port. Later
- * datagrams of the flow are written to that socket as they are, one send()
- * each. Being connected, the socket only receives from that peer: whatever
+ * datagrams of the flow are written to that socket as they are. Being
+ * connected, the socket only receives from that peer: whatever
  * it receives goes back to the guest, in batches (recvmmsg() into the
  * payload areas of prepared frames, then one tap_send_frames()), from the
  * destination address and port to the guest's address and port.
+ *
+ * Batches from the guest: a frontend that keeps the frames of a wake-up in
+ * place until it calls udp_flush() (udp_batch_begin()) lets us queue the
+ * consecutive datagrams of one flow, up to UDP_SEND_BATCH of them and a
+ * payload of UDP_PAYLOAD_MAX, instead of sending each at once. A datagram
+ * of another flow, a full batch, the flow closing or udp_flush() send
+ * them: with a single sendmsg() and UDP_SEGMENT if all but the last have
+ * the size of the first (the kernel cuts them apart again, at the device
+ * or at the receiving socket, so the peer sees the guest's datagrams),
+ * with one sendmmsg() otherwise, or if the host's kernel refused a
+ * segmented send on that socket once (the route's MTU is too small for
+ * unfragmented datagrams, no checksum offload on the way: UDP_SEGMENT
+ * can't fragment). Errors are handled datagram by datagram as below; a
+ * full socket buffer drops the rest of the batch, counted. The last
+ * flow's guest side doubles as a one-entry cache in front of the flow
+ * table's hash. Without a batch (vhost-user copies each frame into one
+ * buffer), datagrams go at once, one send() each.
  *
  * Errors: with IP_RECVERR (IPV6_RECVERR) on, ICMP errors for the socket come
  * in its error queue with a copy of the datagram we sent, as far as the
@@ -86,6 +103,7 @@
 #include <arpa/inet.h>
 #include <linux/errqueue.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
@@ -112,6 +130,7 @@
 #define UDP_TIMER_MS		1000	/* how often idle flows are looked for */
 
 #define UDP_BATCH		32	/* datagrams read per wake-up */
+#define UDP_SEND_BATCH		64	/* guest datagrams of a flow per send */
 #define UDP_PAYLOAD_MAX		(65535 - IP4_HLEN - UDP_HLEN)
 #define UDP_FRAME_SIZE		(UDP6_PAYLOAD_OFF + UDP_PAYLOAD_MAX)
 
@@ -127,11 +146,14 @@
  * @scope:	interface of a link-local IPv6 host peer: where its datagrams
  *		came from (inbound), or fwd_scope6() (outbound)
  * @last_active: time of the last datagram in either direction, ms
+ * @no_gso:	a segmented send (UDP_SEGMENT) failed on @sock for a reason
+ *		other than a full buffer: send datagram by datagram
  */
 struct udp_flow {
 	struct flow_common f;
 	int sock;
 	bool inbound;
+	bool no_gso;
 	uint32_t scope;
 	uint64_t last_active;
 };
@@ -154,6 +176,41 @@ static uint8_t udp_frames[UDP_BATCH][UDP_FRAME_SIZE];
 static uint64_t udp_last_timer;
 
 /**
+ * struct udp_batch - datagrams of one flow from the guest, not sent yet
+ * @on:		the frontend keeps its frames in place until udp_flush()
+ * @idx:	flow of the queued datagrams, -1 if none is queued
+ * @n:		number of datagrams queued
+ * @bytes:	their payload bytes, all together
+ * @iov:	payload of each datagram, in the frontend's frame buffer
+ * @l4:		UDP header of each, to quote it in an ICMP error
+ * @l4_len:	length of the UDP datagram from there
+ * @mm:		message headers for sendmmsg(), one for each datagram
+ */
+static struct udp_batch {
+	bool on;
+	int idx;
+	unsigned int n;
+	size_t bytes;
+	struct iovec iov[UDP_SEND_BATCH];
+	const uint8_t *l4[UDP_SEND_BATCH];
+	size_t l4_len[UDP_SEND_BATCH];
+	struct mmsghdr mm[UDP_SEND_BATCH];
+} udp_batch = { .idx = -1 };
+
+static void udp_batch_send(struct ctx *c);
+
+/**
+ * udp_batch_drain() - send the datagrams queued for a flow about to close
+ * @c:		execution context
+ * @idx:	flow index
+ */
+static void udp_batch_drain(struct ctx *c, int idx)
+{
+	if (udp_batch.idx == idx)
+		udp_batch_send(c);
+}
+
+/**
  * udp_at() - flow for a flow table index
  * @idx:	flow index
  *
@@ -172,6 +229,16 @@ static struct udp_flow *udp_at(unsigned int idx)
 static void udp_flow_close(const struct ctx *c, struct udp_flow *uf)
 {
 	unsigned int idx = (unsigned int)((union flow *)uf - flowtab);
+
+	/* Callers that can send queued datagrams did so (udp_batch_drain()):
+	 * anything left is dropped with the flow
+	 */
+	if (udp_batch.idx == (int)idx) {
+		udp_stats.dropped_err += udp_batch.n;
+		udp_batch.n = 0;
+		udp_batch.bytes = 0;
+		udp_batch.idx = -1;
+	}
 
 	if (uf->sock >= 0 && !uf->inbound) {
 		epoll_ctl(c->epollfd, EPOLL_CTL_DEL, uf->sock, NULL);
@@ -193,6 +260,7 @@ static void udp_flow_close(const struct ctx *c, struct udp_flow *uf)
  */
 void udp_guest_gone(struct ctx *c, int idx)
 {
+	udp_batch_drain(c, idx);
 	udp_flow_close(c, udp_at((unsigned int)idx));
 }
 
@@ -203,6 +271,7 @@ void udp_guest_gone(struct ctx *c, int idx)
  */
 void udp_flow_evict(struct ctx *c, int idx)
 {
+	udp_batch_drain(c, idx);
 	udp_flow_close(c, udp_at((unsigned int)idx));
 }
 
@@ -345,6 +414,7 @@ static struct udp_flow *udp_flow_new(struct ctx *c, int af,
 	uf->f.side[FLOW_SIDE_HOST].eaddr = key->oaddr;
 	uf->f.side[FLOW_SIDE_HOST].eport = key->oport;
 	uf->sock = -1;
+	uf->no_gso = false;
 
 	rc = fwd_guest_target(c, IPPROTO_UDP, key,
 			      &uf->f.side[FLOW_SIDE_HOST].eaddr);
@@ -538,6 +608,217 @@ static ssize_t udp_send_inbound(const struct ctx *c,
 }
 
 /**
+ * udp_batch_fail() - a queued datagram wasn't sent: tell the guest, or count
+ * @c:		execution context
+ * @uf:		flow
+ * @i:		index of the datagram in the batch
+ * @err:	errno of the failed send
+ */
+static void udp_batch_fail(struct ctx *c, struct udp_flow *uf, unsigned int i,
+			   int err)
+{
+	const struct flowside *g = &uf->f.side[FLOW_SIDE_GUEST];
+	struct pkt p = { .af = inany_v4(&g->oaddr) ? AF_INET : AF_INET6,
+			 .l4 = udp_batch.l4[i], .l4_len = udp_batch.l4_len[i] };
+
+	log_trace("UDP: send: %s", strerror(err));
+	if (!udp_send_err(c, uf, g, &p, err))
+		udp_stats.dropped_err++;
+}
+
+/**
+ * udp_batch_gso() - send the queued datagrams as one, segmented by the kernel
+ * @uf:		flow, with a connected socket of its own
+ *
+ * With UDP_SEGMENT, one sendmsg() passes one buffer through the host's
+ * stack, cut into datagrams of the given size, the last one possibly
+ * shorter, at the device or at the receiving socket. It applies when all
+ * the datagrams but the last have the size of the first, the last isn't
+ * larger, and none is empty. The sizes the peer sees are the guest's.
+ *
+ * Return: 1 if sent, 0 if the socket's buffer is full (nothing sent), -1 if
+ *	   the batch doesn't qualify or the kernel refused the segmented send
+ *	   (then @uf->no_gso is set, if it was the kernel)
+ */
+static int udp_batch_gso(struct udp_flow *uf)
+{
+	size_t seg = udp_batch.iov[0].iov_len;
+	union {
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} cbuf;
+	struct msghdr mh = { .msg_iov = udp_batch.iov,
+			     .msg_iovlen = udp_batch.n,
+			     .msg_control = cbuf.buf,
+			     .msg_controllen = sizeof(cbuf.buf) };
+	uint16_t gso = (uint16_t)seg;
+	struct cmsghdr *cm;
+	unsigned int i;
+
+	if (uf->no_gso || udp_batch.n < 2 || !seg ||
+	    udp_batch.bytes > UDP_PAYLOAD_MAX)
+		return -1;
+	for (i = 1; i < udp_batch.n; i++) {
+		size_t len = udp_batch.iov[i].iov_len;
+
+		if (!len || len > seg || (len < seg && i != udp_batch.n - 1))
+			return -1;
+	}
+
+	memset(&cbuf, 0, sizeof(cbuf));
+	cm = (struct cmsghdr *)(void *)cbuf.buf;
+	cm->cmsg_level = SOL_UDP;
+	cm->cmsg_type = UDP_SEGMENT;
+	cm->cmsg_len = CMSG_LEN(sizeof(gso));
+	memcpy(CMSG_DATA(cm), &gso, sizeof(gso));
+
+	while (sendmsg(uf->sock, &mh, 0) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
+			return 0;
+		/* Too large for the route's MTU, no checksum offload on the
+		 * way, IPsec, an old kernel: datagram by datagram from now
+		 * on. An error pending on the socket fails this too: the
+		 * datagrams go again one by one, and the first one reports
+		 */
+		if (errno == EINVAL || errno == EIO || errno == EMSGSIZE ||
+		    errno == ENOPROTOOPT || errno == EOPNOTSUPP)
+			uf->no_gso = true;
+		return -1;
+	}
+	return 1;
+}
+
+/**
+ * udp_batch_send() - send the datagrams queued for one flow, and empty it
+ * @c:		execution context
+ *
+ * One segmented sendmsg() if the batch qualifies (udp_batch_gso()), one
+ * sendmmsg() for all of them otherwise. A datagram the kernel refuses is
+ * answered or counted as udp_tap_handler() would do it, and the following
+ * ones go on, in order; with the socket's buffer full, the rest of the
+ * batch is dropped and counted.
+ *
+ * #syscalls sendmmsg
+ */
+static void udp_batch_send(struct ctx *c)
+{
+	struct udp_flow *uf;
+	unsigned int i, n = udp_batch.n;
+	int rc;
+
+	if (!n)
+		return;
+	uf = udp_at((unsigned int)udp_batch.idx);
+
+	if (n == 1) {
+		while (send(uf->sock, udp_batch.iov[0].iov_base,
+			    udp_batch.iov[0].iov_len, 0) < 0) {
+			if (errno == EINTR)
+				continue;
+			udp_batch_fail(c, uf, 0, errno);
+			goto out;
+		}
+		flow_count(&uf->f, FLOW_SIDE_GUEST, udp_batch.bytes,
+			   uf->last_active);
+		goto out;
+	}
+
+	rc = udp_batch_gso(uf);
+	if (rc == 1) {
+		flow_count(&uf->f, FLOW_SIDE_GUEST, udp_batch.bytes,
+			   uf->last_active);
+		goto out;
+	}
+	if (rc == 0) {
+		udp_stats.dropped_err += n;
+		goto out;
+	}
+
+	for (i = 0; i < n; i++) {
+		memset(&udp_batch.mm[i], 0, sizeof(udp_batch.mm[i]));
+		udp_batch.mm[i].msg_hdr.msg_iov = &udp_batch.iov[i];
+		udp_batch.mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	for (i = 0; i < n; ) {
+		int sent = sendmmsg(uf->sock, udp_batch.mm + i, n - i, 0);
+		int err = errno;
+		int k;
+
+		if (sent > 0) {
+			for (k = 0; k < sent; k++)
+				flow_count(&uf->f, FLOW_SIDE_GUEST,
+					   udp_batch.iov[i + k].iov_len,
+					   uf->last_active);
+			i += (unsigned int)sent;
+			continue;
+		}
+		if (sent < 0 && err == EINTR)
+			continue;
+		if (sent < 0 && (err == EAGAIN || err == EWOULDBLOCK ||
+				 err == ENOBUFS)) {
+			udp_stats.dropped_err += n - i;
+			break;
+		}
+		udp_batch_fail(c, uf, i, sent < 0 ? err : EIO);
+		i++;
+	}
+out:
+	udp_batch.n = 0;
+	udp_batch.bytes = 0;
+	udp_batch.idx = -1;
+}
+
+/**
+ * udp_batch_add() - queue a guest datagram of an outbound flow
+ * @c:		execution context
+ * @uf:		flow, with a connected socket of its own
+ * @p:		the guest's datagram, in place until udp_flush()
+ *
+ * A full batch goes first: at most UDP_SEND_BATCH datagrams, and a
+ * payload that fits one segmented send.
+ */
+static void udp_batch_add(struct ctx *c, struct udp_flow *uf,
+			  const struct pkt *p)
+{
+	unsigned int n;
+
+	if (udp_batch.n && (udp_batch.n == UDP_SEND_BATCH ||
+			    udp_batch.bytes + p->payload_len > UDP_PAYLOAD_MAX))
+		udp_batch_send(c);
+
+	n = udp_batch.n++;
+	udp_batch.idx = (int)((union flow *)uf - flowtab);
+	udp_batch.iov[n].iov_base = (void *)p->payload;
+	udp_batch.iov[n].iov_len = p->payload_len;
+	udp_batch.l4[n] = p->l4;
+	udp_batch.l4_len[n] = p->l4_len;
+	udp_batch.bytes += p->payload_len;
+}
+
+/**
+ * udp_batch_begin() - the frontend keeps its frames in place until
+ *		       udp_flush(): datagrams may be queued until then
+ */
+void udp_batch_begin(void)
+{
+	udp_batch.on = true;
+}
+
+/**
+ * udp_flush() - send what's queued, and send datagrams at once from now on
+ * @c:		execution context
+ *
+ * Frontends call it before they reuse the buffer their frames are in.
+ */
+void udp_flush(struct ctx *c)
+{
+	udp_batch_send(c);
+	udp_batch.on = false;
+}
+
+/**
  * udp_tap_handler() - handle a UDP datagram from the guest
  * @c:		execution context
  * @p:		validated frame holding a UDP datagram
@@ -549,7 +830,7 @@ bool udp_tap_handler(struct ctx *c, const struct pkt *p)
 {
 	struct flowside key;
 	struct udp_flow *uf;
-	int sidx, err;
+	int sidx, err = 0;
 
 	if (c->no_udp || !p->l4 || p->l4_len < UDP_HLEN || !p->dport)
 		return false;
@@ -575,15 +856,32 @@ bool udp_tap_handler(struct ctx *c, const struct pkt *p)
 	key.eport = p->sport;
 	key.oport = p->dport;
 
-	sidx = flow_lookup(FLOW_UDP, FLOW_SIDE_GUEST, &key);
-	if (sidx >= 0)
-		uf = udp_at(FLOW_SIDX_IDX(sidx));
-	else
-		uf = udp_flow_new(c, p->af, &key, &err);
+	/* The flow of the datagrams queued so far, most likely, or another
+	 * one: then those go first
+	 */
+	uf = NULL;
+	if (udp_batch.idx >= 0) {
+		uf = udp_at((unsigned int)udp_batch.idx);
+		if (!flowside_eq(&uf->f.side[FLOW_SIDE_GUEST], &key)) {
+			udp_batch_send(c);
+			uf = NULL;
+		}
+	}
+	if (!uf) {
+		sidx = flow_lookup(FLOW_UDP, FLOW_SIDE_GUEST, &key);
+		if (sidx >= 0)
+			uf = udp_at(FLOW_SIDX_IDX(sidx));
+		else
+			uf = udp_flow_new(c, p->af, &key, &err);
+	}
 	if (!uf)
 		return err && udp_send_err(c, NULL, &key, p, err);
 
 	uf->last_active = now_ms();
+	if (udp_batch.on && !uf->inbound) {
+		udp_batch_add(c, uf, p);
+		return true;
+	}
 	if (uf->inbound) {
 		if (udp_send_inbound(c, uf, p) < 0) {
 			err = errno;
@@ -797,6 +1095,7 @@ static struct udp_flow *udp_flow_inbound(struct ctx *c,
 	uf->f.side[FLOW_SIDE_HOST] = *h;
 	uf->sock = sock;
 	uf->inbound = true;
+	uf->no_gso = true;
 
 	/* Two host peers can map to one guest side (both local to the host,
 	 * same port): the first one keeps it until it expires

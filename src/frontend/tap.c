@@ -18,7 +18,11 @@
  *
  * pasta: the tap device returns one frame per read() and takes one frame per
  * write(). Reads are batched per wake-up, up to a bound, so a busy guest
- * can't starve the rest of the loop.
+ * can't starve the rest of the loop. The frames of a wake-up go one after
+ * the other in the buffer and stay there until the end of the batch, so
+ * that UDP can send a flow's datagrams together (udp_batch_begin(),
+ * udp_flush()); the stream socket's frames stay in its buffer until the
+ * walk through them is done, too.
  *
  * Output: tap_send_frames() takes many frames at once. On the stream, they
  * go out in a single sendmsg() with the length headers interleaved. Senders
@@ -56,6 +60,7 @@
 #include "conf/ctx.h"
 #include "flow/flow.h"
 #include "flow/tcp.h"
+#include "flow/udp.h"
 #include "frontend/pcap.h"
 #include "frontend/tap.h"
 #include "frontend/vhost_user.h"
@@ -74,6 +79,7 @@
 #define STREAM_SNDBUF		(4 << 20)	/* asked, capped by wmem_max */
 
 #define ETH_HDR_LEN		14
+#define TAP_FRAME_ALIGN		64	/* frames of a batch start this aligned */
 
 /* Receive buffer: room for a full buffer of frames plus one partial one */
 static uint8_t stream_buf[STREAM_BUF_SIZE + FRAME_MAX + STREAM_HDR_LEN];
@@ -647,6 +653,8 @@ void tap_stream_handler(struct ctx *c, uint32_t events)
 	if (n > 0)
 		stream_have += n;
 
+	/* Frames stay in the buffer until the loop is done */
+	udp_batch_begin();
 	while (stream_have - off >= STREAM_HDR_LEN) {
 		uint32_t len;
 
@@ -657,6 +665,7 @@ void tap_stream_handler(struct ctx *c, uint32_t events)
 			log_err("Bad frame length %u from client: "
 				"disconnecting", len);
 			c->stats.malformed++;
+			udp_flush(c);
 			tap_client_gone(c);
 			return;
 		}
@@ -669,12 +678,15 @@ void tap_stream_handler(struct ctx *c, uint32_t events)
 			c->stats.malformed++;
 		} else {
 			tap_frame_in(c, stream_buf + off, len);
-			if (c->fd_tap < 0)
+			if (c->fd_tap < 0) {
+				udp_flush(c);
 				return;
+			}
 		}
 		off += len;
 	}
 
+	udp_flush(c);
 	tcp_flush(c);
 
 	if (off) {
@@ -695,6 +707,7 @@ void tap_stream_handler(struct ctx *c, uint32_t events)
  */
 void tap_dev_handler(struct ctx *c, uint32_t events)
 {
+	size_t off = 0;
 	int i;
 
 	if (events & (EPOLLHUP | EPOLLERR)) {
@@ -702,9 +715,19 @@ void tap_dev_handler(struct ctx *c, uint32_t events)
 		exit(EXIT_FAILURE);
 	}
 
+	/* Frames go one after the other in the buffer, and stay there until
+	 * the flows had them all: UDP sends a flow's datagrams together
+	 */
+	udp_batch_begin();
 	for (i = 0; i < TAP_READ_BATCH; i++) {
-		ssize_t n = read(c->fd_tap, stream_buf, FRAME_MAX);
+		ssize_t n;
 
+		if (off + FRAME_MAX > sizeof(stream_buf)) {
+			udp_flush(c);
+			udp_batch_begin();
+			off = 0;
+		}
+		n = read(c->fd_tap, stream_buf + off, FRAME_MAX);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -715,7 +738,9 @@ void tap_dev_handler(struct ctx *c, uint32_t events)
 			c->stats.malformed++;
 			continue;
 		}
-		tap_frame_in(c, stream_buf, n);
+		tap_frame_in(c, stream_buf + off, n);
+		off += ROUND_UP((size_t)n, TAP_FRAME_ALIGN);
 	}
+	udp_flush(c);
 	tcp_flush(c);
 }

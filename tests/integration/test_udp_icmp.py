@@ -19,6 +19,14 @@
 #     identifier and sequence number comes back as a reply with the same
 #     identifier, sequence number and data, checksum right
 #   - 1,000 UDP flows exist at once (SIGUSR1 flow statistics)
+#   - bursts from the guest, sent back to back so that they reach us many
+#     frames a wake-up (queued per flow, sent with one segmented sendmsg()
+#     or one sendmmsg(), see udp_batch_send()): one flow with datagrams of
+#     one size, of one size and a shorter last one, of mixed sizes, with
+#     empty ones, more than one segmented send takes, large ones, and
+#     several flows interleaved datagram by datagram and in runs. A sink in
+#     REMOTE with room for a whole burst sees every datagram of every flow,
+#     its bytes unchanged, in the order the flow sent them
 #
 # Idle expiry (UDP_IDLE_MS, 180 s; 60 s for echo flows) is too long for this
 # module and deliberately has no test-only override: udp_timer() and
@@ -168,6 +176,105 @@ def many(addr, port, n, first):
     say('many', ok)
 
 
+def payload(flow, seq, n):
+    """n bytes naming flow and seq, then a pattern of both (n >= 0)"""
+    head = b'%d/%d;' % (flow, seq)
+    body = (head + bytes((flow * 7 + seq + i) & 0xff for i in range(64)))
+    return (body * (n // len(body) + 1))[:n]
+
+
+def tag(d):
+    """(flow, seq) of a datagram from payload(), None if too short"""
+    if b';' not in d:
+        return None
+    f, q = d.split(b';')[0].split(b'/')
+    return int(f), int(q)
+
+
+def sink(addr, port):
+    """Record datagrams by source port (the flow's socket on HOST); on
+    'report FLOW:N,...' from another socket, wait (3 s at most) until the
+    flows sent their N datagrams, check them (contents, order), answer"""
+    s = socket.socket(fam(addr), socket.SOCK_DGRAM)
+    try:		# SO_RCVBUFFORCE, not in Python's socket module
+        s.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)
+    except OSError:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+    s.bind((addr, port))
+    say('listening')
+    got = {}
+    while True:
+        d, a = s.recvfrom(65535)
+        if not d.startswith(b'report '):
+            got.setdefault(a[1], []).append(d)
+            continue
+        want = {}
+        for item in d[7:].decode().split(','):
+            flow, n = item.split(':')
+            want[int(flow)] = int(n)
+        s.settimeout(0.05)
+        end = time.monotonic() + 3
+        while time.monotonic() < end and \
+                sum(len(x) for x in got.values()) < sum(want.values()):
+            try:
+                d2, a2 = s.recvfrom(65535)
+                got.setdefault(a2[1], []).append(d2)
+            except TimeoutError:
+                pass
+        s.settimeout(None)
+        byflow = {}
+        for dg in got.values():
+            tags = [tag(x) for x in dg]
+            flows = {t[0] for t in tags if t}
+            byflow[flows.pop() if len(flows) == 1 else -1] = (dg, tags)
+        got = {}
+        res = []
+        for flow, n in sorted(want.items()):
+            dg, tags = byflow.get(flow, ([], []))
+            seqs = [t[1] for t in tags if t]
+            bad = sum(1 for x, t in zip(dg, tags)
+                      if t and x != payload(flow, t[1], len(x)))
+            res.append('%d:%d/%d:%s:bad=%d' % (
+                flow, len(dg), n, 'order' if seqs == sorted(seqs) and
+                len(set(seqs)) == len(seqs) else 'ORDER', bad))
+        if -1 in byflow:
+            res.append('mixed-sources')
+        s.sendto(' '.join(res).encode(), a)
+
+
+def burst(addr, port, pattern):
+    """Send one burst of a named pattern on a few flows, back to back, then
+    ask the sink what it got"""
+    k = 1400
+    pats = {
+        'same': [(0, k)] * 60,
+        'short-last': [(0, k)] * 40 + [(0, 300)],
+        'mixed': [(0, 500 + (i % 3) * 400) for i in range(60)],
+        'empty': [(0, 100), (0, 0), (0, 100), (0, 100), (0, 0), (0, 0),
+                  (0, 100)] * 6,
+        'over-64k': [(0, k)] * 120,
+        'large': [(0, 30000)] * 6 + [(0, 20000)] * 2 + [(0, 1)],
+        'interleaved': [(i % 3, k) for i in range(90)],
+        'runs': [(i // 10 % 3, k) for i in range(120)],
+    }[pattern]
+    nflows = max(f for f, _ in pats) + 1
+    socks = []
+    for _ in range(nflows):
+        t = socket.socket(fam(addr), socket.SOCK_DGRAM)
+        t.connect((addr, port))
+        socks.append(t)
+    seq = [0] * nflows
+    for f, n in pats:
+        socks[f].send(payload(f + 1, seq[f], n))
+        seq[f] += 1
+    c = socket.socket(fam(addr), socket.SOCK_DGRAM)
+    c.connect((addr, port))
+    c.settimeout(10)
+    c.send(('report ' + ','.join('%d:%d' % (f + 1, seq[f])
+                                 for f in range(nflows))).encode())
+    say(c.recv(65535).decode())
+
+
 def csum(b):
     if len(b) % 2:
         b += b'\0'
@@ -215,6 +322,10 @@ elif cmd == 'echo':
     echo(a[0], int(a[1]), [int(x) for x in a[2:]])
 elif cmd == 'refused':
     refused(a[0], int(a[1]))
+elif cmd == 'sink':
+    sink(a[0], int(a[1]))
+elif cmd == 'burst':
+    burst(a[0], int(a[1]), a[2])
 elif cmd == 'many':
     many(a[0], int(a[1]), int(a[2]), int(a[3]))
 elif cmd == 'echo-raw':
@@ -520,3 +631,35 @@ def test_ping_unreachable(inst, unreach_routes, family, dst, words):
     assert f'From {gw}' in res.stdout and words in res.stdout, \
         f'{res.stdout}\n{res.stderr}\n{inst.read_log()}'
     assert res.returncode != 0 and took < 2.5, (took, res.stdout)
+
+
+@pytest.fixture(scope='module')
+def sinks(remote, files):
+    """Sinks in REMOTE on SRV4 and SRV6 recording what bursts bring"""
+    port = new_port()
+    procs = [spawn_in(remote.remote, [PY, files['tool'], 'sink', a,
+                                      str(port)]) for a in (SRV4, SRV6)]
+    for p in procs:
+        p.wait_output('listening', timeout=10)
+    for p in procs:	# module-wide: off the per-test list
+        conftest._procs.remove(p)
+    yield port
+    for p in procs:
+        p.stop()
+
+
+BURSTS = ['same', 'short-last', 'mixed', 'empty', 'over-64k', 'large',
+          'interleaved', 'runs']
+
+
+@pytest.mark.parametrize('pattern', BURSTS)
+def test_udp_burst_complete_in_order(inst, fam, sinks, pattern):
+    """Every datagram of every flow of a burst arrives, unchanged, in order
+    (datagrams shorter than their tag, in 'empty', only need to arrive)"""
+    srv = SRV4 if fam == 4 else SRV6
+    out = tool(inst, 'burst', srv, sinks, pattern).split()
+    assert out and 'mixed-sources' not in out, out
+    for item in out:
+        flow, count, order, bad = item.split(':')
+        got, sent = count.split('/')
+        assert got == sent and order == 'order' and bad == 'bad=0', out
