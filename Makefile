@@ -192,7 +192,7 @@ build/fuzzobj/%.o: src/%.c $(HDRS)
 
 # fuzz_flows watches every destination a host socket is given (see the file)
 build/fuzz/fuzz_flows: FUZZ_LDFLAGS := -Wl,--wrap=connect -Wl,--wrap=sendto \
-				       -Wl,--wrap=sendmsg
+				       -Wl,--wrap=sendmsg -Wl,--wrap=sendmmsg
 
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJS) $(wildcard tests/fuzz/*.h)
 	@mkdir -p $(dir $@)

@@ -82,6 +82,8 @@ int __wrap_connect(int fd, const struct sockaddr *sa, socklen_t sl);
 ssize_t __wrap_sendto(int fd, const void *buf, size_t len, int flags,
 		      const struct sockaddr *sa, socklen_t sl);
 ssize_t __wrap_sendmsg(int fd, const struct msghdr *mh, int flags);
+int __real_sendmmsg(int fd, struct mmsghdr *mm, unsigned int n, int flags);
+int __wrap_sendmmsg(int fd, struct mmsghdr *mm, unsigned int n, int flags);
 
 #define SRV_PORT_FIXED	4000	/* in our own namespace */
 #define GUEST_PORT0	40000	/* guest source ports: four of them */
@@ -288,6 +290,31 @@ ssize_t __wrap_sendmsg(int fd, const struct msghdr *mh, int flags)
 	if (dest_check(mh->msg_name))
 		return -1;
 	return __real_sendmsg(fd, mh, flags);
+}
+
+/**
+ * __wrap_sendmmsg() - sendmmsg(), for host sockets under dest_check()
+ * @fd:		socket
+ * @mm:		messages
+ * @n:		their number
+ * @flags:	flags
+ *
+ * A blocked destination fails the first message that has it, as the kernel
+ * fails a message: the ones before it are sent.
+ *
+ * Return: as sendmmsg()
+ */
+int __wrap_sendmmsg(int fd, struct mmsghdr *mm, unsigned int n, int flags)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (dest_check(mm[i].msg_hdr.msg_name))
+			break;
+	}
+	if (i < n && !i)
+		return -1;
+	return __real_sendmmsg(fd, mm, i, flags);
 }
 
 /**
