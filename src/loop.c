@@ -81,6 +81,7 @@ static void stats_log(const struct ctx *c)
 		"of descriptors, paused %lu times",
 		listen_get_stats()->accept_failed, listen_get_stats()->pauses);
 	tcp_guard_stats_log(LOG_NOTICE);
+	udp_stats_log(LOG_NOTICE);
 	if (c->mode == MODE_PASTA) {
 		tcp_splice_stats_log(LOG_NOTICE);
 		udp_splice_stats_log(LOG_NOTICE);

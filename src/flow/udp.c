@@ -164,7 +164,9 @@ FLOW_TYPE_CHECK(struct udp_flow);
  * struct udp_stats - counters of datagrams we didn't forward
  * @dropped_bcast:	to broadcast or multicast addresses, from the guest
  * @dropped_big:	from the host peer, larger than the guest's MTU
- * @dropped_err:	send() to the host peer failed
+ * @dropped_err:	from the guest, the send to the host peer failed (and no
+ *			ICMP error told the guest), or the flow closed with
+ *			the datagram still queued
  */
 static struct udp_stats {
 	unsigned long dropped_bcast;
@@ -1023,6 +1025,18 @@ void udp_timer(struct ctx *c)
 		if (now - uf->last_active > UDP_IDLE_MS)
 			udp_flow_close(c, uf);
 	}
+}
+
+/**
+ * udp_stats_log() - log the counters of datagrams we didn't forward
+ * @level:	log level
+ */
+void udp_stats_log(int level)
+{
+	log_msg(level, "UDP: dropped %lu from the guest to broadcast or "
+		"multicast, %lu the host didn't take, %lu too large for the "
+		"guest", udp_stats.dropped_bcast, udp_stats.dropped_err,
+		udp_stats.dropped_big);
 }
 
 /**

@@ -16,6 +16,7 @@ struct pkt;
 bool udp_tap_handler(struct ctx *c, const struct pkt *p);
 void udp_batch_begin(void);
 void udp_flush(struct ctx *c);
+void udp_stats_log(int level);
 void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
 void udp_timer(struct ctx *c);
 void udp_guest_gone(struct ctx *c, int idx);

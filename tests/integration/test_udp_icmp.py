@@ -19,6 +19,8 @@
 #     identifier and sequence number comes back as a reply with the same
 #     identifier, sequence number and data, checksum right
 #   - 1,000 UDP flows exist at once (SIGUSR1 flow statistics)
+#   - datagrams from the guest to the broadcast address are dropped and
+#     counted (the UDP line of SIGUSR1)
 #   - bursts from the guest, sent back to back so that they reach us many
 #     frames a wake-up (queued per flow, sent with one segmented sendmsg()
 #     or one sendmmsg(), see udp_batch_send()): one flow with datagrams of
@@ -49,7 +51,7 @@ import pytest
 
 import conftest
 from conftest import (REMOTE4, REMOTE6, SESSION, check_sanitizers, run,
-                      run_in, spawn_in, sysctl)
+                      run_in, spawn_in, sysctl, wait_until)
 from test_tcp import PY, SRV4, SRV6, Instance, new_port, remote  # noqa: F401
 
 MTU = 65520
@@ -322,6 +324,12 @@ elif cmd == 'echo':
     echo(a[0], int(a[1]), [int(x) for x in a[2:]])
 elif cmd == 'refused':
     refused(a[0], int(a[1]))
+elif cmd == 'bcast':
+    b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    b.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+    for _ in range(int(a[1])):
+        b.sendto(b'anyone?', ('255.255.255.255', int(a[0])))
+    say('sent')
 elif cmd == 'sink':
     sink(a[0], int(a[1]))
 elif cmd == 'burst':
@@ -663,3 +671,12 @@ def test_udp_burst_complete_in_order(inst, fam, sinks, pattern):
         flow, count, order, bad = item.split(':')
         got, sent = count.split('/')
         assert got == sent and order == 'order' and bad == 'bad=0', out
+
+
+def test_udp_broadcast_dropped_counted(inst):
+    """The guest's broadcasts go nowhere, and SIGUSR1 counts them"""
+    pat = r'UDP: dropped (\d+) from the guest to broadcast'
+    before = int(inst.usr1_search(pat, 'UDP counters').group(1))
+    assert tool(inst, 'bcast', new_port(), 3).strip() == 'sent'
+    wait_until(lambda: int(inst.usr1_search(pat, 'UDP counters').group(1))
+               >= before + 3, timeout=5, what='3 more broadcasts counted')
