@@ -11,10 +11,11 @@
  *
  * Host to guest: data the host peer sent sits in the socket's receive queue
  * until the guest acknowledges it. We read it with MSG_PEEK straight into the
- * payload areas of prepared frames (SO_PEEK_OFF makes each peek continue
- * where the previous one stopped), build the headers around it, and send up
- * to a batch of frames with a single write to the frontend, within the
- * window the guest advertised. An acknowledgement from the guest discards
+ * payload areas of frame buffers the frontend lends us (tap_lend(): with
+ * vhost-user, the guest's own receive buffers), SO_PEEK_OFF making each
+ * peek continue where the previous one stopped, write the headers in front
+ * of each payload, and commit a batch of frames to the frontend at once,
+ * within the window the guest advertised. An acknowledgement from the guest discards
  * that many bytes from the queue (recv_msg() with MSG_TRUNC, no copy). A
  * retransmission rewinds the peek offset to the last acknowledged byte and
  * peeks the same data again. The host peer's FIN shows as end of file once
@@ -84,10 +85,7 @@
 #include "wire/checksum.h"
 #include "wire/pkt.h"
 
-#define TCP_FRAMES		128	/* frames to the guest per batch */
-#define TCP_PAYLOAD_OFF		(ETH_HLEN + IP6_HLEN + TCP_HLEN)
-#define TCP_PAYLOAD_MAX		(IP_PKT_MAX - IP4_HLEN - TCP_HLEN)
-#define TCP_FRAME_SIZE		(TCP_PAYLOAD_OFF + TCP_PAYLOAD_MAX)
+#define TCP_HDR_MAX		(ETH_HLEN + IP6_HLEN + TCP_HLEN)
 #define TCP_OPTS_MAX		40
 
 #define TCP_WS_TO_GUEST		8	/* our window scale, if the guest
@@ -106,8 +104,7 @@
 
 FLOW_TYPE_CHECK(struct tcp_conn);
 
-static uint8_t tcp_frames[TCP_FRAMES][TCP_FRAME_SIZE];
-static uint8_t tcp_ctl_frame[TCP_PAYLOAD_OFF + TCP_OPTS_MAX];
+static uint8_t tcp_ctl_frame[TCP_HDR_MAX + TCP_OPTS_MAX];
 static uint32_t tcp_pending[TCP_PENDING_MAX];
 static int tcp_pending_count;
 uint64_t tcp_now;		/* ms, see tcp_conn.h */
@@ -232,35 +229,54 @@ static uint16_t tcp_mss_max(const struct ctx *c, bool v4)
 }
 
 /**
- * tcp_fill_headers() - write Ethernet, IP and TCP headers before a payload
+ * tcp_frame_hdr_len() - bytes of Ethernet, IP and TCP header of a frame
+ * @conn:	connection
+ *
+ * Return: header length, without TCP options
+ */
+static size_t tcp_frame_hdr_len(const struct tcp_conn *conn)
+{
+	const struct flowside *g = &conn->f.side[FLOW_SIDE_GUEST];
+
+	return ETH_HLEN + (inany_v4(&g->oaddr) ? IP4_HLEN : IP6_HLEN) +
+	       TCP_HLEN;
+}
+
+/**
+ * tcp_fill_headers() - write the Ethernet, IP and TCP headers of a frame
  * @c:		execution context
  * @conn:	connection
- * @payload:	start of the payload; headers go right before it
- * @len:	payload length
+ * @frame:	room for the headers: tcp_frame_hdr_len() plus @opts_len
+ * @payload:	payload buffers (anywhere: they needn't follow the headers)
+ * @iovcnt:	number of buffers in @payload
+ * @len:	payload length, from the start of @payload
  * @flags:	TCP flags
  * @seq:	sequence number
  * @opts:	TCP options, or NULL
  * @opts_len:	length of @opts, a multiple of 4
  *
- * Return: pointer to the start of the frame; the frame length is the header
- *	   length (tcp_hdr_len()) plus @opts_len plus @len. NULL, with nothing
- *	   written, if that's over FRAME_MAX
+ * The TCP checksum is left at 0 if the frontend says the guest won't look
+ * at it (tap_l4_csum()).
+ *
+ * Return: header length, options included; 0, with nothing written, if the
+ *	   frame would be over FRAME_MAX
  */
-static uint8_t *tcp_fill_headers(const struct ctx *c,
-				 const struct tcp_conn *conn, uint8_t *payload,
-				 size_t len, uint8_t flags, uint32_t seq,
-				 const uint8_t *opts, size_t opts_len)
+static size_t tcp_fill_headers(const struct ctx *c,
+			       const struct tcp_conn *conn, uint8_t *frame,
+			       const struct iovec *payload, size_t iovcnt,
+			       size_t len, uint8_t flags, uint32_t seq,
+			       const uint8_t *opts, size_t opts_len)
 {
 	const struct flowside *g = &conn->f.side[FLOW_SIDE_GUEST];
 	const struct in_addr *src4 = inany_v4(&g->oaddr);
+	size_t ip_hlen = src4 ? IP4_HLEN : IP6_HLEN;
 	size_t l4_len = TCP_HLEN + opts_len + len;
-	uint8_t *tcp = payload - opts_len - TCP_HLEN;
+	uint8_t *ip = frame + ETH_HLEN, *tcp = ip + ip_hlen;
 	struct tcp_hdr th;
 	uint32_t sum, wnd;
-	uint8_t *ip, *frame;
 
-	if (l4_len > IP_PKT_MAX - (src4 ? IP4_HLEN : IP6_HLEN))
-		return NULL;
+	if (l4_len > IP_PKT_MAX - ip_hlen)
+		return 0;
 
 	wnd = conn->wnd_to_guest >> conn->ws_to_guest;
 	if (flags & TCP_SYN)
@@ -282,28 +298,27 @@ static uint8_t *tcp_fill_headers(const struct ctx *c,
 	if (src4) {
 		const struct in_addr *dst4 = inany_v4(&g->eaddr);
 
-		ip = tcp - IP4_HLEN;
 		ip4_build(ip, IP4_HLEN, IPPROTO_TCP, src4, dst4, l4_len,
 			  IP4_DEFAULT_TTL);
 		sum = csum_ip4_pseudo(src4, dst4, IPPROTO_TCP, l4_len);
-		frame = ip - ETH_HLEN;
 		eth_build(frame, ETH_HLEN, c->seen.mac, c->our_mac,
 			  ETHERTYPE_IP);
 	} else {
-		ip = tcp - IP6_HLEN;
 		ip6_build(ip, IP6_HLEN, IPPROTO_TCP, &g->oaddr.a6,
 			  &g->eaddr.a6, l4_len, 64);
 		sum = csum_ip6_pseudo(&g->oaddr.a6, &g->eaddr.a6,
 				      IPPROTO_TCP, l4_len);
-		frame = ip - ETH_HLEN;
 		eth_build(frame, ETH_HLEN, c->seen.mac, c->our_mac,
 			  ETHERTYPE_IPV6);
 	}
 
-	th.check = csum(tcp, l4_len, sum);
-	memcpy(tcp + offsetof(struct tcp_hdr, check), &th.check,
-	       sizeof(th.check));
-	return frame;
+	if (tap_l4_csum(c)) {
+		sum = csum_partial(tcp, TCP_HLEN + opts_len, sum);
+		th.check = csum_fold(csum_iov(payload, iovcnt, len, sum));
+		memcpy(tcp + offsetof(struct tcp_hdr, check), &th.check,
+		       sizeof(th.check));
+	}
+	return (size_t)(tcp - frame) + TCP_HLEN + opts_len;
 }
 
 /**
@@ -316,11 +331,8 @@ static uint8_t *tcp_fill_headers(const struct ctx *c,
 void tcp_send_ctl(struct ctx *c, struct tcp_conn *conn, uint8_t flags,
 			 uint32_t seq)
 {
-	/* Headers and options go in front of the (empty) payload */
-	uint8_t opts[TCP_OPTS_MAX], *payload = tcp_ctl_frame + TCP_PAYLOAD_OFF +
-					      TCP_OPTS_MAX;
-	size_t opts_len = 0;
-	uint8_t *frame;
+	uint8_t opts[TCP_OPTS_MAX];
+	size_t opts_len = 0, hlen;
 
 	if (flags & TCP_SYN) {
 		uint16_t mss = htons(conn->mss);
@@ -338,10 +350,10 @@ void tcp_send_ctl(struct ctx *c, struct tcp_conn *conn, uint8_t flags,
 		}
 	}
 
-	frame = tcp_fill_headers(c, conn, payload, 0, flags, seq,
-				 opts_len ? opts : NULL, opts_len);
-	if (frame)
-		tap_send(c, frame, payload - frame);
+	hlen = tcp_fill_headers(c, conn, tcp_ctl_frame, NULL, 0, 0, flags,
+				seq, opts_len ? opts : NULL, opts_len);
+	if (hlen)
+		tap_send(c, tcp_ctl_frame, hlen);
 	conn->seq_ack_to_guest = conn->seq_from_guest;
 	conn->flags &= ~TCPF_ACK_PENDING;
 }
@@ -450,11 +462,12 @@ static void tcp_rst_reply(struct ctx *c, const struct pkt *p,
  */
 void tcp_data_to_guest(struct ctx *c, struct tcp_conn *conn)
 {
-	static struct iovec iov[TCP_FRAMES], out[TCP_FRAMES];
+	static size_t lens[TAP_LEND_FRAMES];
+	static struct tap_lend lend;
 	uint32_t inflight, room, seq;
-	struct msghdr mh = { .msg_iov = iov };
-	int i, nframes;
-	size_t sent, troom;
+	struct msghdr mh = { .msg_iov = lend.iov };
+	size_t sent, hlen = tcp_frame_hdr_len(conn);
+	unsigned int i;
 	ssize_t n;
 
 	if (!(conn->flags & TCPF_ESTABLISHED) ||
@@ -472,31 +485,20 @@ void tcp_data_to_guest(struct ctx *c, struct tcp_conn *conn)
 		return;
 	}
 
-	/* Don't queue more than the link to the guest takes now: what it
-	 * drops, the guest would see as losses
+	/* Frame buffers from the frontend, as many as the link to the guest
+	 * takes now (what it dropped, the guest would see as losses): the
+	 * data goes from the socket straight into them
 	 */
-	troom = tap_room(c);
-	if (troom != SIZE_MAX) {
-		size_t per_frame = conn->mss + TCP_PAYLOAD_OFF + 4;
-
-		if (troom < per_frame) {
-			conn->flags |= TCPF_TAP_BLOCKED;
-			tap_wait_writable(c);
-			return;
-		}
-		room = (uint32_t)MIN((size_t)room,
-				     troom / per_frame * conn->mss);
+	if (!tap_lend(c, &lend, hlen, conn->mss, room)) {
+		conn->flags |= TCPF_TAP_BLOCKED;
+		tap_wait_writable(c);
+		return;
 	}
-
-	nframes = (int)MIN((room + conn->mss - 1) / conn->mss,
-			   (uint32_t)TCP_FRAMES);
-	for (i = 0; i < nframes; i++) {
-		iov[i].iov_base = tcp_frames[i] + TCP_PAYLOAD_OFF;
-		iov[i].iov_len = MIN(conn->mss, room - i * conn->mss);
-	}
-	mh.msg_iovlen = nframes;
+	mh.msg_iovlen = lend.first[lend.n];
 
 	n = recvmsg(conn->sock, &mh, MSG_PEEK | MSG_DONTWAIT);
+	if (n <= 0)
+		tap_lend_commit(c, &lend, 0, NULL);	/* give them back */
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return;
@@ -517,29 +519,28 @@ void tcp_data_to_guest(struct ctx *c, struct tcp_conn *conn)
 	}
 
 	seq = conn->seq_to_guest;
-	for (i = 0; n > 0; i++) {
-		size_t len = MIN((size_t)n, conn->mss);
-		uint8_t *payload = tcp_frames[i] + TCP_PAYLOAD_OFF;
-		uint8_t *frame;
+	for (i = 0; n > 0 && i < lend.n; i++) {
+		size_t len = MIN((size_t)n, lend.cap[i]);
+		const struct iovec *payload = lend.iov + lend.first[i];
 
-		frame = tcp_fill_headers(c, conn, payload, len,
-					 TCP_ACK | (len < conn->mss ?
-						    TCP_PSH : 0), seq, NULL, 0);
-		if (!frame) {
+		if (!tcp_fill_headers(c, conn, lend.hdr[i], payload,
+				      lend.first[i + 1] - lend.first[i], len,
+				      TCP_ACK | (len < conn->mss ? TCP_PSH : 0),
+				      seq, NULL, 0)) {
 			/* Can't be, with the MSS clamped (tcp_mss_max()):
-			 * write and send nothing, give up the connection
+			 * send nothing, give up the connection
 			 */
+			tap_lend_commit(c, &lend, 0, NULL);
 			c->stats.frames_oversized++;
 			tcp_conn_reset(c, conn);
 			return;
 		}
-		out[i].iov_base = frame;
-		out[i].iov_len = payload + len - frame;
+		lens[i] = len;
 		seq += (uint32_t)len;
 		n -= (ssize_t)len;
 	}
-	sent = tap_send_frames(c, out, i);
-	log_trace("TCP: to guest %u+%u in %i frames (%zu sent), wnd %u, "
+	sent = tap_lend_commit(c, &lend, i, lens);
+	log_trace("TCP: to guest %u+%u in %u frames (%zu sent), wnd %u, "
 		  "inflight %u", conn->seq_to_guest, seq - conn->seq_to_guest,
 		  i, sent, conn->wnd_from_guest, inflight);
 

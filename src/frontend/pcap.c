@@ -74,6 +74,16 @@ int pcap_open(const char *path)
 }
 
 /**
+ * pcap_active() - is a capture file open?
+ *
+ * Return: true if frames are being recorded
+ */
+bool pcap_active(void)
+{
+	return pcap_fd >= 0;
+}
+
+/**
  * pcap_frame_iov() - record one frame given as an I/O vector
  * @iov:	vector holding the frame
  * @iovcnt:	number of elements in @iov

@@ -36,11 +36,22 @@
  *
  * Every frame in either direction is passed to the pcap hook.
  *
+ * Bulk senders (TCP data) may instead borrow the frame buffers first
+ * (tap_lend()): they get room for the headers of each frame, in one piece,
+ * and the payload buffers of all frames as one vector, read data from their
+ * socket straight into them, write the headers in place, and commit the
+ * frames they filled (tap_lend_commit()), which also gives the others back.
+ * On the stream socket and the tap device the buffers are ours, sized by
+ * tap_room(), and the commit sends them as above; with vhost-user they are
+ * the guest's own receive buffers (vu_net.c), so the data is copied once,
+ * by the kernel, from the socket into the guest. Nothing else may be sent
+ * between the two calls.
+ *
  * vhost-user (--vhost-user): the same socket, listening or given, carries
  * the vhost-user control protocol instead (vhost_user.c), and frames go
  * through virtqueues in guest memory (vu_net.c). tap_send_frames(),
- * tap_room() and tap_wait_writable() hand over to vu_net.c then, so that
- * the flows never need to know which way their frames go.
+ * tap_room(), tap_lend() and tap_wait_writable() hand over to vu_net.c
+ * then, so that the flows never need to know which way their frames go.
  */
 
 #include <errno.h>
@@ -86,6 +97,9 @@ static uint8_t stream_buf[STREAM_BUF_SIZE + FRAME_MAX + STREAM_HDR_LEN];
 static size_t stream_have;
 
 static uint8_t reply_buf[FRAME_MAX];
+
+/* Frames of ours lent to senders (tap_lend_own()): headers, then payload */
+static uint8_t lend_buf[TAP_LEND_FRAMES][TAP_LEND_HDR_MAX + IP_PKT_MAX];
 
 static void tap_stream_sndbuf(int fd);
 
@@ -434,6 +448,120 @@ size_t tap_room(const struct ctx *c)
 	if (outq >= sndbuf)
 		return 0;
 	return (size_t)(sndbuf - outq) / 4 * 3;
+}
+
+/**
+ * tap_lend_own() - lend frame buffers of ours
+ * @l:		filled with the buffers
+ * @hdr_len:	header bytes in front of each payload, TAP_LEND_HDR_MAX at most
+ * @frame_len:	payload bytes per frame
+ * @total:	payload bytes wanted, over all frames
+ * @room:	bytes the link takes now, SIZE_MAX for no limit
+ * @overhead:	bytes the link adds to each frame (framing)
+ *
+ * Return: payload bytes lent; 0 if the link hasn't room for one whole frame
+ */
+size_t tap_lend_own(struct tap_lend *l, size_t hdr_len, size_t frame_len,
+		    size_t total, size_t room, size_t overhead)
+{
+	size_t lent = 0, frames = TAP_LEND_FRAMES;
+
+	l->n = 0;
+	l->own = true;
+	l->hdr_len = hdr_len;
+	l->first[0] = 0;
+	frame_len = MIN(frame_len, (size_t)IP_PKT_MAX);
+	if (hdr_len > TAP_LEND_HDR_MAX || !frame_len)
+		return 0;
+	if (room != SIZE_MAX)
+		frames = MIN(frames, room / (frame_len + hdr_len + overhead));
+
+	while (l->n < frames && lent < total) {
+		uint8_t *payload = lend_buf[l->n] + TAP_LEND_HDR_MAX;
+		size_t cap = MIN(frame_len, total - lent);
+
+		l->hdr[l->n] = payload - hdr_len;
+		l->cap[l->n] = cap;
+		l->iov[l->n].iov_base = payload;
+		l->iov[l->n].iov_len = cap;
+		lent += cap;
+		l->n++;
+		l->first[l->n] = l->n;
+	}
+	return lent;
+}
+
+/**
+ * tap_lend() - lend buffers for frames to the guest, to fill in place
+ * @c:		execution context
+ * @l:		filled with the buffers
+ * @hdr_len:	header bytes in front of each payload, TAP_LEND_HDR_MAX at most
+ * @frame_len:	payload bytes per frame, at most: a frame may take less
+ *		(see @l->cap)
+ * @total:	payload bytes wanted, over all frames
+ *
+ * Only as much as the link to the guest takes now is lent. Until the
+ * buffers are committed or given back (tap_lend_commit()), nothing else may
+ * be sent to the guest.
+ *
+ * Return: payload bytes lent, 0 if none: then tap_wait_writable() applies
+ */
+size_t tap_lend(struct ctx *c, struct tap_lend *l, size_t hdr_len,
+		size_t frame_len, size_t total)
+{
+	l->n = 0;
+	l->first[0] = 0;
+	if (c->fd_tap < 0 || hdr_len > TAP_LEND_HDR_MAX || !frame_len ||
+	    !total)
+		return 0;
+	if (c->vhost_user)
+		return vu_lend(c, l, hdr_len, frame_len, total);
+	return tap_lend_own(l, hdr_len, frame_len, total, tap_room(c),
+			    c->mode == MODE_PASST ? STREAM_HDR_LEN : 0);
+}
+
+/**
+ * tap_lend_commit() - send the first frames lent, give the others back
+ * @c:		execution context
+ * @l:		buffers from tap_lend()
+ * @n:		frames to send, from the first one, @l->n at most
+ * @len:	payload bytes of each frame, at most its @l->cap; all but the
+ *		last one should be full, as a read fills them
+ *
+ * Return: frames sent; the others of the @n are dropped and counted
+ */
+size_t tap_lend_commit(struct ctx *c, struct tap_lend *l, unsigned int n,
+		       const size_t *len)
+{
+	static struct iovec out[TAP_LEND_FRAMES];
+	unsigned int i;
+
+	n = MIN(n, l->n);
+	if (!l->own)
+		return vu_lend_commit(c, l, n, len);
+
+	for (i = 0; i < n; i++) {
+		out[i].iov_base = l->hdr[i];
+		out[i].iov_len = l->hdr_len + MIN(len[i], l->cap[i]);
+	}
+	l->n = 0;
+	return n ? tap_send_frames(c, out, n) : 0;
+}
+
+/**
+ * tap_l4_csum() - do frames to the guest need their TCP and UDP checksums?
+ * @c:		execution context
+ *
+ * With vhost-user and VIRTIO_NET_F_GUEST_CSUM, frames are marked as
+ * checked already (vu_net.c), and the guest doesn't look at the checksums:
+ * builders may skip computing them over the payload, unless a capture is
+ * being recorded, where they should be right.
+ *
+ * Return: true if checksums must be filled in
+ */
+bool tap_l4_csum(const struct ctx *c)
+{
+	return !c->vhost_user || !vu_dev.csum_valid || pcap_active();
 }
 
 /**

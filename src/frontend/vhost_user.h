@@ -13,6 +13,7 @@
 #include "util/epoll_ref.h"
 
 struct ctx;
+struct tap_lend;
 
 #define VU_RX		0	/* queue index: frames to the guest */
 #define VU_TX		1	/* frames from the guest */
@@ -86,6 +87,10 @@ void vu_signal(struct vu_queue *q);
 size_t vu_send_frames(struct ctx *c, const struct iovec *frames, size_t n);
 size_t vu_room(const struct ctx *c);
 void vu_wait_writable(struct ctx *c);
+size_t vu_lend(struct ctx *c, struct tap_lend *l, size_t hdr_len,
+	       size_t frame_len, size_t total);
+size_t vu_lend_commit(struct ctx *c, struct tap_lend *l, unsigned int n,
+		      const size_t *len);
 void vu_tx(struct ctx *c);
 void vu_rx_buffers(struct ctx *c);
 

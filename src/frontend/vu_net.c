@@ -28,6 +28,22 @@
  * told beforehand how much fits (vu_room()), so this is rare. Senders that
  * found no room ask to be woken up (vu_wait_writable()): when the guest
  * adds buffers it kicks the receive queue, and we resume them.
+ *
+ * Lending (vu_lend(), see tap_lend()): for bulk data, a sender borrows the
+ * receive chains themselves, and the kernel copies the data from its socket
+ * straight into guest memory. Each frame starts a new chain, whose first
+ * buffer must hold the virtio-net header and the sender's headers in one
+ * piece; the payload follows in the rest of that chain and, with
+ * MRG_RXBUF, in as many further chains as it needs (without, the chain's
+ * size bounds the frame). Every chain is taken with vq_pop(), so every
+ * address handed out was checked against the memory table, as read once
+ * from the descriptors: if the guest rewrites them meanwhile, we still only
+ * write where the checked copy pointed, inside its memory. Chains are
+ * taken in ring order and a read fills the frames in order, so at commit
+ * the chains not written to are the last ones taken, and go back with
+ * vq_unpop(). If the first chain offered can't hold the headers (a guest
+ * that splits the virtio-net header off, as legacy drivers did), buffers
+ * of ours are lent instead, and the frames are copied as above.
  */
 
 #include <errno.h>
@@ -51,6 +67,23 @@
 
 /* A frame from the guest, with its header */
 static uint8_t vu_tx_buf[VU_HDR_MAX + FRAME_MAX];
+
+/**
+ * struct vu_lent - receive chains lent out by vu_lend(), in the order taken
+ * @chains:	chains taken
+ * @head:	head index of each
+ * @cap:	bytes of its frame each chain takes, virtio-net header included
+ * @first:	index of the first chain of each frame, then @chains
+ */
+static struct vu_lent {
+	unsigned int chains;
+	uint16_t head[VQ_SIZE_MAX];
+	size_t cap[VQ_SIZE_MAX];
+	unsigned int first[TAP_LEND_FRAMES + 1];
+} vu_lent;
+
+/* A frame lent, gathered for the capture */
+static uint8_t vu_pcap_buf[FRAME_MAX];
 
 /**
  * vu_chain_read() - copy the start of a chain into a buffer
@@ -320,4 +353,237 @@ void vu_rx_buffers(struct ctx *c)
 		return;
 	vu_dev.writers_waiting = false;
 	tcp_tap_writable(c);
+}
+
+/**
+ * vu_lend_pop() - take the next receive chain for lending
+ * @q:		receive queue
+ * @ch:		filled with the chain
+ * @iovcnt:	payload buffers lent so far
+ *
+ * Return: 1 with @ch taken, 0 if none is available or its buffers wouldn't
+ *	   fit in what's left of a struct tap_lend, -1 if the ring is broken
+ */
+static int vu_lend_pop(struct vu_queue *q, struct vq_chain *ch,
+		       unsigned int iovcnt)
+{
+	int rc;
+
+	if (vu_lent.chains >= VQ_SIZE_MAX)
+		return 0;
+	rc = vq_pop(&q->vq, &vu_dev.mem, true, ch);
+	if (rc <= 0)
+		return rc;
+	if (iovcnt + ch->n > TAP_LEND_IOV) {
+		vq_unpop(&q->vq, 1);
+		return 0;
+	}
+	vu_lent.head[vu_lent.chains] = ch->head;
+	vu_lent.cap[vu_lent.chains] = 0;
+	vu_lent.chains++;
+	return 1;
+}
+
+/**
+ * vu_lend_append() - add the buffers of a chain to the payload lent
+ * @ch:		chain, taken with vu_lend_pop()
+ * @skip:	bytes at its start that aren't payload (headers)
+ * @want:	payload bytes still wanted for the frame
+ * @l:		lent buffers, updated
+ * @iovcnt:	payload buffers in @l, updated
+ *
+ * Return: payload bytes added
+ */
+static size_t vu_lend_append(const struct vq_chain *ch, size_t skip,
+			     size_t want, struct tap_lend *l,
+			     unsigned int *iovcnt)
+{
+	size_t got = 0;
+	unsigned int i;
+
+	for (i = 0; i < ch->n && got < want; i++) {
+		size_t len = ch->iov[i].iov_len, k;
+
+		if (skip >= len) {
+			skip -= len;
+			continue;
+		}
+		k = MIN(len - skip, want - got);
+		l->iov[*iovcnt].iov_base = (uint8_t *)ch->iov[i].iov_base + skip;
+		l->iov[*iovcnt].iov_len = k;
+		(*iovcnt)++;
+		got += k;
+		skip = 0;
+	}
+	return got;
+}
+
+/**
+ * vu_lend() - lend the guest's receive buffers for frames, see tap_lend()
+ * @c:		execution context
+ * @l:		filled with the buffers
+ * @hdr_len:	header bytes in front of each payload
+ * @frame_len:	payload bytes per frame, at most
+ * @total:	payload bytes wanted
+ *
+ * Return: payload bytes lent, 0 if none
+ */
+size_t vu_lend(struct ctx *c, struct tap_lend *l, size_t hdr_len,
+	       size_t frame_len, size_t total)
+{
+	struct vu_queue *q = &vu_dev.q[VU_RX];
+	size_t head_len = vu_dev.hdr_len + hdr_len, lent = 0;
+	static struct vq_chain ch;
+	unsigned int iovcnt = 0;
+
+	vu_lent.chains = 0;
+	vu_lent.first[0] = 0;
+	l->n = 0;
+	l->own = false;
+	l->hdr_len = hdr_len;
+	l->first[0] = 0;
+	if (!vu_queue_ready(q))
+		return 0;
+
+	while (l->n < TAP_LEND_FRAMES && lent < total) {
+		size_t want = MIN(frame_len, total - lent), have;
+		unsigned int f = l->n;
+		int rc = vu_lend_pop(q, &ch, iovcnt);
+
+		if (rc < 0)
+			goto broken;
+		if (!rc)
+			break;
+		if (ch.iov[0].iov_len < head_len ||
+		    (!vu_dev.mrg_rxbuf && ch.len <= head_len)) {
+			/* No room for the headers in one piece */
+			vq_unpop(&q->vq, 1);
+			vu_lent.chains--;
+			if (!f)
+				return tap_lend_own(l, hdr_len, frame_len,
+						    total, vu_room(c), 0);
+			break;
+		}
+
+		l->hdr[f] = (uint8_t *)ch.iov[0].iov_base + vu_dev.hdr_len;
+		if (!vu_dev.mrg_rxbuf)
+			want = MIN(want, ch.len - head_len);
+		have = vu_lend_append(&ch, head_len, want, l, &iovcnt);
+		vu_lent.cap[vu_lent.chains - 1] = head_len + have;
+		while (have < want && vu_dev.mrg_rxbuf) {
+			size_t k;
+
+			rc = vu_lend_pop(q, &ch, iovcnt);
+			if (rc < 0)
+				goto broken;
+			if (!rc)
+				break;
+			k = vu_lend_append(&ch, 0, want - have, l, &iovcnt);
+			vu_lent.cap[vu_lent.chains - 1] = k;
+			have += k;
+		}
+
+		if (!have) {
+			/* Not a byte of payload fits: give its chains back */
+			vq_unpop(&q->vq, vu_lent.chains - vu_lent.first[f]);
+			vu_lent.chains = vu_lent.first[f];
+			iovcnt = l->first[f];
+			break;
+		}
+		l->cap[f] = have;
+		lent += have;
+		l->n++;
+		l->first[l->n] = iovcnt;
+		vu_lent.first[l->n] = vu_lent.chains;
+		if (have < want)
+			break;		/* ring ran dry */
+	}
+	return lent;
+
+broken:
+	vq_unpop(&q->vq, vu_lent.chains);
+	vu_lent.chains = 0;
+	l->n = 0;
+	vu_queue_broken(q, "receive");
+	return 0;
+}
+
+/**
+ * vu_lend_pcap() - record a frame lent and filled
+ * @l:		lent buffers
+ * @f:		frame
+ * @len:	its payload bytes
+ */
+static void vu_lend_pcap(const struct tap_lend *l, unsigned int f, size_t len)
+{
+	size_t off = l->hdr_len;
+	unsigned int i;
+
+	memcpy(vu_pcap_buf, l->hdr[f], l->hdr_len);
+	for (i = l->first[f]; i < l->first[f + 1] && len; i++) {
+		size_t k = MIN(len, l->iov[i].iov_len);
+
+		memcpy(vu_pcap_buf + off, l->iov[i].iov_base, k);
+		off += k;
+		len -= k;
+	}
+	pcap_frame(vu_pcap_buf, off);
+}
+
+/**
+ * vu_lend_commit() - hand frames lent by vu_lend() to the guest
+ * @c:		execution context
+ * @l:		lent buffers
+ * @n:		frames to send, from the first one
+ * @len:	payload bytes of each
+ *
+ * Each frame's chains go to the used ring with the bytes written in each,
+ * and its virtio-net header says how many chains it took. The chains after
+ * those of the last frame sent go back to the available ring. A frame that
+ * isn't the last one but wasn't filled keeps all its chains (the ones not
+ * written to, with length 0), as only the last ones can be given back.
+ *
+ * Return: @n, frames sent
+ */
+size_t vu_lend_commit(struct ctx *c, struct tap_lend *l, unsigned int n,
+		      const size_t *len)
+{
+	struct vu_queue *q = &vu_dev.q[VU_RX];
+	size_t vh_len = vu_dev.hdr_len;
+	unsigned int f, k = 0;
+
+	for (f = 0; f < n; f++) {
+		size_t plen = MIN(len[f], l->cap[f]);
+		size_t left = vh_len + l->hdr_len + plen;
+		uint8_t *vh = l->hdr[f] - vh_len;
+		unsigned int nbuf;
+
+		for (k = vu_lent.first[f]; k < vu_lent.first[f + 1]; k++) {
+			size_t used = MIN(left, vu_lent.cap[k]);
+
+			if (!used && f == n - 1)
+				break;
+			vq_push(&q->vq, vu_lent.head[k], (uint32_t)used);
+			left -= used;
+		}
+		nbuf = k - vu_lent.first[f];
+
+		memset(vh, 0, vh_len);
+		if (vu_dev.csum_valid)
+			vh[0] = VU_HDR_F_DATA_VALID;
+		if (vh_len >= VU_HDR_NUM_BUFFERS + 2) {
+			vh[VU_HDR_NUM_BUFFERS] = (uint8_t)nbuf;
+			vh[VU_HDR_NUM_BUFFERS + 1] = (uint8_t)(nbuf >> 8);
+		}
+		if (pcap_active())
+			vu_lend_pcap(l, f, plen);
+	}
+
+	vq_unpop(&q->vq, vu_lent.chains - k);
+	vu_lent.chains = 0;
+	l->n = 0;
+	if (vq_publish(&q->vq))
+		vu_signal(q);
+	c->stats.frames_out += n;
+	return n;
 }

@@ -20,6 +20,7 @@
  * Loads use memcpy(), so buffers may sit at any alignment.
  */
 
+#include <stdbool.h>
 #include <string.h>
 #include <arpa/inet.h>
 
@@ -106,6 +107,40 @@ uint32_t csum_partial(const void *buf, size_t len, uint32_t sum)
 		acc = add_carry(acc, w);
 	}
 
+	return fold64(acc);
+}
+
+/**
+ * csum_iov() - add the bytes of several buffers, taken as one, to a sum
+ * @iov:	buffers, of any lengths (odd ones too) and alignment
+ * @n:		number of buffers
+ * @len:	bytes to sum from the start of @iov, at most their total
+ * @sum:	running sum, of data of even length so far
+ *
+ * A buffer that starts at an odd offset of the whole contributes its sum
+ * with the bytes of each word swapped (RFC 1071, 2.B: byte order
+ * independence), so the buffers needn't be split at even lengths.
+ *
+ * Return: new running sum, not folded to 16 bits nor inverted
+ */
+uint32_t csum_iov(const struct iovec *iov, size_t n, size_t len, uint32_t sum)
+{
+	uint64_t acc = sum;
+	bool odd = false;
+	size_t i;
+
+	for (i = 0; i < n && len; i++) {
+		size_t k = iov[i].iov_len < len ? iov[i].iov_len : len;
+		uint32_t part = csum_partial(iov[i].iov_base, k, 0);
+
+		part = (part & 0xffff) + (part >> 16);
+		part = (part & 0xffff) + (part >> 16);
+		if (odd)
+			part = (uint16_t)(part << 8 | part >> 8);
+		acc += part;
+		odd ^= k & 1;
+		len -= k;
+	}
 	return fold64(acc);
 }
 

@@ -7,8 +7,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 uint32_t csum_partial(const void *buf, size_t len, uint32_t sum);
+uint32_t csum_iov(const struct iovec *iov, size_t n, size_t len, uint32_t sum);
 uint16_t csum_fold(uint32_t sum);
 uint16_t csum(const void *buf, size_t len, uint32_t sum);
 uint32_t csum_ip4_pseudo(const void *src, const void *dst, uint8_t proto,

@@ -16,7 +16,9 @@
  *
  * Modes: walk the ring directly (vq_pop, vq_push, vq_unpop, vq_publish); or
  * send frames to the guest through it (vu_room, vu_send_frames); or take
- * frames from it (vu_tx, down to the dispatch of each frame).
+ * frames from it (vu_tx, down to the dispatch of each frame); or borrow
+ * its buffers for frames (tap_lend, as TCP does), write all of them, let
+ * the guest change the ring meanwhile, and commit some (tap_lend_commit).
  */
 
 #include <stddef.h>
@@ -26,8 +28,10 @@
 #include <string.h>
 
 #include "fuzz_ctx.h"
+#include "frontend/tap.h"
 #include "frontend/vhost_user.h"
 #include "frontend/virtqueue.h"
+#include "util/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -109,6 +113,66 @@ static void guest_write(const uint8_t **data, size_t *size)
 }
 
 /**
+ * lend_once() - borrow receive buffers, fill them, commit some frames
+ * @c:		context
+ * @op:		operation byte: sizes and how many frames to commit
+ * @data:	input, advanced by guest_write()
+ * @size:	bytes left, updated
+ */
+static void lend_once(struct ctx *c, uint8_t op, const uint8_t **data,
+		      size_t *size)
+{
+	static size_t lens[TAP_LEND_FRAMES];
+	static struct tap_lend l;
+	size_t hdr_len = (op & 1) ? 54 : 74, frame_len, total, left;
+	unsigned int f, i, n;
+
+	frame_len = 1 + (size_t)(op >> 1 & 7) * 700;
+	total = 1 + (size_t)(op >> 4) * 1500;
+	left = tap_lend(c, &l, hdr_len, frame_len, total);
+	if (left > total || l.n > TAP_LEND_FRAMES ||
+	    l.first[l.n] > TAP_LEND_IOV || (left && !l.n))
+		abort();
+
+	for (f = 0; f < l.n; f++) {
+		size_t cap = 0;
+
+		if (!l.own && !in_regions(l.hdr[f] - vu_dev.hdr_len,
+					  vu_dev.hdr_len + hdr_len)) {
+			fprintf(stderr, "headers outside guest memory\n");
+			abort();
+		}
+		memset(l.hdr[f], 0x3c, hdr_len);
+		for (i = l.first[f]; i < l.first[f + 1]; i++) {
+			if (!l.own && !in_regions(l.iov[i].iov_base,
+						  l.iov[i].iov_len)) {
+				fprintf(stderr, "payload outside guest memory\n");
+				abort();
+			}
+			memset(l.iov[i].iov_base, 0xc3, l.iov[i].iov_len);
+			cap += l.iov[i].iov_len;
+		}
+		if (cap != l.cap[f] || !cap || cap > frame_len)
+			abort();
+	}
+
+	guest_write(data, size);
+
+	/* As a read fills them: all full but the last, or anything */
+	n = l.n ? (op * 7U) % (l.n + 1) : 0;
+	left = (op & 0x80) ? left / 2 + 1 : left;
+	for (f = 0; f < n; f++) {
+		if (op & 0x40)
+			lens[f] = (f * 131U + op) % (l.cap[f] + 1);
+		else
+			lens[f] = MIN(left, l.cap[f]);
+		left -= MIN(left, lens[f]);
+	}
+	if (tap_lend_commit(c, &l, n, lens) > n)
+		abort();
+}
+
+/**
  * LLVMFuzzerTestOneInput() - libFuzzer entry point
  * @data:	input
  * @size:	its length
@@ -137,7 +201,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	desc = R0_UVA + (size_t)(data[3] & 0x3f) * 64 - 8 * !!(data[7] & 0x40);
 	avail = desc + (size_t)num * 16 + (data[4] & 0x7);
 	used = avail + 6 + (size_t)num * 2 + (data[5] & 0x1f);
-	mode = data[7] % 3;
+	mode = data[7] % 4;
 	mrg = data[6] & 0x80;
 	start = (uint16_t)(data[6] * 257);
 
@@ -162,6 +226,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.size = reg_len[1], .uva = R1_UVA, .host = reg[1] };
 	vu_dev.mrg_rxbuf = mrg;
 	vu_dev.hdr_len = vu_dev.mrg_rxbuf ? 12 : 10;
+	vu_dev.csum_valid = start & 0x40;
 
 	q = &vu_dev.q[mode == 2 ? VU_TX : VU_RX];
 	q->num = num;
@@ -210,8 +275,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			(void)vu_room(&c);
 			(void)vu_send_frames(&c, f, 1 + op % 3);
-		} else {
+		} else if (mode == 2) {
 			vu_tx(&c);
+		} else {
+			lend_once(&c, op, &data, &size);
 		}
 		if (q->vq.broken)
 			break;

@@ -88,6 +88,44 @@ TEST(chained_partial_sums)
 	}
 }
 
+TEST(iov_odd_boundaries)
+{
+	uint8_t buf[301];
+	struct iovec iov[5];
+	size_t i, a, b;
+
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 13 + 1);
+
+	/* Three pieces cut anywhere, odd lengths included, after a header
+	 * sum of even length, as frames lent by the frontend have them
+	 */
+	for (a = 0; a <= 40; a++) {
+		for (b = a; b <= 120; b += 3) {
+			uint32_t s = csum_partial(buf, 20, 0);
+
+			iov[0] = (struct iovec){ buf + 20, a };
+			iov[1] = (struct iovec){ buf + 20 + a, b - a };
+			iov[2] = (struct iovec){ buf + 20 + b,
+						 sizeof(buf) - 20 - b };
+			CHECK_EQ(csum_fold(csum_iov(iov, 3, sizeof(buf) - 20,
+						    s)),
+				 csum(buf, sizeof(buf), 0));
+			/* Only the first bytes asked for */
+			CHECK_EQ(csum_fold(csum_iov(iov, 3, b, s)),
+				 csum(buf, 20 + b, 0));
+		}
+	}
+
+	/* Zero-length buffers and a length over the total */
+	iov[0] = (struct iovec){ buf, 0 };
+	iov[1] = (struct iovec){ buf, 7 };
+	iov[2] = (struct iovec){ buf + 7, 0 };
+	iov[3] = (struct iovec){ buf + 7, 9 };
+	iov[4] = (struct iovec){ buf + 16, 1 };
+	CHECK_EQ(csum_fold(csum_iov(iov, 5, 1000, 0)), csum(buf, 17, 0));
+}
+
 TEST(ipv4_pseudo_header)
 {
 	/* Pseudo-header laid out in memory, summed by the reference */
