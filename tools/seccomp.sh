@@ -72,6 +72,7 @@ clock_gettime	also		clock_gettime64
 recvmmsg	also		recvmmsg_time64
 fcntl		also		fcntl64
 ftruncate	also		ftruncate64
+lseek		also		_llseek
 socket		socketcall	SYS_SOCKET
 bind		socketcall	SYS_BIND
 connect		socketcall	SYS_CONNECT

@@ -303,11 +303,13 @@ static int vu_queue_attach(struct vu_queue *q)
  * @msg:	SET_MEM_TABLE message
  *
  * The new table replaces the old one only if every region maps; queues
- * are looked up again in it.
+ * are looked up again in it. A region's file must be as large as the table
+ * says, or touching the mapping past its end would fault.
  *
  * Return: 0 on success, -1 on failure
  *
  * #syscalls:vu mmap:a2=PROT_READ|PROT_WRITE:a3=MAP_SHARED|MAP_NORESERVE
+ * #syscalls:vu lseek
  */
 static int vu_set_mem_table(const struct vu_msg *msg)
 {
@@ -330,11 +332,19 @@ static int vu_set_mem_table(const struct vu_msg *msg)
 		const struct vu_mem_region *r = &t->r[i];
 		struct vu_region *mr = &m.r[i];
 		uint64_t len = r->size + r->mmap_offset;
+		off_t end;
 		void *p;
 
 		if (!r->size || len < r->size || len > SIZE_MAX ||
 		    r->gpa + r->size < r->gpa || r->uva + r->size < r->uva)
 			goto fail;
+		end = lseek(vu_fds[i], 0, SEEK_END);
+		if (end < 0 || (uint64_t)end < len) {
+			log_err("vhost-user: region %u: file of %lld bytes, "
+				"table needs %llu", i, (long long)end,
+				(unsigned long long)len);
+			goto fail;
+		}
 		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 			 MAP_SHARED | MAP_NORESERVE, vu_fds[i], 0);
 		if (p == MAP_FAILED) {

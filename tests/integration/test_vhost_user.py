@@ -4,9 +4,15 @@
 # speaks it (features, protocol features with REPLY_ACK, a memfd memory
 # table, queue set-up with eventfds), a frame through the queues both ways
 # (an ARP request in the transmit queue, the reply found in a receive
-# buffer, marked as checksummed with VIRTIO_NET_F_GUEST_CSUM), and a guest breaking its transmit queue: logged, the queue left
-# alone, passt still answering, the queue usable again once set up anew,
-# and a fresh start for the next front-end.
+# buffer, marked as checksummed with VIRTIO_NET_F_GUEST_CSUM), and a guest
+# breaking its transmit queue: logged, the queue left alone, passt still
+# answering, the queue usable again once set up anew, and a fresh start for
+# the next front-end. A memory table reaching past the end of its file is
+# refused. TCP data from a host server lands in receive buffers of several
+# shapes (one buffer per frame, frames merged over odd-sized buffers, the
+# virtio-net header in a buffer of its own, no MRG_RXBUF), intact, with
+# right checksums or marked checksummed; and the flows of a front-end that
+# leaves are closed before the next one is served.
 #
 # The e2e tests (tests/e2e/test_vhost_user.py) do the same with qemu and a
 # real guest; this one can write what no guest driver would.
@@ -99,11 +105,14 @@ class FrontEnd:
             return struct.unpack('<Q', self.recv(req))[0]
         return None
 
-    def setup(self):
+    def setup(self, features=F_VERSION_1 | F_MRG_RXBUF | F_GUEST_CSUM,
+              rx=((2048,),) * NUM):
+        """Negotiate, share the memory, start both queues; rx: the receive
+        chains to make available, each a tuple of buffer lengths"""
         assert self.u64(GET_FEATURES) & (F_VERSION_1 | F_MRG_RXBUF) == \
             F_VERSION_1 | F_MRG_RXBUF
-        self.u64(SET_FEATURES, F_VERSION_1 | F_MRG_RXBUF | F_PROTOCOL |
-                 F_GUEST_CSUM)
+        self.features = features
+        self.u64(SET_FEATURES, features | F_PROTOCOL)
         assert self.u64(GET_PROTOCOL_FEATURES) & PF_REPLY_ACK
         self.u64(SET_PROTOCOL_FEATURES, PF_REPLY_ACK)
         self.send(SET_OWNER)
@@ -113,11 +122,21 @@ class FrontEnd:
         assert struct.unpack('<Q', self.recv(SET_MEM_TABLE))[0] == 0
         for q in (0, 1):
             self.start_queue(q, 0)
-        # Receive buffers: NUM single-descriptor chains, all available
-        for i in range(NUM):
-            self.desc(0, i, GPA + RXBUF + i * 2048, 2048, 2, 0)
-            self.avail_slot(0, i, i)
-        self.avail_idx(0, NUM)
+        # Receive buffers: chains of 2048 bytes at most, all available
+        self.rx_chains = {}
+        d = 0
+        for i, lens in enumerate(rx):
+            assert sum(lens) <= 2048 and d + len(lens) <= NUM
+            self.rx_chains[d] = [(GPA + RXBUF + i * 2048 + sum(lens[:k]),
+                                  lens[k]) for k in range(len(lens))]
+            for k, (addr, length) in enumerate(self.rx_chains[d]):
+                more = k + 1 < len(lens)
+                self.desc(0, d + k, addr, length, 2 | more, d + k + 1)
+            self.avail_slot(0, i, d)
+            d += len(lens)
+        self.rx_avail = len(rx)
+        self.rx_used = 0
+        self.avail_idx(0, self.rx_avail)
 
     def start_queue(self, q, base):
         base_off = RING[q]
@@ -268,3 +287,211 @@ def test_broken_transmit_queue(topo, tmp, bad):
     finally:
         fe.close()
     assert p.running()
+
+
+def test_memory_table_past_file_end(topo, tmp):
+    """A memory table whose region reaches past the end of its memfd is
+    refused (passt would fault touching it), logged, and passt keeps
+    answering; the same table once the file is large enough is taken"""
+    p = start_passt(topo, tmp, '--vhost-user', '-d')
+    fe = FrontEnd(p.sock)
+    try:
+        fe.u64(GET_FEATURES)
+        fe.u64(SET_FEATURES, F_VERSION_1 | F_MRG_RXBUF | F_PROTOCOL)
+        fe.u64(GET_PROTOCOL_FEATURES)
+        fe.u64(SET_PROTOCOL_FEATURES, PF_REPLY_ACK)
+        fe.send(SET_OWNER)
+        os.ftruncate(fe.fd, MEM // 2)
+        table = struct.pack('<II', 1, 0) + struct.pack('<QQQQ', GPA, MEM,
+                                                       UVA, 0)
+        fe.send(SET_MEM_TABLE, table, [fe.fd], NEED_REPLY)
+        assert struct.unpack('<Q', fe.recv(SET_MEM_TABLE))[0] != 0
+        wait_until(lambda: 'table needs' in p.output, timeout=5,
+                   what='the short region logged')
+        assert p.running()
+        os.ftruncate(fe.fd, MEM)
+        fe.send(SET_MEM_TABLE, table, [fe.fd], NEED_REPLY)
+        assert struct.unpack('<Q', fe.recv(SET_MEM_TABLE))[0] == 0
+    finally:
+        fe.close()
+
+
+# ---------------------------------------------------------------------------
+# TCP through the queues: data from a host socket written straight into the
+# receive buffers (vu_net.c, vu_lend()), with the guest's buffers in several
+# shapes; and flows closed when the front-end leaves
+
+from test_hostile import (TCP_ACK, TCP_RST, flow_counters,  # noqa: E402
+                          gw_of, handshake, ip_frame, me, parse, passt_env)
+
+assert passt_env	# a fixture, used by name below
+
+
+class TcpFrontEnd(FrontEnd):
+    """FrontEnd with the frame interface test_hostile's helpers use"""
+
+    def send_frame(self, frame):
+        slot = self.tx_avail % NUM
+        addr = TXBUF + slot * 2048
+        data = bytes(12) + frame
+        assert len(data) <= 2048
+        self.mem[addr:addr + len(data)] = data
+        self.transmit([(slot, GPA + addr, len(data), 0, 0)])
+        wait_until(lambda: self.used_idx(1) == self.tx_avail & 0xffff,
+                   timeout=3, interval=0.002,
+                   what="transmit chain returned")
+
+    def tcp(self, src, dst, sport, dport, flags, seq, ack=0, win=65535,
+            opts=b'', data=b''):
+        off = (20 + len(opts)) // 4
+        l4 = struct.pack('!HHIIBBHHH', sport, dport, seq, ack, off << 4,
+                         flags, win, 0, 0) + opts + data
+        self.send_frame(ip_frame(src, dst, 6, l4, 16))
+
+    def read_chain(self, head, length):
+        out = b''
+        for addr, blen in self.rx_chains[head]:
+            k = min(blen, length - len(out))
+            off = addr - GPA
+            out += self.mem[off:off + k]
+        return out
+
+    def receive(self):
+        """Frames in the used ring, as (virtio-net header, frame); their
+        chains made available again, and the queue kicked"""
+        frames = []
+        while self.rx_used != self.used_idx(0):
+            e = RING[0] + 0x2004 + (self.rx_used % NUM) * 8
+            head, length = struct.unpack_from('<II', self.mem, e)
+            self.rx_used += 1
+            data = self.read_chain(head, length)
+            hdr, frame = data[:12], data[12:]
+            nbuf = struct.unpack_from('<H', hdr, 10)[0]
+            assert nbuf >= 1, hdr
+            self.repost(head)
+            for _ in range(nbuf - 1):
+                wait_until(lambda: self.rx_used != self.used_idx(0),
+                           timeout=3, what='rest of a merged frame')
+                e = RING[0] + 0x2004 + (self.rx_used % NUM) * 8
+                head, length = struct.unpack_from('<II', self.mem, e)
+                self.rx_used += 1
+                frame += self.read_chain(head, length)
+                self.repost(head)
+            frames.append((hdr, frame))
+        self.avail_idx(0, self.rx_avail)
+        os.eventfd_write(self.kick[0], 1)
+        return frames
+
+    def repost(self, head):
+        assert head in self.rx_chains, head
+        self.avail_slot(0, self.rx_avail, head)
+        self.rx_avail += 1
+
+    def expect(self, pred, timeout=3, what='frame'):
+        def one():
+            for hdr, f in self.receive():
+                p = parse(f)
+                p['vhdr'], p['frame'] = hdr, f
+                if pred(p):
+                    return p
+            return None
+        return wait_until(one, timeout=timeout, what=what, interval=0.01)
+
+
+def tcp_csum_ok(frame):
+    """Is the TCP checksum of an IPv4 or IPv6 frame right?"""
+    et = struct.unpack('!H', frame[12:14])[0]
+    b = frame[14:]
+    if et == 0x0800:
+        ihl = (b[0] & 15) * 4
+        tot = struct.unpack('!H', b[2:4])[0]
+        l4 = b[ihl:tot]
+        ph = b[12:20] + struct.pack('!xBH', 6, len(l4))
+    else:
+        plen = struct.unpack('!H', b[4:6])[0]
+        l4 = b[40:40 + plen]
+        ph = b[8:40] + struct.pack('!I3xB', len(l4), 6)
+    data = ph + l4 + b'\0' * (len(l4) % 2)
+    s = sum(struct.unpack(f'!{len(data) // 2}H', data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return s == 0xffff
+
+
+SHAPES = {
+    # one buffer of 2048 bytes per chain, checksums marked valid
+    'csum': (F_VERSION_1 | F_MRG_RXBUF | F_GUEST_CSUM, ((2048,),) * NUM),
+    # frames spread over several chains of 512 bytes, odd splits included
+    'merged': (F_VERSION_1 | F_MRG_RXBUF,
+               ((512,), (511,), (513,), (300, 212), (97, 415), (512,))),
+    # the virtio-net header in a buffer of its own: copied, not lent
+    'split-header': (F_VERSION_1 | F_MRG_RXBUF, ((12, 2036),) * 4),
+    # no MRG_RXBUF: one chain per frame
+    'single': (F_VERSION_1, ((2048,),) * NUM),
+}
+
+
+@pytest.mark.parametrize('shape', SHAPES)
+@pytest.mark.parametrize('v6', [False, True], ids=['ipv4', 'ipv6'])
+def test_tcp_download(topo, passt_env, v6, shape):
+    """48 KiB from a host server into the receive buffers, in order and
+    intact, the guest acknowledging as it goes: right TCP checksums, or
+    the frames marked checksummed with GUEST_CSUM"""
+    features, rx = SHAPES[shape]
+    n, port = 48 << 10, 17090 + v6
+    p = passt_env('--vhost-user', server=['bulk', port, n])
+    fe = TcpFrontEnd(p.sock)
+    try:
+        fe.setup(features, rx)
+        sport, seq, peer, _ = handshake(fe, topo, v6, port,
+                                        b'\x02\x04\x05\xb4')
+        src, dst = me(v6), gw_of(topo, v6)
+        got = b''
+        while len(got) < n:
+            f = fe.expect(lambda f: f.get('sport') == port and
+                          f.get('data'), what=f'data after {len(got)}')
+            if features & F_GUEST_CSUM:
+                assert f['vhdr'][0] == 2, f['vhdr']
+            else:
+                assert f['vhdr'][0] == 0, f['vhdr']
+                assert tcp_csum_ok(f['frame']), f
+            if f['seq'] == peer:
+                got += f['data']
+                peer = (peer + len(f['data'])) & 0xffffffff
+            fe.tcp(src, dst, sport, port, TCP_ACK, seq, peer)
+        assert got == b'x' * n
+        assert p.running()
+    finally:
+        fe.close()
+
+
+@pytest.mark.parametrize('v6', [False, True], ids=['ipv4', 'ipv6'])
+def test_flows_die_with_front_end(topo, passt_env, v6):
+    """A front-end with a TCP connection (the server sent 'hello', not
+    acknowledged) leaves: the server's connection is reset and no flow is
+    left, before the next front-end is served"""
+    port = 17095
+    p = passt_env('--vhost-user', server=['hold', port])
+    a = TcpFrontEnd(p.sock)
+    try:
+        a.setup()
+        handshake(a, topo, v6, port, b'\x02\x04\x05\xb4')
+        p.srv.wait_output('accepted', timeout=5)
+        a.expect(lambda f: f.get('sport') == port and
+                 f.get('data') == b'hello', what='hello')
+        assert flow_counters(p)[0] >= 1
+        before = flow_counters(p)[1]
+    finally:
+        a.close()
+
+    p.srv.wait_output('reset', timeout=5)
+    in_use, gone = wait_until(lambda: (lambda r: r if r[0] == 0 else None)(
+        flow_counters(p)), timeout=5, what='no flow left')
+    assert gone - before >= 1
+
+    b = TcpFrontEnd(p.sock)
+    try:
+        b.setup()
+        wait_arp_reply(b, send_arp(b, 0))
+    finally:
+        b.close()
