@@ -171,6 +171,15 @@ def ip_frame(src, dst, proto, l4, csum_off):
     return BCAST + GUEST_MAC + struct.pack('!H', et) + ip + l4
 
 
+def tcp_frame(src, dst, sport, dport, flags, seq, ack=0, win=65535,
+              opts=b'', data=b''):
+    """Ethernet frame from the guest with a TCP segment"""
+    off = (20 + len(opts)) // 4
+    l4 = struct.pack('!HHIIBBHHH', sport, dport, seq, ack, off << 4,
+                     flags, win, 0, 0) + opts + data
+    return ip_frame(src, dst, 6, l4, 16)
+
+
 def parse(frame):
     """dict of a frame: its length, and for IPv4/IPv6 with TCP or UDP, the
     headers and data"""
@@ -215,12 +224,8 @@ class Guest:
     def send(self, frame):
         send_frame(self.s, frame)
 
-    def tcp(self, src, dst, sport, dport, flags, seq, ack=0, win=65535,
-            opts=b'', data=b''):
-        off = (20 + len(opts)) // 4
-        l4 = struct.pack('!HHIIBBHHH', sport, dport, seq, ack, off << 4,
-                         flags, win, 0, 0) + opts + data
-        self.send(ip_frame(src, dst, 6, l4, 16))
+    def tcp(self, *args, **kwargs):
+        self.send(tcp_frame(*args, **kwargs))
 
     def udp(self, src, dst, sport, dport, data):
         l4 = struct.pack('!HHHH', sport, dport, 8 + len(data), 0) + data
@@ -406,6 +411,15 @@ def flow_counters(p):
     return int(m.group(1)), int(m.group(2) or 0)
 
 
+def flows_reset_and_gone(p, before):
+    """Once the guest left: the server saw a reset, and no flow is left;
+    the flows closed as the guest left since the count before"""
+    p.srv.wait_output('reset', timeout=5)
+    in_use, gone = wait_until(lambda: (lambda r: r if r[0] == 0 else None)(
+        flow_counters(p)), timeout=5, what='no flow left')
+    return gone - before
+
+
 @pytest.mark.parametrize('v6', [False, True], ids=['ipv4', 'ipv6'])
 def test_flows_die_with_client(topo, passt_env, v6):
     """Client A opens a TCP connection (the server sends 'hello', A doesn't
@@ -429,10 +443,7 @@ def test_flows_die_with_client(topo, passt_env, v6):
     before = flow_counters(p)[1]
     a.close()
 
-    p.srv.wait_output('reset', timeout=5)
-    in_use, gone = wait_until(lambda: (lambda r: r if r[0] == 0 else None)(
-        flow_counters(p)), timeout=5, what='no flow left')
-    assert gone - before >= 2
+    assert flows_reset_and_gone(p, before) >= 2
 
     b = Guest(p.sock)
     src, dst = me(v6), gw_of(topo, v6)

@@ -219,6 +219,16 @@ def wait_arp_reply(fe, used_before):
     assert frame[28:32] == socket.inet_aton('192.0.2.1')
 
 
+def next_front_end_served(p):
+    """A new front-end sets up the device and gets an ARP reply"""
+    fe = FrontEnd(p.sock)
+    try:
+        fe.setup()
+        wait_arp_reply(fe, send_arp(fe, 0))
+    finally:
+        fe.close()
+
+
 def test_frames_both_ways(topo, tmp):
     p = start_passt(topo, tmp, '--vhost-user', '-d')
     fe = FrontEnd(p.sock)
@@ -280,12 +290,7 @@ def test_broken_transmit_queue(topo, tmp, bad):
     # The next front-end: a clean device
     wait_until(lambda: 'waiting for the next one' in p.output, timeout=5,
                what='passt to see the front-end go')
-    fe = FrontEnd(p.sock)
-    try:
-        fe.setup()
-        wait_arp_reply(fe, send_arp(fe, 0))
-    finally:
-        fe.close()
+    next_front_end_served(p)
     assert p.running()
 
 
@@ -321,8 +326,9 @@ def test_memory_table_past_file_end(topo, tmp):
 # receive buffers (vu_net.c, vu_lend()), with the guest's buffers in several
 # shapes; and flows closed when the front-end leaves
 
-from test_hostile import (TCP_ACK, TCP_RST, flow_counters,  # noqa: E402
-                          gw_of, handshake, ip_frame, me, parse, passt_env)
+from test_hostile import (TCP_ACK, flow_counters,  # noqa: E402
+                          flows_reset_and_gone, gw_of, handshake, me, parse,
+                          passt_env, tcp_frame)
 
 assert passt_env	# a fixture, used by name below
 
@@ -341,12 +347,8 @@ class TcpFrontEnd(FrontEnd):
                    timeout=3, interval=0.002,
                    what="transmit chain returned")
 
-    def tcp(self, src, dst, sport, dport, flags, seq, ack=0, win=65535,
-            opts=b'', data=b''):
-        off = (20 + len(opts)) // 4
-        l4 = struct.pack('!HHIIBBHHH', sport, dport, seq, ack, off << 4,
-                         flags, win, 0, 0) + opts + data
-        self.send_frame(ip_frame(src, dst, 6, l4, 16))
+    def tcp(self, *args, **kwargs):
+        self.send_frame(tcp_frame(*args, **kwargs))
 
     def read_chain(self, head, length):
         out = b''
@@ -484,14 +486,5 @@ def test_flows_die_with_front_end(topo, passt_env, v6):
     finally:
         a.close()
 
-    p.srv.wait_output('reset', timeout=5)
-    in_use, gone = wait_until(lambda: (lambda r: r if r[0] == 0 else None)(
-        flow_counters(p)), timeout=5, what='no flow left')
-    assert gone - before >= 1
-
-    b = TcpFrontEnd(p.sock)
-    try:
-        b.setup()
-        wait_arp_reply(b, send_arp(b, 0))
-    finally:
-        b.close()
+    assert flows_reset_and_gone(p, before) >= 1
+    next_front_end_served(p)
