@@ -68,11 +68,12 @@
 #   11b the same, -R (data HOST's loopback -> NS)
 #   12  start-up: ms from starting the tool, attached to an existing
 #       process's namespace (a fresh 'unshare -rUn sleep' each time), until
-#       NS is usable; the median of 5 starts a round (bench/attach_time.c).
+#       NS is usable; the median of 3 starts a round (bench/attach_time.c).
 #       Usable, the same criterion for every tool: from NS, a socket
 #       connected to REMOTE gets NS's configured address as its source (the
 #       address and a route are there), and one byte goes to REMOTE's echo
-#       server over a new TCP connection and back
+#       server over a new TCP connection and back (a new connection every
+#       10 ms until one echoes, earlier ones left to finish)
 #   13  memory when ready: VmRSS of the tool's process and its descendants
 #       at that moment, MiB (the same starts as row 12)
 #
