@@ -467,6 +467,9 @@ def print_summary(summ, have_base, reps):
     print_table(hdr, tab, 2)
 
 
+DEFAULT_TOOLS = 'ours,base,debian,slirp,veth'	# base only with --base
+
+
 def main():
     ap = argparse.ArgumentParser(
         description='side-by-side benchmark: our pasta, another build of '
@@ -477,7 +480,7 @@ def main():
     ap.add_argument('--base', help='another build of our pasta: tool "base"')
     ap.add_argument('--seconds', type=float, default=3)
     ap.add_argument('--reps', type=int, default=3)
-    ap.add_argument('--tools', default='ours,base,debian,slirp,veth')
+    ap.add_argument('--tools', default=DEFAULT_TOOLS)
     ap.add_argument('--rows', default=','.join(r.rid for r in ROWS))
     ap.add_argument('--json', metavar='PATH',
                     help='write all cells and the summary there')
@@ -500,7 +503,9 @@ def main():
         if 'base' not in want:
             want.append('base')
     elif 'base' in want:
-        want.remove('base')	# no --base: no such column
+        if args.tools != DEFAULT_TOOLS:
+            sys.exit('bench: the tool base needs --base PATH')
+        want.remove('base')	# the default, without --base: no column
     for k, b in binaries.items():
         if not os.access(b, os.X_OK):
             sys.exit(f'bench: {b} missing: run make first')
