@@ -65,13 +65,15 @@ static void stats_log(const struct ctx *c)
 		fs->refused[FLOW_KIND_HOST], fs->kind_in_use[FLOW_KIND_SPLICE],
 		fs->refused[FLOW_KIND_SPLICE], fs->evicted);
 	log_msg(LOG_NOTICE, "frames: %llu in, %llu out, %llu dropped out, "
-		"%llu malformed, %llu unhandled, %llu oversized out",
+		"%llu malformed, %llu unhandled, %llu oversized out, of the "
+		"malformed %llu with a bad virtio-net header",
 		(unsigned long long)st->frames_in,
 		(unsigned long long)st->frames_out,
 		(unsigned long long)st->frames_dropped_out,
 		(unsigned long long)st->malformed,
 		(unsigned long long)st->unhandled,
-		(unsigned long long)st->frames_oversized);
+		(unsigned long long)st->frames_oversized,
+		(unsigned long long)st->bad_vnet);
 	log_msg(LOG_NOTICE, "guest drops: to loopback %llu TCP, %llu UDP, "
 		"%llu ICMP",
 		(unsigned long long)gd->loopback_tcp,

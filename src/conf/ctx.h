@@ -137,6 +137,7 @@ struct frame_stats {
 	uint64_t frames_out;		/* frames sent to the guest */
 	uint64_t frames_dropped_out;	/* frames for the guest we dropped */
 	uint64_t malformed;		/* dropped: failed validation */
+	uint64_t bad_vnet;		/* of those: bad virtio-net header */
 	uint64_t unhandled;		/* dropped: valid, nobody handles it */
 	uint64_t frames_oversized;	/* for the guest, over FRAME_MAX: not
 					 * built, or not sent

@@ -517,6 +517,7 @@ static void ctl_fill_stats(const struct ctx *c, struct ctl_client *cl)
 		{ "frames", "out",		st->frames_out },
 		{ "frames", "dropped_out",	st->frames_dropped_out },
 		{ "frames", "dropped_malformed", st->malformed },
+		{ "frames", "dropped_bad_vnet",	st->bad_vnet },
 		{ "frames", "dropped_unhandled", st->unhandled },
 		{ "frames", "dropped_oversized", st->frames_oversized },
 		{ "refused", "loopback_tcp",	gd->loopback_tcp },

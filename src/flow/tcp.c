@@ -255,8 +255,9 @@ static size_t tcp_frame_hdr_len(const struct tcp_conn *conn)
  * @opts:	TCP options, or NULL
  * @opts_len:	length of @opts, a multiple of 4
  *
- * The TCP checksum is left at 0 if the frontend says the guest won't look
- * at it (tap_l4_csum()).
+ * The TCP checksum is complete only if the frontend needs it
+ * (tap_l4_csum()): otherwise it's the pseudo-header sum, and summing the
+ * payload is left to the guest's kernel, or not done at all.
  *
  * Return: header length, options included; 0, with nothing written, if the
  *	   frame would be over FRAME_MAX
@@ -312,12 +313,17 @@ static size_t tcp_fill_headers(const struct ctx *c,
 			  ETHERTYPE_IPV6);
 	}
 
+	/* Frontends that tell the guest the checksum is valid, or that it's
+	 * to be completed, take the folded pseudo-header sum instead
+	 */
 	if (tap_l4_csum(c)) {
 		sum = csum_partial(tcp, TCP_HLEN + opts_len, sum);
 		th.check = csum_fold(csum_iov(payload, iovcnt, len, sum));
-		memcpy(tcp + offsetof(struct tcp_hdr, check), &th.check,
-		       sizeof(th.check));
+	} else {
+		th.check = (uint16_t)~csum_fold(sum);
 	}
+	memcpy(tcp + offsetof(struct tcp_hdr, check), &th.check,
+	       sizeof(th.check));
 	return (size_t)(tcp - frame) + TCP_HLEN + opts_len;
 }
 

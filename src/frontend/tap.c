@@ -22,7 +22,14 @@
  * the other in the buffer and stay there until the end of the batch, so
  * that UDP can send a flow's datagrams together (udp_batch_begin(),
  * udp_flush()); the stream socket's frames stay in its buffer until the
- * walk through them is done, too.
+ * walk through them is done, too. The device has a virtio-net header
+ * (IFF_VNET_HDR, wire/vnet.c) in front of every frame, set up by
+ * tap_dev_offload(): it lets our TCP segments go with the pseudo-header
+ * sum only (NEEDS_CSUM, see tap_l4_csum()), and the namespace's
+ * kernel hand us TCP and UDP frames without computing their checksums
+ * (TUN_F_CSUM) and TCP super-frames of up to IP_PKT_MAX bytes whatever the
+ * MTU (TUN_F_TSO4, TUN_F_TSO6). A header that doesn't match what we enabled
+ * drops its frame (counted as malformed and as bad_vnet).
  *
  * Output: tap_send_frames() takes many frames at once. On the stream, they
  * go out in a single sendmsg() with the length headers interleaved. Senders
@@ -63,9 +70,11 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <linux/if_tun.h>
 #include <linux/sock_diag.h>
 
 #include "conf/ctx.h"
@@ -76,9 +85,11 @@
 #include "frontend/tap.h"
 #include "frontend/vhost_user.h"
 #include "svc/dispatch.h"
+#include "util/clock.h"
 #include "util/epoll_ref.h"
 #include "util/log.h"
 #include "util/util.h"
+#include "wire/vnet.h"
 
 #define SOCK_PATH_FMT		"/tmp/passt_%i.socket"
 #define SOCK_PATH_PROBE_MAX	64
@@ -102,11 +113,20 @@ static uint8_t reply_buf[FRAME_MAX];
 static uint8_t lend_buf[TAP_LEND_FRAMES][TAP_LEND_HDR_MAX + IP_PKT_MAX];
 
 static void tap_stream_sndbuf(int fd);
+static void tap_vnet_bad(struct ctx *c, const struct vnet_hdr *h,
+			 enum vnet_result rc);
 
 /* Rest of a frame the stream socket took only in part */
 static uint8_t stream_tail[FRAME_MAX + STREAM_HDR_LEN];
 static size_t stream_tail_len, stream_tail_off;
 static bool tap_writers_waiting;
+
+/* pasta: the tap device has a virtio-net header (IFF_VNET_HDR), and the
+ * offloads (VNET_OFF_*) we enabled on it
+ */
+static bool tap_vnet_hdr;
+static unsigned int tap_offloads;
+static struct log_limit tap_vnet_log;
 
 /**
  * tap_sock_try() - try to bind a listening UNIX socket at a path
@@ -549,19 +569,32 @@ size_t tap_lend_commit(struct ctx *c, struct tap_lend *l, unsigned int n,
 }
 
 /**
- * tap_l4_csum() - do frames to the guest need their TCP and UDP checksums?
+ * tap_l4_csum() - do frames to the guest need complete TCP checksums?
  * @c:		execution context
  *
- * With vhost-user and VIRTIO_NET_F_GUEST_CSUM, frames are marked as
- * checked already (vu_net.c), and the guest doesn't look at the checksums:
- * builders may skip computing them over the payload, unless a capture is
- * being recorded, where they should be right.
+ * A frontend that tells the guest its frames are checksummed already
+ * (vhost-user with VIRTIO_NET_F_GUEST_CSUM, vu_net.c), or asks it to
+ * complete them (pasta's tap device with its virtio-net header, wire/vnet.c)
+ * spares the builders the checksum over the payload. Builders getting false
+ * leave the folded, not inverted, pseudo-header sum in the TCP checksum
+ * field instead, as Linux does for CHECKSUM_PARTIAL. qemu's stream socket
+ * carries no such header: always true there.
  *
- * Return: true if checksums must be filled in
+ * While a capture is written, checksums are always filled in, so that the
+ * capture shows frames exactly as valid as they are.
+ *
+ * Return: true if TCP checksums must be complete, false if the pseudo-header
+ *	   sum is enough
  */
 bool tap_l4_csum(const struct ctx *c)
 {
-	return !c->vhost_user || !vu_dev.csum_valid || pcap_active();
+	if (pcap_active())
+		return true;
+	if (c->mode != MODE_PASST)
+		return !tap_vnet_hdr;
+	if (c->vhost_user)
+		return !vu_dev.csum_valid;
+	return true;
 }
 
 /**
@@ -655,6 +688,32 @@ static size_t tap_send_stream(struct ctx *c, const struct iovec *frames,
 }
 
 /**
+ * tap_dev_write() - write one frame to pasta's tap device
+ * @c:		execution context
+ * @frame:	Ethernet frame
+ * @partial:	TCP checksums hold the pseudo-header sum only
+ *
+ * #syscalls:pasta write writev
+ *
+ * Return: what write() or writev() returned
+ */
+static ssize_t tap_dev_write(const struct ctx *c, const struct iovec *frame,
+			     bool partial)
+{
+	struct vnet_hdr h;
+	struct iovec iov[2];
+
+	if (!tap_vnet_hdr)
+		return write(c->fd_tap, frame->iov_base, frame->iov_len);
+
+	vnet_hdr_for_frame(&h, frame->iov_base, frame->iov_len, partial);
+	iov[0].iov_base = &h;
+	iov[0].iov_len = VNET_HDR_LEN;
+	iov[1] = *frame;
+	return writev(c->fd_tap, iov, 2);
+}
+
+/**
  * tap_send_frames() - send frames to the guest
  * @c:		execution context
  * @frames:	one element per frame, each a complete Ethernet frame
@@ -705,9 +764,10 @@ size_t tap_send_frames(struct ctx *c, const struct iovec *frames, size_t n)
 				break;
 		}
 	} else {
+		bool partial = tap_vnet_hdr && !tap_l4_csum(c);
+
 		for (; sent < n; sent++) {
-			if (write(c->fd_tap, frames[sent].iov_base,
-				  frames[sent].iov_len) < 0)
+			if (tap_dev_write(c, &frames[sent], partial) < 0)
 				break;
 			pcap_frame(frames[sent].iov_base,
 				   frames[sent].iov_len);
@@ -848,27 +908,106 @@ void tap_dev_handler(struct ctx *c, uint32_t events)
 	 */
 	udp_batch_begin();
 	for (i = 0; i < TAP_READ_BATCH; i++) {
+		size_t hl = tap_vnet_hdr ? VNET_HDR_LEN : 0;
+		struct vnet_hdr h;
+		uint8_t *frame;
+		size_t len;
 		ssize_t n;
 
-		if (off + FRAME_MAX > sizeof(stream_buf)) {
+		if (off + hl + FRAME_MAX + 1 > sizeof(stream_buf)) {
 			udp_flush(c);
 			udp_batch_begin();
 			off = 0;
 		}
-		n = read(c->fd_tap, stream_buf + off, FRAME_MAX);
+		/* One byte more than the largest frame: a longer one shows */
+		n = read(c->fd_tap, stream_buf + off, hl + FRAME_MAX + 1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (n < ETH_HDR_LEN) {
+		if ((size_t)n < hl + ETH_HDR_LEN ||
+		    (size_t)n > hl + FRAME_MAX) {
 			c->stats.frames_in++;
 			c->stats.malformed++;
 			continue;
 		}
-		tap_frame_in(c, stream_buf + off, n);
+		frame = stream_buf + off + hl;
+		len = (size_t)n - hl;
+		if (tap_vnet_hdr) {
+			enum vnet_result rc;
+
+			memcpy(&h, stream_buf + off, sizeof(h));
+			rc = vnet_check(&h, frame, len, tap_offloads);
+			if (rc != VNET_OK) {
+				tap_vnet_bad(c, &h, rc);
+				continue;
+			}
+			/* Captures show complete checksums */
+			if (pcap_active())
+				vnet_csum_complete(&h, frame, len);
+		}
+		tap_frame_in(c, frame, len);
 		off += ROUND_UP((size_t)n, TAP_FRAME_ALIGN);
 	}
 	udp_flush(c);
 	tcp_flush(c);
+}
+
+/**
+ * tap_vnet_bad() - drop and count a frame with a bad virtio-net header
+ * @c:		execution context
+ * @h:		the header
+ * @rc:		what vnet_check() found
+ */
+static void tap_vnet_bad(struct ctx *c, const struct vnet_hdr *h,
+			 enum vnet_result rc)
+{
+	static const char *const what[] = {
+		[VNET_BAD_FLAGS] = "flags",
+		[VNET_BAD_CSUM] = "checksum offsets",
+		[VNET_BAD_GSO] = "segmentation",
+	};
+
+	c->stats.frames_in++;
+	c->stats.malformed++;
+	c->stats.bad_vnet++;
+	if (log_limit_pass(&tap_vnet_log, now_ms(), 1, 1000))
+		log_warn("Dropped a frame from the namespace: bad %s in its "
+			 "virtio-net header (flags 0x%x, gso_type %u, csum "
+			 "%u+%u)", what[rc], h->flags, h->gso_type,
+			 h->csum_start, h->csum_offset);
+}
+
+/**
+ * tap_dev_offload() - set up the virtio-net header of pasta's tap device
+ * @fd:		tap device, opened with IFF_VNET_HDR
+ *
+ * The header is the 10-byte one, without num_buffers. Offloads the kernel
+ * doesn't take are left off: frames then come with complete checksums,
+ * and segmented to the MTU, as without a header.
+ *
+ * Return: 0 on success, -errno if the header can't be used
+ */
+int tap_dev_offload(int fd)
+{
+	unsigned int off = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+	int sz = VNET_HDR_LEN;
+
+	if (ioctl(fd, TUNSETVNETHDRSZ, &sz))
+		return -errno;
+	tap_vnet_hdr = true;
+
+	if (!ioctl(fd, TUNSETOFFLOAD, off)) {
+		tap_offloads = VNET_OFF_CSUM | VNET_OFF_TSO4 | VNET_OFF_TSO6;
+	} else if (!ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM)) {
+		tap_offloads = VNET_OFF_CSUM;
+		log_debug("Tap device: no segmentation offload: %s",
+			  strerror(errno));
+	} else {
+		tap_offloads = 0;
+		log_debug("Tap device: no checksum offload: %s",
+			  strerror(errno));
+	}
+	return 0;
 }

@@ -45,6 +45,7 @@ int tap_register(struct ctx *c);
 void tap_listen_handler(struct ctx *c);
 void tap_stream_handler(struct ctx *c, uint32_t events);
 void tap_dev_handler(struct ctx *c, uint32_t events);
+int tap_dev_offload(int fd);
 size_t tap_send_frames(struct ctx *c, const struct iovec *frames, size_t n);
 size_t tap_send(struct ctx *c, const uint8_t *frame, size_t len);
 size_t tap_room(const struct ctx *c);

@@ -53,6 +53,7 @@
 
 #include "conf/ctx.h"
 #include "flow/flow.h"
+#include "frontend/tap.h"
 #include "ns/netlink.h"
 #include "ns/pasta.h"
 #include "util/epoll_ref.h"
@@ -421,7 +422,8 @@ static int pasta_spawn(struct ctx *c)
 static int pasta_open_tap(void *arg)
 {
 	struct ctx *c = arg;
-	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
+	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI |
+				     IFF_VNET_HDR };
 	int fd, rc;
 	unsigned int lo;
 
@@ -441,6 +443,10 @@ static int pasta_open_tap(void *arg)
 	memcpy(ifr.ifr_name, c->ns_ifname, IFNAMSIZ - 1);
 	if (ioctl(fd, TUNSETIFF, &ifr)) {
 		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	if ((rc = tap_dev_offload(fd)) < 0) {
 		close(fd);
 		return rc;
 	}
