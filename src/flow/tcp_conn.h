@@ -36,6 +36,9 @@ struct ctx;
 #define TCPF_RECOVERING		(1U << 12) /* fast retransmit done, until
 					    * the guest acks @recover
 					    */
+#define TCPF_GUEST_TW		(1U << 13) /* the guest's FIN came first: it
+					    * ends in TIME_WAIT
+					    */
 
 /**
  * struct tcp_conn - one TCP connection, an entry of the flow table

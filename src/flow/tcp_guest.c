@@ -57,6 +57,7 @@
  * @challenge_acks:	challenge ACKs sent
  * @challenge_limited:	challenge ACKs not sent: over the rate limit
  * @rexmit_held:	fast retransmissions not done: one per round trip
+ * @tw_ended:		guest TIME_WAITs ended, tcp_guest_tw_end()
  */
 static struct tcp_guard_stats {
 	unsigned long rst_ignored;
@@ -66,6 +67,7 @@ static struct tcp_guard_stats {
 	unsigned long challenge_acks;
 	unsigned long challenge_limited;
 	unsigned long rexmit_held;
+	unsigned long tw_ended;
 } tcp_guard_stats;
 
 /**
@@ -257,12 +259,41 @@ static void tcp_guest_data(struct ctx *c, struct tcp_conn *conn,
 	if (fin) {
 		conn->seq_from_guest++;
 		conn->flags |= TCPF_GUEST_FIN;
+		/* Our FIN not acknowledged yet: the guest closes first, or
+		 * at the same time, and ends in TIME_WAIT
+		 */
+		if (!(conn->flags & TCPF_FIN_ACKED))
+			conn->flags |= TCPF_GUEST_TW;
 		shutdown(conn->sock, SHUT_WR);
 	}
 
 ack:
 	if (len || fin)
 		tcp_ack_later(c, conn);
+}
+
+/**
+ * tcp_guest_tw_end() - end the guest's TIME_WAIT, once it acknowledged our FIN
+ * @c:		execution context
+ * @conn:	connection, both FINs sent and acknowledged, the guest's first
+ *
+ * The side that closes first waits in TIME_WAIT for twice the maximum
+ * segment lifetime (60 s on Linux), holding its port: a guest that opens
+ * and closes connections to one server quickly runs out of ports, as its
+ * TIME_WAIT can only be reused with TCP timestamps, which we don't offer.
+ * TIME_WAIT guards against a last ACK lost on the way (this one reached
+ * us) and against old duplicates of the connection's segments still in
+ * the network, arriving at a new connection on the same ports: between
+ * the guest and us there is only the link, which delivers in order, and
+ * nothing of this connection comes after this RST. An RST at exactly the
+ * guest's next expected sequence number ends TIME_WAIT (RFC 1337 calls it
+ * assassination; Linux does it unless net.ipv4.tcp_rfc1337 is set), which
+ * frees the port at once.
+ */
+static void tcp_guest_tw_end(struct ctx *c, struct tcp_conn *conn)
+{
+	tcp_send_ctl(c, conn, TCP_RST, conn->seq_max);
+	tcp_guard_stats.tw_ended++;
 }
 
 /**
@@ -355,6 +386,8 @@ void tcp_guest_segment(struct ctx *c, struct tcp_conn *conn,
 	if ((conn->flags & TCPF_GUEST_FIN) && (conn->flags & TCPF_FIN_ACKED)) {
 		if (conn->flags & TCPF_ACK_PENDING)
 			tcp_send_ctl(c, conn, TCP_ACK, conn->seq_to_guest);
+		if (conn->flags & TCPF_GUEST_TW)
+			tcp_guest_tw_end(c, conn);
 		tcp_conn_close(c, conn, false);
 		return;
 	}
@@ -373,8 +406,9 @@ void tcp_guard_stats_log(int level)
 	log_msg(level, "TCP from the guest: %lu RSTs ignored, %lu SYNs "
 		"challenged, %lu segments without ACK dropped, %lu windows "
 		"ignored, %lu challenge ACKs (%lu over the limit), %lu fast "
-		"retransmissions held", s->rst_ignored, s->syn_challenged,
-		s->no_ack, s->wnd_ignored, s->challenge_acks,
-		s->challenge_limited, s->rexmit_held);
+		"retransmissions held, %lu TIME_WAITs ended", s->rst_ignored,
+		s->syn_challenged, s->no_ack, s->wnd_ignored,
+		s->challenge_acks, s->challenge_limited, s->rexmit_held,
+		s->tw_ended);
 }
 

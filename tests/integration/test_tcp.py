@@ -14,6 +14,8 @@
 #   - a receiver that stops reading blocks its sender, no data lost
 #   - MTU 1500, 9000, 65520: transfers, and no frame larger than the MTU
 #   - 10,000 short connections: no fd leak, RSS stable, no flows left
+#   - sequential connections the guest closes first, more than it has
+#     ports: its TIME_WAITs are ended, it doesn't run out of ports
 #
 # Addresses: REMOTE gets 203.0.113.7 and 2001:db8:3::7 on its loopback
 # interface for the duration of this module. Guests talk to servers there,
@@ -370,6 +372,30 @@ def short(addr, port, n, par):
         f'{errors[:5]}')
 
 
+def close_first(addr, port, n):
+    """n connections, one after the other, to the echo server: greeting,
+    one byte there and back, and we close first (our end goes to TIME_WAIT,
+    holding its port, unless something ends it)"""
+    for i in range(n):
+        try:
+            s = socket.create_connection((addr, port), timeout=10)
+            got = s.recv(1)
+            s.sendall(b'x')
+            while len(got) < 2:
+                d = s.recv(2 - len(got))
+                if not d:
+                    break
+                got += d
+            s.close()
+        except OSError as e:
+            say(f'closefirst failed at {i}: {e!r}')
+            return
+        if got != b'hx':
+            say(f'closefirst failed at {i}: got {got!r}')
+            return
+    say(f'closefirst ok {n}')
+
+
 def main(a):
     cmd = a[0]
     if cmd == 'listen':
@@ -392,6 +418,8 @@ def main(a):
         asyncio.run(many(a[1], int(a[2]), int(a[3]), int(a[4])))
     elif cmd == 'short':
         short(a[1], int(a[2]), int(a[3]), int(a[4]))
+    elif cmd == 'closefirst':
+        close_first(a[1], int(a[2]), int(a[3]))
     else:
         raise SystemExit(f'unknown command {cmd}')
 
@@ -1177,3 +1205,39 @@ def short_connections(inst, net):
         print(f'flows in use: {seen}')
         raise
 
+
+
+@pytest.mark.parametrize('family', [4, 6], ids=['ipv4', 'ipv6'])
+@pytest.mark.parametrize('mode', ['pasta', 'passt'])
+def test_guest_closes_first_no_port_exhaustion(remote, files, mode, family):
+    """The guest closes first, 60 connections in a row to one server, with
+    16 local ports: each would hold its port in TIME_WAIT for a minute
+    (the guest can't reuse them without timestamps), so the 17th connect()
+    would fail; the reset after the guest's last ACK ends TIME_WAIT"""
+    inst = Instance(remote, files, mode, fwd=False, extra=['--no-icmp'])
+    try:
+        net = Net(inst, family)
+        port = new_port()
+        srv = net.server('remote', 'echo-server', net.any, port)
+        ok(run(inst.prefix + ['sysctl', '-q', '-w',
+                              'net.ipv4.ip_local_port_range=40000 40015']),
+           'port range in the guest')
+        out = ok(inst.run('closefirst', net.srv, port, 60, timeout=60),
+                 'closefirst')
+        assert 'closefirst ok 60' in out, out
+        res = ok(run(inst.prefix + ['ss', '-Htan', 'state', 'time-wait']),
+                 'ss')
+        assert len(res.splitlines()) == 0, res
+        assert 'error' not in srv.output, srv.output
+        if inst.handles_sigusr1():
+            off = inst.log_size()
+            os.kill(inst.pid, signal.SIGUSR1)
+            m = wait_until(lambda: re.search(r'(\d+) TIME_WAITs ended',
+                                             inst.read_log(off)),
+                           timeout=3, what='TCP counters after SIGUSR1')
+            assert int(m.group(1)) >= 60, m.group(0)
+    except BaseException:
+        print(f'--- {mode} log ---\n{tail(inst.read_log(), 80)}')
+        raise
+    finally:
+        inst.stop()
