@@ -65,7 +65,7 @@
 
 #define ICMP_IDLE_MS		(60ULL * 1000)	/* like ping flows in NATs */
 #define ICMP_TIMER_MS		1000
-#define ICMP_BATCH		8		/* replies read per wake-up */
+#define ICMP_BATCH		8		/* errors read per wake-up */
 #define ICMP_MSG_MAX		(65535 - IP4_HLEN)
 #define ICMP_FRAME_SIZE		(ETH_HLEN + IP6_HLEN + ICMP_MSG_MAX)
 
@@ -402,21 +402,72 @@ bool icmp_tap_handler(struct ctx *c, const struct pkt *p)
 }
 
 /**
+ * icmp_reply_to_guest() - pass an echo reply read from a ping socket on to
+ *			   the guest
+ * @c:		execution context
+ * @pf:		flow
+ * @n:		length of the reply, at icmp_frame's ICMP header
+ */
+static void icmp_reply_to_guest(struct ctx *c, const struct ping_flow *pf,
+				size_t n)
+{
+	const struct flowside *g = &pf->f.side[FLOW_SIDE_GUEST];
+	bool v4 = pf->f.type == FLOW_PING4;
+	size_t hl = ETH_HLEN + (v4 ? IP4_HLEN : IP6_HLEN);
+	uint16_t id = htons(g->eport), check;
+	uint8_t *msg = icmp_frame + hl;
+
+	/* The guest's identifier, whatever the kernel's was */
+	memcpy(msg + 4, &id, sizeof(id));
+
+	if (v4) {
+		const struct in_addr *src = inany_v4(&g->oaddr);
+		const struct in_addr *dst = inany_v4(&g->eaddr);
+
+		if (msg[0] != ICMP_ECHO_REPLY)
+			return;
+		msg[2] = msg[3] = 0;
+		check = csum(msg, n, 0);
+		memcpy(msg + 2, &check, sizeof(check));
+		ip4_build(icmp_frame + ETH_HLEN, IP4_HLEN, IPPROTO_ICMP, src,
+			  dst, n, IP4_DEFAULT_TTL);
+		eth_build(icmp_frame, ETH_HLEN, c->seen.mac, c->our_mac,
+			  ETHERTYPE_IP);
+		tap_send(c, icmp_frame, hl + n);
+	} else {
+		size_t flen;
+
+		if (msg[0] != ICMP6_ECHO_REPLY)
+			return;
+		flen = frame_icmp6_build(icmp_frame, sizeof(icmp_frame),
+					 c->seen.mac, c->our_mac, &g->oaddr.a6,
+					 &g->eaddr.a6, n, 64);
+		if (flen)
+			tap_send(c, icmp_frame, flen);
+		else
+			c->stats.frames_oversized++;
+	}
+}
+
+/**
  * icmp_sock_handler() - echo replies (and errors) on a ping socket, to the
  *			 guest
  * @c:		execution context
  * @ref:	epoll reference of the flow, see flow_epoll_ref()
  * @events:	epoll events
  *
+ * One reply per wake-up: the socket is level-triggered, so the next wait
+ * returns at once if more are queued, and a single echo in flight (ping's
+ * usual way) costs no read that finds nothing.
+ *
  * #syscalls recvmsg sendto
  */
 void icmp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 {
-	const struct flowside *g;
 	struct ping_flow *pf;
-	int i, sidx;
-	size_t hl;
-	bool v4;
+	size_t hl, max;
+	int sidx;
+	ssize_t n;
 
 	if ((sidx = flow_epoll_sidx(ref)) < 0)
 		return;
@@ -424,68 +475,29 @@ void icmp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 	if ((pf->f.type != FLOW_PING4 && pf->f.type != FLOW_PING6) ||
 	    pf->sock < 0)
 		return;
-	g = &pf->f.side[FLOW_SIDE_GUEST];
-	v4 = pf->f.type == FLOW_PING4;
-	hl = ETH_HLEN + (v4 ? IP4_HLEN : IP6_HLEN);
+	hl = ETH_HLEN + (pf->f.type == FLOW_PING4 ? IP4_HLEN : IP6_HLEN);
 
 	if (events & EPOLLERR)
 		icmp_sock_errqueue(c, pf);
+	if (!(events & EPOLLIN))
+		return;
 
-	for (i = 0; i < ICMP_BATCH; i++) {
-		uint8_t *msg = icmp_frame + hl;
-		uint16_t id = htons(g->eport), check;
-		size_t max = FRAME_MAX - hl;	/* with -m 0 too */
-		ssize_t n;
+	max = FRAME_MAX - hl;	/* with -m 0 too */
+	if (c->mtu && (size_t)c->mtu > hl - ETH_HLEN)
+		max = MIN(max, (size_t)c->mtu - (hl - ETH_HLEN));
 
-		if (c->mtu && (size_t)c->mtu > hl - ETH_HLEN)
-			max = MIN(max, (size_t)c->mtu - (hl - ETH_HLEN));
-
-		n = recv_msg(pf->sock, msg, max, MSG_DONTWAIT | MSG_TRUNC);
-		if (n < 0) {
-			/* A pending error: it's also in the queue */
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				icmp_sock_errqueue(c, pf);
-			break;
-		}
-		pf->last_active = now_ms();
-		if ((size_t)n > max || n < ICMP_HLEN || !c->seen.mac_known)
-			continue;
-		flow_count(&pf->f, FLOW_SIDE_HOST, (size_t)n,
-			   pf->last_active);
-
-		/* The guest's identifier, whatever the kernel's was */
-		memcpy(msg + 4, &id, sizeof(id));
-
-		if (v4) {
-			const struct in_addr *src = inany_v4(&g->oaddr);
-			const struct in_addr *dst = inany_v4(&g->eaddr);
-
-			if (msg[0] != ICMP_ECHO_REPLY)
-				continue;
-			msg[2] = msg[3] = 0;
-			check = csum(msg, (size_t)n, 0);
-			memcpy(msg + 2, &check, sizeof(check));
-			ip4_build(icmp_frame + ETH_HLEN, IP4_HLEN,
-				  IPPROTO_ICMP, src, dst, (size_t)n,
-				  IP4_DEFAULT_TTL);
-			eth_build(icmp_frame, ETH_HLEN, c->seen.mac,
-				  c->our_mac, ETHERTYPE_IP);
-			tap_send(c, icmp_frame, hl + (size_t)n);
-		} else {
-			size_t flen;
-
-			if (msg[0] != ICMP6_ECHO_REPLY)
-				continue;
-			flen = frame_icmp6_build(icmp_frame, sizeof(icmp_frame),
-						 c->seen.mac, c->our_mac,
-						 &g->oaddr.a6, &g->eaddr.a6,
-						 (size_t)n, 64);
-			if (flen)
-				tap_send(c, icmp_frame, flen);
-			else
-				c->stats.frames_oversized++;
-		}
+	n = recv_msg(pf->sock, icmp_frame + hl, max, MSG_DONTWAIT | MSG_TRUNC);
+	if (n < 0) {
+		/* A pending error: it's also in the queue */
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			icmp_sock_errqueue(c, pf);
+		return;
 	}
+	pf->last_active = now_ms();
+	if ((size_t)n > max || n < ICMP_HLEN || !c->seen.mac_known)
+		return;
+	flow_count(&pf->f, FLOW_SIDE_HOST, (size_t)n, pf->last_active);
+	icmp_reply_to_guest(c, pf, (size_t)n);
 }
 
 /**

@@ -37,7 +37,25 @@
  *
  * Acknowledgements to the guest are coalesced: frames from the guest are
  * processed as a batch, connections that owe an ACK are flagged, and
- * tcp_flush() sends one ACK per connection at the end of the batch.
+ * tcp_flush() sends one ACK per connection at the end of the batch. Less
+ * than a segment of new, in-order data (a request, typically), or a FIN,
+ * needn't be acknowledged at once: the ACK is delayed by 1 to 2 ms
+ * (TCP_ACK_DELAY_MS), so that it rides on the answer, and only if no
+ * answer comes by then does a segment of its own go out (tcp_ack_delay(),
+ * tcp_ack_delayed_flush(), the main loop's wait). The window in an ACK
+ * riding on data isn't measured again each time: the data the guest sent
+ * since the last measurement comes off it, so its right edge stays where
+ * it was, and it's measured again once half of it is used up.
+ *
+ * System calls per connection and segment are kept few, as they are most of
+ * the cost of a short exchange: each socket is added to epoll once, for
+ * input, output and the peer's FIN, edge-triggered, and modified only to
+ * wait for room in a full send buffer, tcp_wait_sock_room() (closing the
+ * socket takes it out of the set); SO_PEEK_OFF is only set once data
+ * sent to the guest is still unacknowledged when we peek again; the socket
+ * is only peeked at after a segment from the guest if it may hold data we
+ * didn't send yet (TCPF_SOCK_MORE: the last peek filled what we asked for,
+ * or we couldn't peek), as new data comes with an event of its own.
  *
  * Timers are coarse: a periodic tick (loop.c) checks connections whose
  * deadline passed, for handshake timeouts, retransmissions to the guest (with
@@ -100,6 +118,8 @@
 #define TCP_IDLE_MS		(2ULL * 3600 * 1000)
 
 #define TCP_PENDING_MAX		256	/* connections owing an ACK */
+#define TCP_DELAYED_MAX		256	/* ... a delayed one */
+#define TCP_ACK_DELAY_MS	2	/* delayed ACKs wait 1 to 2 ms */
 #define TCP_ACCEPT_BATCH	32	/* connections accepted per wake-up */
 
 FLOW_TYPE_CHECK(struct tcp_conn);
@@ -107,6 +127,9 @@ FLOW_TYPE_CHECK(struct tcp_conn);
 static uint8_t tcp_ctl_frame[TCP_HDR_MAX + TCP_OPTS_MAX];
 static uint32_t tcp_pending[TCP_PENDING_MAX];
 static int tcp_pending_count;
+static uint32_t tcp_delayed[TCP_DELAYED_MAX];
+static int tcp_delayed_count;
+static uint64_t tcp_delayed_due;	/* ms: first ACK of tcp_delayed due */
 uint64_t tcp_now;		/* ms, see tcp_conn.h */
 static int tcp_timer_fd = -1;
 
@@ -135,27 +158,46 @@ static uint32_t tcp_isn(const struct flow_common *f)
 }
 
 /**
- * tcp_epoll_set() - register or update the socket's epoll events
+ * tcp_epoll_ctl() - add the socket to the epoll set, or look at it again
  * @c:		execution context
  * @conn:	connection
- * @op:		EPOLL_CTL_ADD or EPOLL_CTL_MOD
+ * @op:		EPOLL_CTL_ADD, or EPOLL_CTL_MOD, see tcp_wait_sock_room()
+ *
+ * Edge-triggered input, output and the peer's FIN, whatever the state:
+ * output readiness is reported once the connect() completes, and later
+ * only if the kernel found the socket short of room before, which is what
+ * TCPF_SOCK_FULL waits for. Nothing else needs changing, and close() takes
+ * the socket out of the set.
  *
  * Return: 0 on success, -1 on failure
  */
-int tcp_epoll_set(const struct ctx *c, struct tcp_conn *conn, int op)
+static int tcp_epoll_ctl(const struct ctx *c, struct tcp_conn *conn, int op)
 {
 	struct epoll_event ev = {
+		.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
 		.data.u64 = flow_epoll_ref(EPOLL_TYPE_TCP, (int)conn_idx(conn),
 					   FLOW_SIDE_HOST) };
 
-	if (conn->flags & TCPF_CONNECTING)
-		ev.events = EPOLLOUT | EPOLLET;
-	else
-		ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
-	if (conn->flags & TCPF_SOCK_FULL)
-		ev.events |= EPOLLOUT;
-
 	return epoll_ctl(c->epollfd, op, conn->sock, &ev);
+}
+
+/**
+ * tcp_wait_sock_room() - wait until the socket's send buffer drains
+ * @c:		execution context
+ * @conn:	connection
+ *
+ * The kernel only signals room in the send buffer once it saw the socket
+ * short of it: after a write that came up short, or a poll finding it full.
+ * A window that got low without either needs that poll, which epoll does
+ * when the socket is modified, with the same events: the EPOLLOUT then
+ * comes when the buffer drains, or at once if it has room already.
+ */
+void tcp_wait_sock_room(const struct ctx *c, struct tcp_conn *conn)
+{
+	if (conn->flags & TCPF_SOCK_FULL)
+		return;
+	conn->flags |= TCPF_SOCK_FULL;
+	tcp_epoll_ctl(c, conn, EPOLL_CTL_MOD);
 }
 
 /**
@@ -183,7 +225,7 @@ static void tcp_wnd_update(const struct ctx *c, struct tcp_conn *conn)
 	free_mem = sndbuf > mem[SK_MEMINFO_WMEM_QUEUED] ?
 		   sndbuf - mem[SK_MEMINFO_WMEM_QUEUED] : 0;
 	wnd = free_mem / 4 * 3;
-	conn->wnd_to_guest = MIN(wnd, max);
+	conn->wnd_to_guest = conn->wnd_measured = MIN(wnd, max);
 	log_trace("TCP: window %u (sndbuf %u, queued memory %u)",
 		  conn->wnd_to_guest, sndbuf, mem[SK_MEMINFO_WMEM_QUEUED]);
 
@@ -203,8 +245,7 @@ static void tcp_wnd_update(const struct ctx *c, struct tcp_conn *conn)
 	    (conn->flags & TCPF_ESTABLISHED) &&
 	    !(conn->flags & TCPF_SOCK_FULL)) {
 		log_trace("TCP: window low, waiting for EPOLLOUT");
-		conn->flags |= TCPF_SOCK_FULL;
-		tcp_epoll_set(c, conn, EPOLL_CTL_MOD);
+		tcp_wait_sock_room(c, conn);
 	}
 }
 
@@ -361,7 +402,7 @@ void tcp_send_ctl(struct ctx *c, struct tcp_conn *conn, uint8_t flags,
 	if (hlen)
 		tap_send(c, tcp_ctl_frame, hlen);
 	conn->seq_ack_to_guest = conn->seq_from_guest;
-	conn->flags &= ~TCPF_ACK_PENDING;
+	conn->flags &= ~(TCPF_ACK_PENDING | TCPF_ACK_DELAYED);
 }
 
 /**
@@ -377,6 +418,73 @@ void tcp_ack_later(struct ctx *c, struct tcp_conn *conn)
 		tcp_flush(c);
 	conn->flags |= TCPF_ACK_PENDING;
 	tcp_pending[tcp_pending_count++] = conn_idx(conn);
+}
+
+/**
+ * tcp_ack_delay() - acknowledge new data from the guest within
+ *		     TCP_ACK_DELAY_MS, on data to the guest if some comes
+ * @c:		execution context
+ * @conn:	connection
+ *
+ * Only for less than a segment of data in order, or a FIN: anything else
+ * is acknowledged at the end of the batch, tcp_ack_later().
+ */
+void tcp_ack_delay(struct ctx *c, struct tcp_conn *conn)
+{
+	if (conn->flags & (TCPF_ACK_PENDING | TCPF_ACK_DELAYED))
+		return;
+	if (conn->seq_from_guest - conn->seq_ack_to_guest >= conn->mss ||
+	    tcp_delayed_count >= TCP_DELAYED_MAX) {
+		tcp_ack_later(c, conn);
+		return;
+	}
+	if (!tcp_delayed_count)
+		tcp_delayed_due = tcp_now + TCP_ACK_DELAY_MS;
+	conn->flags |= TCPF_ACK_DELAYED;
+	tcp_delayed[tcp_delayed_count++] = conn_idx(conn);
+}
+
+/**
+ * tcp_ack_delay_timeout() - how long the main loop may wait for events
+ * @now:	monotonic time, ms
+ *
+ * Return: -1 (no limit) without delayed ACKs, otherwise the milliseconds
+ *	   until they are due
+ */
+int tcp_ack_delay_timeout(uint64_t now)
+{
+	if (!tcp_delayed_count)
+		return -1;
+	return tcp_delayed_due > now ? (int)(tcp_delayed_due - now) : 0;
+}
+
+/**
+ * tcp_ack_delayed_flush() - send the delayed ACKs that didn't ride on data,
+ *			     once they are due
+ * @c:		execution context
+ * @now:	monotonic time, ms
+ */
+void tcp_ack_delayed_flush(struct ctx *c, uint64_t now)
+{
+	int i;
+
+	if (!tcp_delayed_count || now < tcp_delayed_due)
+		return;
+
+	tcp_now = now;
+	for (i = 0; i < tcp_delayed_count; i++) {
+		struct tcp_conn *conn = conn_at(tcp_delayed[i]);
+
+		if (conn->f.type != FLOW_TCP ||
+		    !(conn->flags & TCPF_ACK_DELAYED))
+			continue;
+		conn->flags &= ~TCPF_ACK_DELAYED;
+		if (conn->seq_ack_to_guest == conn->seq_from_guest)
+			continue;	/* it went with data */
+		tcp_wnd_update(c, conn);
+		tcp_send_ctl(c, conn, TCP_ACK, conn->seq_to_guest);
+	}
+	tcp_delayed_count = 0;
 }
 
 /**
@@ -396,7 +504,7 @@ void tcp_conn_close(struct ctx *c, struct tcp_conn *conn, bool rst)
 			setsockopt(conn->sock, SOL_SOCKET, SO_LINGER, &l,
 				   sizeof(l));
 		}
-		epoll_ctl(c->epollfd, EPOLL_CTL_DEL, conn->sock, NULL);
+		/* Never duplicated: close() takes it out of the epoll set */
 		close(conn->sock);
 		conn->sock = -1;
 	}
@@ -413,7 +521,7 @@ void tcp_conn_close(struct ctx *c, struct tcp_conn *conn, bool rst)
  */
 void tcp_guest_gone(struct ctx *c, int idx)
 {
-	tcp_pending_count = 0;
+	tcp_pending_count = tcp_delayed_count = 0;
 	tcp_conn_close(c, conn_at((unsigned int)idx), true);
 }
 
@@ -465,20 +573,27 @@ static void tcp_rst_reply(struct ctx *c, const struct pkt *p,
  * tcp_data_to_guest() - peek data from the socket, send it to the guest
  * @c:		execution context
  * @conn:	connection
+ *
+ * Sets TCPF_SOCK_MORE if the socket may hold more than was sent (the peek
+ * filled all we asked for, or we couldn't peek), clears it otherwise.
+ *
+ * #syscalls setsockopt
  */
 void tcp_data_to_guest(struct ctx *c, struct tcp_conn *conn)
 {
 	static size_t lens[TAP_LEND_FRAMES];
 	static struct tap_lend lend;
 	uint32_t inflight, room, seq;
+	size_t asked;
 	struct msghdr mh = { .msg_iov = lend.iov };
 	size_t sent, hlen = tcp_frame_hdr_len(conn);
 	unsigned int i;
 	ssize_t n;
 
-	if (!(conn->flags & TCPF_ESTABLISHED) ||
-	    (conn->flags & (TCPF_FIN_SENT | TCPF_FIN_ACKED)) ||
-	    !c->seen.mac_known)
+	if (conn->flags & (TCPF_FIN_SENT | TCPF_FIN_ACKED))
+		return;
+	conn->flags |= TCPF_SOCK_MORE;
+	if (!(conn->flags & TCPF_ESTABLISHED) || !c->seen.mac_known)
 		return;
 
 	inflight = conn->seq_to_guest - conn->seq_ack_from_guest;
@@ -495,25 +610,55 @@ void tcp_data_to_guest(struct ctx *c, struct tcp_conn *conn)
 	 * takes now (what it dropped, the guest would see as losses): the
 	 * data goes from the socket straight into them
 	 */
-	if (!tap_lend(c, &lend, hlen, conn->mss, room)) {
+	asked = tap_lend(c, &lend, hlen, conn->mss, room);
+	if (!asked) {
 		conn->flags |= TCPF_TAP_BLOCKED;
 		tap_wait_writable(c);
 		return;
 	}
 	mh.msg_iovlen = lend.first[lend.n];
 
+	/* Without data in flight, a peek starts at the head of the queue,
+	 * where the guest's ACKs leave it: the offset is only needed, and
+	 * set once, when we peek past data the guest didn't acknowledge yet
+	 */
+	if (inflight && !(conn->flags & TCPF_PEEK_OFF)) {
+		int off = (int)inflight;
+
+		if (setsockopt(conn->sock, SOL_SOCKET, SO_PEEK_OFF, &off,
+			       sizeof(off)))
+			log_debug("TCP: SO_PEEK_OFF: %s", strerror(errno));
+		conn->flags |= TCPF_PEEK_OFF;
+	}
+
 	n = recvmsg(conn->sock, &mh, MSG_PEEK | MSG_DONTWAIT);
 	if (n <= 0)
 		tap_lend_commit(c, &lend, 0, NULL);	/* give them back */
 	if (n < 0) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			if (!(conn->flags & TCPF_SOCK_RDHUP))
+				conn->flags &= ~TCPF_SOCK_MORE;
+			return;
+		}
+		if (errno == EINTR)
 			return;
 		tcp_conn_reset(c, conn);
 		return;
 	}
+	/* Drained, unless the peer's FIN is still to be seen */
+	if ((size_t)n < asked && !(conn->flags & TCPF_SOCK_RDHUP))
+		conn->flags &= ~TCPF_SOCK_MORE;
+
+	/* The ACK riding on this data keeps the right edge of the window,
+	 * tcp_ack_delay(): measure again once half of it is used up
+	 */
+	if (conn->seq_ack_to_guest != conn->seq_from_guest &&
+	    conn->wnd_to_guest < conn->wnd_measured / 2)
+		tcp_wnd_update(c, conn);
 
 	if (n == 0) {
 		/* End of file: everything before it was sent already */
+		conn->flags &= ~TCPF_SOCK_MORE;
 		conn->flags |= TCPF_SOCK_EOF | TCPF_FIN_SENT;
 		tcp_send_ctl(c, conn, TCP_FIN | TCP_ACK, conn->seq_to_guest);
 		conn->seq_to_guest++;
@@ -572,7 +717,10 @@ void tcp_rewind(struct ctx *c, struct tcp_conn *conn)
 	if (!(conn->flags & TCPF_FIN_ACKED))
 		conn->flags &= ~TCPF_FIN_SENT;
 	conn->seq_to_guest = conn->seq_ack_from_guest;
-	setsockopt(conn->sock, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof(off));
+	if (conn->flags & TCPF_PEEK_OFF)
+		setsockopt(conn->sock, SOL_SOCKET, SO_PEEK_OFF, &off,
+			   sizeof(off));
+	conn->flags |= TCPF_SOCK_MORE;
 	conn->deadline = 0;
 	tcp_data_to_guest(c, conn);
 }
@@ -594,7 +742,7 @@ static void tcp_conn_from_guest(struct ctx *c, const struct pkt *p,
 	struct sockaddr_storage sa;
 	socklen_t sl;
 	struct tcp_conn *conn;
-	int idx, s, rc, one = 1, zero = 0;
+	int idx, s, rc;
 	uint8_t ws;
 	uint16_t mss;
 
@@ -655,8 +803,6 @@ static void tcp_conn_from_guest(struct ctx *c, const struct pkt *p,
 	conn->sock = s;
 	if (fwd_outbound_bind(c, s, &conn->f.side[FLOW_SIDE_HOST].eaddr, 0))
 		goto refuse;
-	setsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero));
-	(void)one;
 
 	memset(&sa, 0, sizeof(sa));
 	if (p->af == AF_INET) {
@@ -683,7 +829,7 @@ static void tcp_conn_from_guest(struct ctx *c, const struct pkt *p,
 
 	conn->flags = TCPF_CONNECTING;
 	conn->deadline = tcp_now + TCP_HANDSHAKE_MS;
-	if (tcp_epoll_set(c, conn, EPOLL_CTL_ADD))
+	if (tcp_epoll_ctl(c, conn, EPOLL_CTL_ADD))
 		goto refuse;
 	flow_hash_insert(idx, FLOW_SIDE_GUEST);
 	return;
@@ -776,12 +922,12 @@ void tcp_tap_handler(struct ctx *c, const struct pkt *p)
 		conn->wnd_from_guest = v.window;
 		conn->wl1 = v.seq;
 		conn->wl2 = v.ack;
-		conn->flags = TCPF_ESTABLISHED;
+		conn->flags = TCPF_ESTABLISHED |
+			      (conn->flags & TCPF_SOCK_RDHUP);
 		conn->deadline = 0;
 		conn->retries = 0;
 		tcp_wnd_update(c, conn);
 		tcp_send_ctl(c, conn, TCP_ACK, conn->seq_to_guest);
-		tcp_epoll_set(c, conn, EPOLL_CTL_MOD);
 		tcp_data_to_guest(c, conn);
 		return;
 	}
@@ -804,7 +950,7 @@ static void tcp_conn_from_sock(struct ctx *c, int s,
 {
 	struct tcp_conn *conn;
 	struct flowside g;
-	int idx, zero = 0, one = 1;
+	int idx;
 
 	if (!c->seen.mac_known || c->fd_tap < 0 ||
 	    fwd_inbound_guest_side(c, pa, pport, to, port, &g)) {
@@ -827,8 +973,6 @@ static void tcp_conn_from_sock(struct ctx *c, int s,
 	conn->mss = tcp_mss_max(c, inany_v4(&g.eaddr) != NULL);
 	conn->ws_to_guest = TCP_WS_TO_GUEST;
 	conn->last_active = tcp_now;
-	setsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero));
-	(void)one;
 
 	if (flow_hash_insert(idx, FLOW_SIDE_GUEST)) {
 		log_debug("TCP: duplicate connection to port %u", port);
@@ -839,7 +983,7 @@ static void tcp_conn_from_sock(struct ctx *c, int s,
 	}
 
 	conn->flags = TCPF_SYN_SENT;
-	if (tcp_epoll_set(c, conn, EPOLL_CTL_ADD)) {
+	if (tcp_epoll_ctl(c, conn, EPOLL_CTL_ADD)) {
 		tcp_conn_close(c, conn, true);
 		return;
 	}
@@ -934,22 +1078,36 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref)
  * tcp_connected() - the host connect() finished: SYN-ACK or RST to guest
  * @c:		execution context
  * @conn:	connection
+ * @events:	epoll events of the socket
+ *
+ * Output readiness without an error or hang-up means connected: the error,
+ * if any, is only read (SO_ERROR) to tell why it failed.
  */
-static void tcp_connected(struct ctx *c, struct tcp_conn *conn)
+static void tcp_connected(struct ctx *c, struct tcp_conn *conn,
+			  uint32_t events)
 {
 	int err = 0;
 	socklen_t sl = sizeof(err);
 
-	if (getsockopt(conn->sock, SOL_SOCKET, SO_ERROR, &err, &sl) || err) {
+	if (events & (EPOLLERR | EPOLLHUP)) {
+		if (getsockopt(conn->sock, SOL_SOCKET, SO_ERROR, &err, &sl))
+			err = errno;
 		log_debug("TCP: connection failed: %s", strerror(err));
 		conn->seq_ack_from_guest = conn->seq_to_guest;
 		tcp_send_ctl(c, conn, TCP_RST | TCP_ACK, 0);
 		tcp_conn_close(c, conn, false);
 		return;
 	}
+	if (!(events & EPOLLOUT))
+		return;
 
-	conn->flags = TCPF_SYNACK_SENT;
-	tcp_epoll_set(c, conn, EPOLL_CTL_MOD);
+	/* Data that came with the handshake is peeked once the guest
+	 * answers; later data finds us waiting, tcp_data_to_guest()
+	 */
+	conn->flags &= ~TCPF_CONNECTING;
+	conn->flags |= TCPF_SYNACK_SENT;
+	if (events & (EPOLLIN | EPOLLRDHUP))
+		conn->flags |= TCPF_SOCK_MORE;
 	tcp_wnd_update(c, conn);
 	tcp_send_ctl(c, conn, TCP_SYN | TCP_ACK, conn->seq_to_guest);
 	conn->seq_to_guest++;
@@ -978,8 +1136,14 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 	tcp_now = now_ms();
 	log_trace("TCP: socket events 0x%x, flags 0x%x", events, conn->flags);
 
+	/* The peer's FIN shows as end of file once all data before it is
+	 * peeked: keep peeking after segments from the guest until then
+	 */
+	if (events & (EPOLLRDHUP | EPOLLHUP))
+		conn->flags |= TCPF_SOCK_RDHUP;
+
 	if (conn->flags & TCPF_CONNECTING) {
-		tcp_connected(c, conn);
+		tcp_connected(c, conn, events);
 		return;
 	}
 
@@ -993,7 +1157,6 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 		int i;
 
 		conn->flags &= ~TCPF_SOCK_FULL;
-		tcp_epoll_set(c, conn, EPOLL_CTL_MOD);
 		tcp_wnd_update(c, conn);
 		/* A window update, and if we dropped data the socket couldn't
 		 * take, two duplicates: the guest retransmits at once instead
@@ -1095,6 +1258,7 @@ void tcp_timer(struct ctx *c, uint64_t now)
 {
 	int i;
 
+	tcp_ack_delayed_flush(c, now);
 	tcp_now = now;
 	flow_foreach(i) {
 		struct tcp_conn *conn = conn_at(i);

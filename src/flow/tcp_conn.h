@@ -39,6 +39,12 @@ struct ctx;
 #define TCPF_GUEST_TW		(1U << 13) /* the guest's FIN came first: it
 					    * ends in TIME_WAIT
 					    */
+#define TCPF_PEEK_OFF		(1U << 14) /* SO_PEEK_OFF set on the socket */
+#define TCPF_SOCK_MORE		(1U << 15) /* the socket may hold data not
+					    * sent to the guest yet
+					    */
+#define TCPF_SOCK_RDHUP		(1U << 16) /* the host peer's FIN arrived */
+#define TCPF_ACK_DELAYED	(1U << 17) /* ACK owed, may ride on data */
 
 /**
  * struct tcp_conn - one TCP connection, an entry of the flow table
@@ -68,6 +74,7 @@ struct ctx;
  *			until the guest acknowledges past it
  * @challenge_start:	start of the challenge ACK rate limit window, ms
  * @challenges:		challenge ACKs sent in that window
+ * @wnd_measured:	@wnd_to_guest as tcp_wnd_update() last measured it
  */
 struct tcp_conn {
 	struct flow_common f;
@@ -92,6 +99,7 @@ struct tcp_conn {
 	uint32_t recover;
 	uint64_t challenge_start;
 	uint8_t challenges;
+	uint32_t wnd_measured;
 };
 
 FLOW_TYPE_CHECK(struct tcp_conn);
@@ -126,10 +134,11 @@ static inline unsigned int conn_idx(const struct tcp_conn *conn)
 	return (unsigned int)((const union flow *)conn - flowtab);
 }
 
-int tcp_epoll_set(const struct ctx *c, struct tcp_conn *conn, int op);
+void tcp_wait_sock_room(const struct ctx *c, struct tcp_conn *conn);
 void tcp_send_ctl(struct ctx *c, struct tcp_conn *conn, uint8_t flags,
 		  uint32_t seq);
 void tcp_ack_later(struct ctx *c, struct tcp_conn *conn);
+void tcp_ack_delay(struct ctx *c, struct tcp_conn *conn);
 void tcp_conn_close(struct ctx *c, struct tcp_conn *conn, bool rst);
 void tcp_conn_reset(struct ctx *c, struct tcp_conn *conn);
 void tcp_data_to_guest(struct ctx *c, struct tcp_conn *conn);

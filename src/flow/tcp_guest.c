@@ -128,18 +128,21 @@ static bool tcp_wnd_acceptable(const struct tcp_conn *conn,
  * @c:		execution context
  * @conn:	connection
  * @v:		TCP view of the segment
+ * @old_wnd:	the guest's window before this segment
+ *
+ * Return: bytes of data now acknowledged, for tcp_guest_discard()
  */
-static void tcp_guest_ack(struct ctx *c, struct tcp_conn *conn,
-			  const struct tcp_view *v, uint32_t old_wnd)
+static uint32_t tcp_guest_ack(struct ctx *c, struct tcp_conn *conn,
+			      const struct tcp_view *v, uint32_t old_wnd)
 {
 	uint32_t acked, data;
 
 	if (!(v->flags & TCP_ACK))
-		return;
+		return 0;
 
 	if (SEQ_GT(v->ack, conn->seq_max) ||
 	    SEQ_LT(v->ack, conn->seq_ack_from_guest))
-		return;		/* old, or for data we never sent */
+		return 0;	/* old, or for data we never sent */
 
 	acked = v->ack - conn->seq_ack_from_guest;
 	log_trace("TCP: guest acks %u (+%u), window %u", v->ack, acked,
@@ -156,13 +159,13 @@ static void tcp_guest_ack(struct ctx *c, struct tcp_conn *conn,
 			 */
 			if (conn->flags & TCPF_RECOVERING) {
 				tcp_guard_stats.rexmit_held++;
-				return;
+				return 0;
 			}
 			conn->flags |= TCPF_RECOVERING;
 			conn->recover = conn->seq_max;
 			tcp_rewind(c, conn);
 		}
-		return;
+		return 0;
 	}
 
 	if ((conn->flags & TCPF_RECOVERING) && SEQ_GE(v->ack, conn->recover))
@@ -175,23 +178,38 @@ static void tcp_guest_ack(struct ctx *c, struct tcp_conn *conn,
 	}
 
 	/* After a rewind, the guest may have had more than we sent again:
-	 * carry on from what it acknowledged. Discarding the data below
+	 * carry on from what it acknowledged. Discarding the data, next,
 	 * brings the peek offset back to zero, which is where we resume.
 	 */
 	if (SEQ_GT(v->ack, conn->seq_to_guest))
 		conn->seq_to_guest = v->ack;
-	if (data &&
-	    recv_msg(conn->sock, NULL, data, MSG_TRUNC | MSG_DONTWAIT) < 0)
-		log_debug("TCP: discarding acknowledged data failed: %s",
-			  strerror(errno));
-	else if (data)
-		flow_count(&conn->f, FLOW_SIDE_HOST, data, tcp_now);
 
 	conn->seq_ack_from_guest = v->ack;
 	conn->dup_acks = 0;
 	conn->retries = 0;
 	conn->deadline = conn->seq_max == v->ack ? 0 :
 			 tcp_now + TCP_RTO_MIN_MS;
+	return data;
+}
+
+/**
+ * tcp_guest_discard() - drop data the guest acknowledged from the socket
+ * @conn:	connection
+ * @data:	bytes, from tcp_guest_ack()
+ *
+ * Done after the segment's own data went to the socket, so that a request
+ * acknowledging the previous answer reaches the host peer first. Nothing
+ * is peeked in between.
+ */
+static void tcp_guest_discard(struct tcp_conn *conn, uint32_t data)
+{
+	if (!data)
+		return;
+	if (recv_msg(conn->sock, NULL, data, MSG_TRUNC | MSG_DONTWAIT) < 0)
+		log_debug("TCP: discarding acknowledged data failed: %s",
+			  strerror(errno));
+	else
+		flow_count(&conn->f, FLOW_SIDE_HOST, data, tcp_now);
 }
 
 /**
@@ -242,6 +260,8 @@ static void tcp_guest_data(struct ctx *c, struct tcp_conn *conn,
 			n = 0;
 		}
 		conn->seq_from_guest += (uint32_t)n;
+		/* Until measured again, the window keeps its right edge */
+		conn->wnd_to_guest -= MIN((uint32_t)n, conn->wnd_to_guest);
 		if (n > 0)
 			flow_count(&conn->f, FLOW_SIDE_GUEST, (size_t)n,
 				   tcp_now);
@@ -249,10 +269,9 @@ static void tcp_guest_data(struct ctx *c, struct tcp_conn *conn,
 			log_trace("TCP: socket took %zi of %zu bytes", n, len);
 			fin = false;	/* not all data before it went out */
 			conn->flags |= TCPF_DROPPED;
-			if (!(conn->flags & TCPF_SOCK_FULL)) {
-				conn->flags |= TCPF_SOCK_FULL;
-				tcp_epoll_set(c, conn, EPOLL_CTL_MOD);
-			}
+			tcp_wait_sock_room(c, conn);
+			tcp_ack_later(c, conn);
+			return;
 		}
 	}
 
@@ -266,6 +285,11 @@ static void tcp_guest_data(struct ctx *c, struct tcp_conn *conn,
 			conn->flags |= TCPF_GUEST_TW;
 		shutdown(conn->sock, SHUT_WR);
 	}
+
+	/* A request, say: the ACK can wait a little for the answer */
+	if (len || fin)
+		tcp_ack_delay(c, conn);
+	return;
 
 ack:
 	if (len || fin)
@@ -336,7 +360,7 @@ void tcp_guest_rst(struct ctx *c, struct tcp_conn *conn,
 void tcp_guest_segment(struct ctx *c, struct tcp_conn *conn,
 		       const struct tcp_view *v)
 {
-	uint32_t old_wnd;
+	uint32_t old_wnd, acked;
 
 	if (v->flags & TCP_SYN) {
 		/* Before the handshake completes, a duplicate: our SYN-ACK
@@ -376,12 +400,13 @@ void tcp_guest_segment(struct ctx *c, struct tcp_conn *conn,
 		   (uint32_t)v->window << conn->ws_from_guest) {
 		tcp_guard_stats.wnd_ignored++;
 	}
-	tcp_guest_ack(c, conn, v, old_wnd);
+	acked = tcp_guest_ack(c, conn, v, old_wnd);
 	if (conn->sock < 0)
 		return;
 	tcp_guest_data(c, conn, v);
 	if (conn->sock < 0)
 		return;
+	tcp_guest_discard(conn, acked);
 
 	if ((conn->flags & TCPF_GUEST_FIN) && (conn->flags & TCPF_FIN_ACKED)) {
 		if (conn->flags & TCPF_ACK_PENDING)
@@ -392,7 +417,11 @@ void tcp_guest_segment(struct ctx *c, struct tcp_conn *conn,
 		return;
 	}
 
-	tcp_data_to_guest(c, conn);
+	/* New data comes with an event of its own: look again only if
+	 * the window or the link held some back, or the FIN is to be seen
+	 */
+	if (conn->flags & TCPF_SOCK_MORE)
+		tcp_data_to_guest(c, conn);
 }
 
 /**
