@@ -37,9 +37,10 @@
  *
  * Acknowledgements to the guest are coalesced: frames from the guest are
  * processed as a batch, connections that owe an ACK are flagged, and
- * tcp_flush() sends one ACK per connection at the end of the batch. Less
- * than a segment of new, in-order data (a request, typically), or a FIN,
- * needn't be acknowledged at once: the ACK is delayed by 1 to 2 ms
+ * tcp_flush() sends one ACK per connection at the end of the batch. While
+ * data goes back and forth (requests and answers, TCPF_PINGPONG), less
+ * than a segment of new, in-order data, or a FIN, needn't be acknowledged
+ * at once: the ACK is delayed by 1 to 2 ms
  * (TCP_ACK_DELAY_MS), so that it rides on the answer, and only if no
  * answer comes by then does a segment of its own go out (tcp_ack_delay(),
  * tcp_ack_delayed_flush(), the main loop's wait). The window in an ACK
@@ -426,18 +427,28 @@ void tcp_ack_later(struct ctx *c, struct tcp_conn *conn)
  * @c:		execution context
  * @conn:	connection
  *
- * Only for less than a segment of data in order, or a FIN: anything else
- * is acknowledged at the end of the batch, tcp_ack_later().
+ * Only while the connection goes back and forth (TCPF_PINGPONG: data to the
+ * guest followed data from it), and for less than a segment, and less than
+ * a quarter of the window, of data not acknowledged yet, or a FIN: the
+ * guest isn't held back by the wait then. Anything else, bulk data above
+ * all, is acknowledged at the end of the batch, tcp_ack_later(), and so is
+ * an ACK already delayed once the data grows past those bounds.
  */
 void tcp_ack_delay(struct ctx *c, struct tcp_conn *conn)
 {
-	if (conn->flags & (TCPF_ACK_PENDING | TCPF_ACK_DELAYED))
+	uint32_t unacked = conn->seq_from_guest - conn->seq_ack_to_guest;
+
+	if (conn->flags & TCPF_ACK_PENDING)
 		return;
-	if (conn->seq_from_guest - conn->seq_ack_to_guest >= conn->mss ||
+	if (!(conn->flags & TCPF_PINGPONG) || unacked >= conn->mss ||
+	    unacked >= conn->wnd_measured / 4 ||
 	    tcp_delayed_count >= TCP_DELAYED_MAX) {
+		conn->flags &= ~TCPF_PINGPONG;
 		tcp_ack_later(c, conn);
 		return;
 	}
+	if (conn->flags & TCPF_ACK_DELAYED)
+		return;
 	if (!tcp_delayed_count)
 		tcp_delayed_due = tcp_now + TCP_ACK_DELAY_MS;
 	conn->flags |= TCPF_ACK_DELAYED;
@@ -481,6 +492,8 @@ void tcp_ack_delayed_flush(struct ctx *c, uint64_t now)
 		conn->flags &= ~TCPF_ACK_DELAYED;
 		if (conn->seq_ack_to_guest == conn->seq_from_guest)
 			continue;	/* it went with data */
+		/* No answer in time: not worth waiting for, next time */
+		conn->flags &= ~TCPF_PINGPONG;
 		tcp_wnd_update(c, conn);
 		tcp_send_ctl(c, conn, TCP_ACK, conn->seq_to_guest);
 	}
@@ -699,6 +712,10 @@ void tcp_data_to_guest(struct ctx *c, struct tcp_conn *conn)
 	if (SEQ_GT(seq, conn->seq_max))
 		conn->seq_max = seq;
 	conn->seq_ack_to_guest = conn->seq_from_guest;
+	/* An answer to data from the guest: they take turns */
+	if (conn->flags & TCPF_GUEST_SPOKE)
+		conn->flags |= TCPF_PINGPONG;
+	conn->flags &= ~TCPF_GUEST_SPOKE;
 	conn->last_active = tcp_now;
 	if (!conn->deadline)
 		conn->deadline = tcp_now + (TCP_RTO_MIN_MS << conn->retries);

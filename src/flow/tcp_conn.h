@@ -45,6 +45,10 @@ struct ctx;
 					    */
 #define TCPF_SOCK_RDHUP		(1U << 16) /* the host peer's FIN arrived */
 #define TCPF_ACK_DELAYED	(1U << 17) /* ACK owed, may ride on data */
+#define TCPF_GUEST_SPOKE	(1U << 18) /* guest data since our last data */
+#define TCPF_PINGPONG		(1U << 19) /* requests and answers take turns:
+					    * ACKs may wait for the answer
+					    */
 
 /**
  * struct tcp_conn - one TCP connection, an entry of the flow table

@@ -260,6 +260,8 @@ static void tcp_guest_data(struct ctx *c, struct tcp_conn *conn,
 			n = 0;
 		}
 		conn->seq_from_guest += (uint32_t)n;
+		if (n > 0)
+			conn->flags |= TCPF_GUEST_SPOKE;
 		/* Until measured again, the window keeps its right edge */
 		conn->wnd_to_guest -= MIN((uint32_t)n, conn->wnd_to_guest);
 		if (n > 0)
