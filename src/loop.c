@@ -10,10 +10,6 @@
  * due. loop_run() is the loop of the real program; the fuzzers call
  * loop_dispatch() and loop_timers() themselves, between the frames they feed,
  * so they go through the same handlers in the same way.
- *
- * The wait for events is bounded only while TCP holds back ACKs for the
- * guest in the hope that they ride on data (tcp_ack_delay()): once they are
- * due, they go out on their own. The tick sends them too.
  */
 
 #include <errno.h>
@@ -283,8 +279,7 @@ void loop_run(struct ctx *c)
 	struct epoll_event events[EPOLL_EVENTS_MAX];
 
 	for (;;) {
-		int n = epoll_wait(c->epollfd, events, EPOLL_EVENTS_MAX,
-				   tcp_ack_delay_timeout(now_ms()));
+		int n = epoll_wait(c->epollfd, events, EPOLL_EVENTS_MAX, -1);
 		int i;
 
 		if (n < 0 && errno != EINTR) {
@@ -295,7 +290,6 @@ void loop_run(struct ctx *c)
 		for (i = 0; i < n; i++)
 			loop_dispatch(c, &events[i]);
 
-		tcp_ack_delayed_flush(c, now_ms());
 		listen_resume_check(c, now_ms());
 		if (flow_exiting())
 			flow_exit_poll(now_ms());

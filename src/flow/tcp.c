@@ -37,16 +37,13 @@
  *
  * Acknowledgements to the guest are coalesced: frames from the guest are
  * processed as a batch, connections that owe an ACK are flagged, and
- * tcp_flush() sends one ACK per connection at the end of the batch. While
- * data goes back and forth (requests and answers, TCPF_PINGPONG), less
- * than a segment of new, in-order data, or a FIN, needn't be acknowledged
- * at once: the ACK is delayed by 1 to 2 ms
- * (TCP_ACK_DELAY_MS), so that it rides on the answer, and only if no
- * answer comes by then does a segment of its own go out (tcp_ack_delay(),
- * tcp_ack_delayed_flush(), the main loop's wait). The window in an ACK
- * riding on data isn't measured again each time: the data the guest sent
- * since the last measurement comes off it, so its right edge stays where
- * it was, and it's measured again once half of it is used up.
+ * tcp_flush() sends one ACK per connection at the end of the batch. The
+ * window of an ACK riding on data isn't measured again each time: the data
+ * the guest sent since the last measurement comes off it, so its right
+ * edge stays where it was, and it's measured again once half of it is
+ * used. (ACKs held back for a millisecond or two, to ride on the answer to
+ * a request, saved a write and a getsockopt() per request, but made
+ * TCP_RR 7 to 10 % slower on the bench: they are not done.)
  *
  * System calls per connection and segment are kept few, as they are most of
  * the cost of a short exchange: each socket is added to epoll once, for
@@ -119,8 +116,6 @@
 #define TCP_IDLE_MS		(2ULL * 3600 * 1000)
 
 #define TCP_PENDING_MAX		256	/* connections owing an ACK */
-#define TCP_DELAYED_MAX		256	/* ... a delayed one */
-#define TCP_ACK_DELAY_MS	2	/* delayed ACKs wait 1 to 2 ms */
 #define TCP_ACCEPT_BATCH	32	/* connections accepted per wake-up */
 
 FLOW_TYPE_CHECK(struct tcp_conn);
@@ -128,9 +123,6 @@ FLOW_TYPE_CHECK(struct tcp_conn);
 static uint8_t tcp_ctl_frame[TCP_HDR_MAX + TCP_OPTS_MAX];
 static uint32_t tcp_pending[TCP_PENDING_MAX];
 static int tcp_pending_count;
-static uint32_t tcp_delayed[TCP_DELAYED_MAX];
-static int tcp_delayed_count;
-static uint64_t tcp_delayed_due;	/* ms: first ACK of tcp_delayed due */
 uint64_t tcp_now;		/* ms, see tcp_conn.h */
 static int tcp_timer_fd = -1;
 
@@ -403,7 +395,7 @@ void tcp_send_ctl(struct ctx *c, struct tcp_conn *conn, uint8_t flags,
 	if (hlen)
 		tap_send(c, tcp_ctl_frame, hlen);
 	conn->seq_ack_to_guest = conn->seq_from_guest;
-	conn->flags &= ~(TCPF_ACK_PENDING | TCPF_ACK_DELAYED);
+	conn->flags &= ~TCPF_ACK_PENDING;
 }
 
 /**
@@ -419,85 +411,6 @@ void tcp_ack_later(struct ctx *c, struct tcp_conn *conn)
 		tcp_flush(c);
 	conn->flags |= TCPF_ACK_PENDING;
 	tcp_pending[tcp_pending_count++] = conn_idx(conn);
-}
-
-/**
- * tcp_ack_delay() - acknowledge new data from the guest within
- *		     TCP_ACK_DELAY_MS, on data to the guest if some comes
- * @c:		execution context
- * @conn:	connection
- *
- * Only while the connection goes back and forth (TCPF_PINGPONG: data to the
- * guest followed data from it), and for less than a segment, and less than
- * a quarter of the window, of data not acknowledged yet, or a FIN: the
- * guest isn't held back by the wait then. Anything else, bulk data above
- * all, is acknowledged at the end of the batch, tcp_ack_later(), and so is
- * an ACK already delayed once the data grows past those bounds.
- */
-void tcp_ack_delay(struct ctx *c, struct tcp_conn *conn)
-{
-	uint32_t unacked = conn->seq_from_guest - conn->seq_ack_to_guest;
-
-	if (conn->flags & TCPF_ACK_PENDING)
-		return;
-	if (!(conn->flags & TCPF_PINGPONG) || unacked >= conn->mss ||
-	    unacked >= conn->wnd_measured / 4 ||
-	    tcp_delayed_count >= TCP_DELAYED_MAX) {
-		conn->flags &= ~TCPF_PINGPONG;
-		tcp_ack_later(c, conn);
-		return;
-	}
-	if (conn->flags & TCPF_ACK_DELAYED)
-		return;
-	if (!tcp_delayed_count)
-		tcp_delayed_due = tcp_now + TCP_ACK_DELAY_MS;
-	conn->flags |= TCPF_ACK_DELAYED;
-	tcp_delayed[tcp_delayed_count++] = conn_idx(conn);
-}
-
-/**
- * tcp_ack_delay_timeout() - how long the main loop may wait for events
- * @now:	monotonic time, ms
- *
- * Return: -1 (no limit) without delayed ACKs, otherwise the milliseconds
- *	   until they are due
- */
-int tcp_ack_delay_timeout(uint64_t now)
-{
-	if (!tcp_delayed_count)
-		return -1;
-	return tcp_delayed_due > now ? (int)(tcp_delayed_due - now) : 0;
-}
-
-/**
- * tcp_ack_delayed_flush() - send the delayed ACKs that didn't ride on data,
- *			     once they are due
- * @c:		execution context
- * @now:	monotonic time, ms
- */
-void tcp_ack_delayed_flush(struct ctx *c, uint64_t now)
-{
-	int i;
-
-	if (!tcp_delayed_count || now < tcp_delayed_due)
-		return;
-
-	tcp_now = now;
-	for (i = 0; i < tcp_delayed_count; i++) {
-		struct tcp_conn *conn = conn_at(tcp_delayed[i]);
-
-		if (conn->f.type != FLOW_TCP ||
-		    !(conn->flags & TCPF_ACK_DELAYED))
-			continue;
-		conn->flags &= ~TCPF_ACK_DELAYED;
-		if (conn->seq_ack_to_guest == conn->seq_from_guest)
-			continue;	/* it went with data */
-		/* No answer in time: not worth waiting for, next time */
-		conn->flags &= ~TCPF_PINGPONG;
-		tcp_wnd_update(c, conn);
-		tcp_send_ctl(c, conn, TCP_ACK, conn->seq_to_guest);
-	}
-	tcp_delayed_count = 0;
 }
 
 /**
@@ -534,7 +447,7 @@ void tcp_conn_close(struct ctx *c, struct tcp_conn *conn, bool rst)
  */
 void tcp_guest_gone(struct ctx *c, int idx)
 {
-	tcp_pending_count = tcp_delayed_count = 0;
+	tcp_pending_count = 0;
 	tcp_conn_close(c, conn_at((unsigned int)idx), true);
 }
 
@@ -662,8 +575,8 @@ void tcp_data_to_guest(struct ctx *c, struct tcp_conn *conn)
 	if ((size_t)n < asked && !(conn->flags & TCPF_SOCK_RDHUP))
 		conn->flags &= ~TCPF_SOCK_MORE;
 
-	/* The ACK riding on this data keeps the right edge of the window,
-	 * tcp_ack_delay(): measure again once half of it is used up
+	/* An ACK riding on this data keeps the right edge of the window
+	 * (tcp_guest_data()): measure again once half of it is used up
 	 */
 	if (conn->seq_ack_to_guest != conn->seq_from_guest &&
 	    conn->wnd_to_guest < conn->wnd_measured / 2)
@@ -712,10 +625,6 @@ void tcp_data_to_guest(struct ctx *c, struct tcp_conn *conn)
 	if (SEQ_GT(seq, conn->seq_max))
 		conn->seq_max = seq;
 	conn->seq_ack_to_guest = conn->seq_from_guest;
-	/* An answer to data from the guest: they take turns */
-	if (conn->flags & TCPF_GUEST_SPOKE)
-		conn->flags |= TCPF_PINGPONG;
-	conn->flags &= ~TCPF_GUEST_SPOKE;
 	conn->last_active = tcp_now;
 	if (!conn->deadline)
 		conn->deadline = tcp_now + (TCP_RTO_MIN_MS << conn->retries);
@@ -1275,7 +1184,6 @@ void tcp_timer(struct ctx *c, uint64_t now)
 {
 	int i;
 
-	tcp_ack_delayed_flush(c, now);
 	tcp_now = now;
 	flow_foreach(i) {
 		struct tcp_conn *conn = conn_at(i);

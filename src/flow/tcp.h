@@ -20,8 +20,6 @@ void tcp_tap_handler(struct ctx *c, const struct pkt *p);
 void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
 void tcp_listen_handler(struct ctx *c, union epoll_ref ref);
 void tcp_flush(struct ctx *c);
-int tcp_ack_delay_timeout(uint64_t now);
-void tcp_ack_delayed_flush(struct ctx *c, uint64_t now);
 void tcp_guard_stats_log(int level);
 void tcp_guest_gone(struct ctx *c, int idx);
 void tcp_tap_writable(struct ctx *c);

@@ -44,11 +44,6 @@ struct ctx;
 					    * sent to the guest yet
 					    */
 #define TCPF_SOCK_RDHUP		(1U << 16) /* the host peer's FIN arrived */
-#define TCPF_ACK_DELAYED	(1U << 17) /* ACK owed, may ride on data */
-#define TCPF_GUEST_SPOKE	(1U << 18) /* guest data since our last data */
-#define TCPF_PINGPONG		(1U << 19) /* requests and answers take turns:
-					    * ACKs may wait for the answer
-					    */
 
 /**
  * struct tcp_conn - one TCP connection, an entry of the flow table
@@ -142,7 +137,6 @@ void tcp_wait_sock_room(const struct ctx *c, struct tcp_conn *conn);
 void tcp_send_ctl(struct ctx *c, struct tcp_conn *conn, uint8_t flags,
 		  uint32_t seq);
 void tcp_ack_later(struct ctx *c, struct tcp_conn *conn);
-void tcp_ack_delay(struct ctx *c, struct tcp_conn *conn);
 void tcp_conn_close(struct ctx *c, struct tcp_conn *conn, bool rst);
 void tcp_conn_reset(struct ctx *c, struct tcp_conn *conn);
 void tcp_data_to_guest(struct ctx *c, struct tcp_conn *conn);

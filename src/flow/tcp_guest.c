@@ -260,8 +260,6 @@ static void tcp_guest_data(struct ctx *c, struct tcp_conn *conn,
 			n = 0;
 		}
 		conn->seq_from_guest += (uint32_t)n;
-		if (n > 0)
-			conn->flags |= TCPF_GUEST_SPOKE;
 		/* Until measured again, the window keeps its right edge */
 		conn->wnd_to_guest -= MIN((uint32_t)n, conn->wnd_to_guest);
 		if (n > 0)
@@ -287,11 +285,6 @@ static void tcp_guest_data(struct ctx *c, struct tcp_conn *conn,
 			conn->flags |= TCPF_GUEST_TW;
 		shutdown(conn->sock, SHUT_WR);
 	}
-
-	/* A request, say: the ACK can wait a little for the answer */
-	if (len || fin)
-		tcp_ack_delay(c, conn);
-	return;
 
 ack:
 	if (len || fin)
