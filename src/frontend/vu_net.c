@@ -6,11 +6,15 @@
  *
  * Every frame in either direction has a virtio-net header in front of it
  * (virtio 1.x, 5.1.6): 12 bytes with VIRTIO_F_VERSION_1 or MRG_RXBUF, 10
- * without. We offer no offloads, so the header carries nothing for us: on
- * transmit we skip it, on receive we write zeroes, except num_buffers, and
- * the flag VIRTIO_NET_HDR_F_DATA_VALID if the guest took
- * VIRTIO_NET_F_GUEST_CSUM: every frame we send has correct checksums, as we
- * computed them, so the guest may skip verifying them again.
+ * without. We offer no transmit offloads, so on transmit we skip it. On
+ * receive we write zeroes, except num_buffers and, if the guest took
+ * VIRTIO_NET_F_GUEST_CSUM, the checksum flags (vu_hdr_flags()): a TCP
+ * segment built with only the pseudo-header sum (tap_l4_csum() false) is
+ * marked VIRTIO_NET_HDR_F_NEEDS_CSUM, with csum_start and csum_offset
+ * pointing at its TCP header and checksum field, so that the guest
+ * completes the sum if it forwards the segment (and trusts it if it's the
+ * destination, as Linux does for CHECKSUM_PARTIAL); every other frame has
+ * correct checksums, as we computed them, and is marked DATA_VALID.
  *
  * Guest to passt (transmit queue): when the guest kicks, we take the chains
  * it made available, at most VU_TX_BATCH per wake-up (then we kick
@@ -55,6 +59,7 @@
 #include "frontend/pcap.h"
 #include "frontend/tap.h"
 #include "frontend/vhost_user.h"
+#include "wire/vnet.h"
 #include "svc/dispatch.h"
 #include "util/log.h"
 #include "util/util.h"
@@ -62,7 +67,8 @@
 #define VU_TX_BATCH		256	/* chains from the guest per wake-up */
 #define VU_HDR_MAX		12
 #define VU_HDR_NUM_BUFFERS	10	/* offset of num_buffers */
-#define VU_HDR_F_DATA_VALID	2	/* in the flags, byte 0 */
+#define VU_HDR_CSUM_START	6	/* offset of csum_start (le16) */
+#define VU_HDR_CSUM_OFFSET	8	/* offset of csum_offset (le16) */
 #define VU_ROOM_CHAINS		VQ_SIZE_MAX	/* looked at by vu_room() */
 
 /* A frame from the guest, with its header */
@@ -215,6 +221,38 @@ static void vu_set_num_buffers(const struct vq_chain *ch, uint16_t n)
 }
 
 /**
+ * vu_hdr_flags() - checksum flags of the virtio-net header for a frame
+ * @c:		execution context
+ * @vh:		virtio-net header in front of the frame, zeroed
+ * @frame:	start of the frame (at least its headers)
+ * @len:	bytes of the frame at @frame
+ *
+ * Without VIRTIO_NET_F_GUEST_CSUM, the flags stay 0 and every frame carries
+ * complete checksums (tap_l4_csum() is true). With it, a TCP segment whose
+ * checksum field holds only the pseudo-header sum gets NEEDS_CSUM and where
+ * to complete it; anything else is checksummed, and DATA_VALID.
+ */
+static void vu_hdr_flags(const struct ctx *c, uint8_t *vh, const uint8_t *frame,
+			 size_t len)
+{
+	struct vnet_hdr h;
+
+	if (!vu_dev.csum_valid)
+		return;
+
+	vnet_hdr_for_frame(&h, frame, len, !tap_l4_csum(c));
+	if (!(h.flags & VNET_F_NEEDS_CSUM)) {
+		vh[0] = VNET_F_DATA_VALID;
+		return;
+	}
+	vh[0] = VNET_F_NEEDS_CSUM;
+	vh[VU_HDR_CSUM_START] = (uint8_t)h.csum_start;
+	vh[VU_HDR_CSUM_START + 1] = (uint8_t)(h.csum_start >> 8);
+	vh[VU_HDR_CSUM_OFFSET] = (uint8_t)h.csum_offset;
+	vh[VU_HDR_CSUM_OFFSET + 1] = (uint8_t)(h.csum_offset >> 8);
+}
+
+/**
  * vu_send_frames() - send frames to the guest through the receive queue
  * @c:		execution context
  * @frames:	one element per frame, each a complete Ethernet frame
@@ -234,8 +272,6 @@ size_t vu_send_frames(struct ctx *c, const struct iovec *frames, size_t n)
 	if (!vu_queue_ready(q))
 		goto out;
 
-	hdr[0] = vu_dev.csum_valid ? VU_HDR_F_DATA_VALID : 0;
-
 	for (sent = 0; sent < n; sent++) {
 		struct iovec src[2] = {
 			{ .iov_base = (void *)hdr, .iov_len = vu_dev.hdr_len },
@@ -245,6 +281,9 @@ size_t vu_send_frames(struct ctx *c, const struct iovec *frames, size_t n)
 		unsigned int si = 0, nch = 0, i;
 		size_t done = 0;
 
+		memset(hdr, 0, sizeof(hdr));
+		vu_hdr_flags(c, hdr, frames[sent].iov_base,
+			     frames[sent].iov_len);
 		while (done < total) {
 			struct vq_chain *cur = nch ? &ch : &first;
 			int rc;
@@ -569,8 +608,7 @@ size_t vu_lend_commit(struct ctx *c, struct tap_lend *l, unsigned int n,
 		nbuf = k - vu_lent.first[f];
 
 		memset(vh, 0, vh_len);
-		if (vu_dev.csum_valid)
-			vh[0] = VU_HDR_F_DATA_VALID;
+		vu_hdr_flags(c, vh, l->hdr[f], l->hdr_len);
 		if (vh_len >= VU_HDR_NUM_BUFFERS + 2) {
 			vh[VU_HDR_NUM_BUFFERS] = (uint8_t)nbuf;
 			vh[VU_HDR_NUM_BUFFERS + 1] = (uint8_t)(nbuf >> 8);

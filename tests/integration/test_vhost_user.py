@@ -420,8 +420,19 @@ def tcp_csum_ok(frame):
     return s == 0xffff
 
 
+def csum_complete(frame, start, off):
+    """The frame with the checksum a NEEDS_CSUM header asks for filled in:
+    the ones' complement sum from start to the end, stored at start + off"""
+    data = frame[start:] + b'\0' * ((len(frame) - start) % 2)
+    s = sum(struct.unpack(f'!{len(data) // 2}H', data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    at = start + off
+    return frame[:at] + struct.pack('!H', ~s & 0xffff) + frame[at + 2:]
+
+
 SHAPES = {
-    # one buffer of 2048 bytes per chain, checksums marked valid
+    # one buffer of 2048 bytes per chain, TCP checksums left to the guest
     'csum': (F_VERSION_1 | F_MRG_RXBUF | F_GUEST_CSUM, ((2048,),) * NUM),
     # frames spread over several chains of 512 bytes, odd splits included
     'merged': (F_VERSION_1 | F_MRG_RXBUF,
@@ -437,8 +448,8 @@ SHAPES = {
 @pytest.mark.parametrize('v6', [False, True], ids=['ipv4', 'ipv6'])
 def test_tcp_download(topo, passt_env, v6, shape):
     """48 KiB from a host server into the receive buffers, in order and
-    intact, the guest acknowledging as it goes: right TCP checksums, or
-    the frames marked checksummed with GUEST_CSUM"""
+    intact, the guest acknowledging as it goes: right TCP checksums, or,
+    with GUEST_CSUM, NEEDS_CSUM and a sum that completes right"""
     features, rx = SHAPES[shape]
     n, port = 48 << 10, 17090 + v6
     p = passt_env('--vhost-user', server=['bulk', port, n])
@@ -453,7 +464,12 @@ def test_tcp_download(topo, passt_env, v6, shape):
             f = fe.expect(lambda f: f.get('sport') == port and
                           f.get('data'), what=f'data after {len(got)}')
             if features & F_GUEST_CSUM:
-                assert f['vhdr'][0] == 2, f['vhdr']
+                # NEEDS_CSUM, the sum to complete from the TCP header on:
+                # completed as the header says, the checksum is right
+                flags, start, off = struct.unpack_from('<B5xHH', f['vhdr'])
+                l4 = 14 + (40 if v6 else 20)
+                assert (flags, start, off) == (1, l4, 16), f['vhdr']
+                assert tcp_csum_ok(csum_complete(f['frame'], start, off)), f
             else:
                 assert f['vhdr'][0] == 0, f['vhdr']
                 assert tcp_csum_ok(f['frame']), f
