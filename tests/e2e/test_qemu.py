@@ -548,15 +548,22 @@ def test_stream_reconnect(net, topo):
     g = Guest('guestR', topo.host, net['image'], p.sock, '02:00:00:00:0e:0d',
               os.path.join(BASE, 'R', 'vm'), append='e2e.dhcp6=0',
               netdev_extra=',reconnect=1')
+    restart_passt_under_guest(p, g, 60)
+
+
+def restart_passt_under_guest(p, g, timeout):
+    """Boot guest g, fetch a file through passt p, restart p under the
+    running guest and wait (up to timeout s) until fetching works again;
+    both are stopped at the end"""
     try:
         g.wait_ready(timeout=150)
-        g.sh(f'wget -q -O /dev/null http://{SRV4}/small.bin', timeout=60)
+        g.sh(f'wget -q -O /dev/null http://{SRV4}/small.bin', timeout=timeout)
         p.stop()
         p.start()
         it.wait_until(lambda: g.sh(f'wget -q -O /dev/null '
                                    f'http://{SRV4}/small.bin', timeout=30,
                                    check=False)[0] == 0,
-                      timeout=60, interval=1,
+                      timeout=timeout, interval=1,
                       what='guest network back after passt restart')
     finally:
         g.stop()

@@ -30,7 +30,8 @@ import pytest
 
 from e2e_guest import FIGURES, Guest, it, nobody_dir
 from test_qemu import (BASE, FETCH_PY, HOST_SVC, SMALL, SRV4, SRV6, Passt,
-                       fetch, guest_sha, image, remote, start_httpd)
+                       fetch, guest_sha, image, remote,
+                       restart_passt_under_guest, start_httpd)
 
 __all__ = ['image', 'remote']	# fixtures, used by name
 
@@ -242,19 +243,7 @@ def test_qemu_reconnects_to_restarted_passt(vnet, topo):
               '02:00:00:00:0f:0d', os.path.join(BASE, 'VR', 'vm'),
               append='e2e.dhcp6=0', netdev_extra=',reconnect=1',
               vhost_user=True)
-    try:
-        g.wait_ready(timeout=150)
-        g.sh(f'wget -q -O /dev/null http://{SRV4}/small.bin', timeout=90)
-        p.stop()
-        p.start()
-        it.wait_until(lambda: g.sh(f'wget -q -O /dev/null '
-                                   f'http://{SRV4}/small.bin', timeout=30,
-                                   check=False)[0] == 0,
-                      timeout=90, interval=1,
-                      what='guest network back after passt restart')
-    finally:
-        g.stop()
-        p.stop()
+    restart_passt_under_guest(p, g, 90)
 
 
 @pytest.mark.parametrize('n', ['VL', 'VF'])
