@@ -493,9 +493,12 @@ size_t vu_lend(struct ctx *c, struct tap_lend *l, size_t hdr_len,
 			goto broken;
 		if (!rc)
 			break;
-		if (ch.iov[0].iov_len < head_len ||
+		if (!ch.n || ch.iov[0].iov_len < head_len ||
 		    (!vu_dev.mrg_rxbuf && ch.len <= head_len)) {
-			/* No room for the headers in one piece */
+			/* No room for the headers in one piece (a chain of
+			 * zero-length descriptors has no buffer at all: its
+			 * iov[0] would be a previous chain's)
+			 */
 			vq_unpop(&q->vq, 1);
 			vu_lent.chains--;
 			if (!f)
