@@ -99,6 +99,9 @@
 #                  the cell minus before, divided by the bytes the receiver
 #                  got (iperf3's count). Not for veth and row 9: the kernel's
 #                  work there belongs to no process
+#   us CPU a ...   rows 4, 5 and 7: the same CPU time, divided by the round
+#                  trips or connections made (the price of --busy-poll
+#                  shows here)
 #   slowest        ours' slowest round (lowest rate; highest time or
 #                  memory); BIMODAL when it is below 0.8x the median (above
 #                  1.25x for lower-is-better rows)

@@ -257,13 +257,27 @@ def c_client(tool, prog, key, secs):
     return float(m.group(1))
 
 
+def cpu_per_op(s, secs, what):
+    """Append the tool's CPU time per operation to a Sample's info"""
+    if s.cpu_s is not None and s.value:
+        us = s.cpu_s * 1e6 / (s.value * secs)
+        s.info = ', '.join(x for x in (s.info, f'{us:.1f} us CPU a {what}')
+                           if x)
+    return s
+
+
 def row_rr(tool, secs):
-    v = c_client(tool, TCP_RR, 'rr_per_s', secs)
-    return Sample(v, f'{1e6 / v:.1f} us a round trip' if v else '')
+    s = cpu_around(tool, lambda: Sample(c_client(tool, TCP_RR, 'rr_per_s',
+                                                 secs)))
+    if s.value:
+        s.info = f'{1e6 / s.value:.1f} us a round trip'
+    return cpu_per_op(s, secs, 'round trip')
 
 
 def row_crr(tool, secs):
-    return Sample(c_client(tool, TCP_CRR, 'crr_per_s', secs))
+    s = cpu_around(tool, lambda: Sample(c_client(tool, TCP_CRR, 'crr_per_s',
+                                                 secs)))
+    return cpu_per_op(s, secs, 'connection')
 
 
 def udp_iperf(tool, rate, secs):
@@ -298,15 +312,17 @@ def row_udp_rate(tool, secs):
 
 
 def row_udp_rr(tool, secs):
-    rc, out, err = run(tool.in_ns([UDP_RR, '-c', SERVER4, '-p',
-                                   str(ECHO_PORT), '-t', str(secs)]),
-                       timeout=secs + 15)
-    m = re.search(r'rr_per_s=([0-9.]+) count=\d+ lost=(\d+)', out)
-    if rc or not m:
-        raise BenchError(f'udp_rr exit {rc}: {tail(out + err, 3)}')
-    v = float(m.group(1))
-    return Sample(v, (f'{1e6 / v:.1f} us a round trip' if v else '') +
-                  f', {m.group(2)} retries')
+    def go():
+        rc, out, err = run(tool.in_ns([UDP_RR, '-c', SERVER4, '-p',
+                                       str(ECHO_PORT), '-t', str(secs)]),
+                           timeout=secs + 15)
+        m = re.search(r'rr_per_s=([0-9.]+) count=\d+ lost=(\d+)', out)
+        if rc or not m:
+            raise BenchError(f'udp_rr exit {rc}: {tail(out + err, 3)}')
+        v = float(m.group(1))
+        return Sample(v, (f'{1e6 / v:.1f} us a round trip' if v else '') +
+                      f', {m.group(2)} retries')
+    return cpu_per_op(cpu_around(tool, go), secs, 'round trip')
 
 
 PING_RE = re.compile(r'(\d+) packets transmitted, (\d+) received.*?'

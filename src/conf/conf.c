@@ -28,6 +28,7 @@
 
 #include "conf/conf.h"
 #include "flow/flow.h"
+#include "loop.h"
 #include "ns/netlink.h"
 #include "policy/egress.h"
 #include "policy/fwd.h"
@@ -677,6 +678,7 @@ enum long_only_opt {
 	OPT_STATS,
 	OPT_RUNAS,
 	OPT_EXIT_LINGER,
+	OPT_BUSY_POLL,
 	OPT_VHOST_USER,
 	OPT_PRINT_CAPS,
 };
@@ -724,6 +726,7 @@ static const struct option options[] = {
 	{ "egress-default",	required_argument,	NULL,
 	  OPT_EGRESS_DEFAULT },
 	{ "stats",		required_argument,	NULL, OPT_STATS },
+	{ "busy-poll",		required_argument,	NULL, OPT_BUSY_POLL },
 	{ "runas",		required_argument,	NULL, OPT_RUNAS },
 	{ "dns",		required_argument,	NULL, 'D' },
 	{ "search",		required_argument,	NULL, 'S' },
@@ -805,6 +808,7 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 	c->mtu = MTU_DEFAULT;
 	c->log_size = 1 << 20;
 	c->exit_linger_ms = FLOW_EXIT_LINGER_DEFAULT * 1000;
+	c->busy_poll_us = BUSY_POLL_US_DEFAULT;
 	c->fd_given = -1;
 	c->fd_tap = -1;
 	c->fd_tap_listen = -1;
@@ -1207,6 +1211,12 @@ void conf_parse(struct ctx *c, int argc, char **argv)
 		case OPT_NO_NETNS_QUIT:
 			conf_mode_only(c, MODE_PASTA, "--no-netns-quit");
 			c->no_netns_quit = true;
+			break;
+		case OPT_BUSY_POLL:
+			if (conf_uint(optarg, 0, BUSY_POLL_US_MAX, &v))
+				conf_die("Invalid --busy-poll: %s (microseconds, "
+				    "0 to %d)", optarg, BUSY_POLL_US_MAX);
+			c->busy_poll_us = (unsigned int)v;
 			break;
 		case OPT_EXIT_LINGER:
 			conf_mode_only(c, MODE_PASTA, "--exit-linger");

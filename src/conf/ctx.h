@@ -215,6 +215,7 @@ struct ctx {
 	/* Egress policy, see policy/egress.c: NULL without any option */
 	const struct egress_table *egress;
 	unsigned int stats_delay;	/* --stats: seconds, 0 for none */
+	unsigned int busy_poll_us;	/* --busy-poll: microseconds, 0: off */
 
 	/* Process */
 	bool runas_given;		/* --runas */

@@ -35,6 +35,7 @@
 #include "ctl/ctl_int.h"
 #include "flow/flow.h"
 #include "flow/listen.h"
+#include "loop.h"
 #include "policy/egress.h"
 #include "policy/fwd.h"
 #include "policy/portspec.h"
@@ -493,6 +494,7 @@ static void ctl_fill_stats(const struct ctx *c, struct ctl_client *cl)
 	const struct fwd_isolation_stats *is = fwd_isolation_get_stats();
 	const struct fwd_egress_stats *es = fwd_egress_get_stats();
 	const struct fwd_guest_drops *gd = fwd_guest_drop_stats();
+	const struct loop_busy_poll_stats *bp = loop_busy_poll_get_stats();
 	const struct flow_stats *fs = flow_get_stats();
 	const struct frame_stats *st = &c->stats;
 	const struct ctl_counter counters[] = {
@@ -533,6 +535,9 @@ static void ctl_fill_stats(const struct ctx *c, struct ctl_client *cl)
 		{ "refused", "egress_by_default", es->by_default },
 		{ "refused", "not_logged",	is->log_suppressed +
 						es->log_suppressed },
+		{ "busy_poll", "hits",		bp->hits },
+		{ "busy_poll", "misses",	bp->misses },
+		{ "busy_poll", "spun_us",	bp->spun_us },
 	};
 	const size_t n = sizeof(counters) / sizeof(counters[0]);
 	size_t i;

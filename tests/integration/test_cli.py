@@ -100,6 +100,9 @@ BAD_VALUES = [
     (['--stats', '0'], 'Invalid --stats delay: 0'),
     (['--stats', 'x'], 'Invalid --stats delay: x'),
     (['--stats', '86401'], 'Invalid --stats delay: 86401'),
+    (['--busy-poll', '1001'], 'Invalid --busy-poll: 1001'),
+    (['--busy-poll', '-1'], 'Invalid --busy-poll: -1'),
+    (['--busy-poll', '5us'], 'Invalid --busy-poll: 5us'),
     (['--map-host-addr', '192.0.2.1'], 'Invalid --map-host-addr: 192.0.2.1'),
     # Allow-list options without --no-map-host
     (['--host-allow-tcp', '22'], 'only apply with --no-map-host'),
