@@ -13,6 +13,7 @@
  */
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -312,7 +313,11 @@ static uint64_t now_ns(void)
  * for up to the budget, then sleep. A wait longer than the budget turns
  * polling off until a wait is short again, so idle or sparse traffic costs
  * at most one budget of spinning per burst, and a bulk transfer, which finds
- * events ready, never spins.
+ * events ready, never spins. Each round of polling yields the CPU first: on
+ * a machine with few CPUs, the process that will send the next event (or
+ * receive what we just forwarded) may be waiting for ours, and polling must
+ * not delay it (without the yield, UDP at 1 Gbit/s lost 36% instead of 24%
+ * on two CPUs, where the receiver ran short of CPU time).
  *
  * Return: epoll_wait()'s return value
  */
@@ -332,6 +337,7 @@ static int loop_wait(const struct ctx *c, struct epoll_event *events)
 			goto out;
 
 		do {
+			sched_yield();
 			n = epoll_wait(c->epollfd, events, EPOLL_EVENTS_MAX, 0);
 			t = now_ns();
 			if (n) {
@@ -361,6 +367,7 @@ out:
  * (some virtual machines): clock_gettime is allowed for that.
  *
  * #syscalls epoll_wait epoll_ctl read close exit_group clock_gettime
+ * #syscalls sched_yield
  */
 void loop_run(struct ctx *c)
 {
