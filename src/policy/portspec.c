@@ -1205,26 +1205,32 @@ uint16_t port_ephemeral_start_parse(const char *text)
 /**
  * port_ephemeral_start() - read the first ephemeral port from /proc
  *
- * For start-up only: opens a file under /proc.
+ * For start-up only: opens a file under /proc, the first time only.
  *
  * Return: lower bound of ip_local_port_range, PORT_EPHEMERAL_DEFAULT if the
  *	   file can't be read
  */
 uint16_t port_ephemeral_start(void)
 {
+	static uint16_t start;
 	char buf[64];
 	ssize_t n;
 	int fd;
 
+	/* Each option with ports asks: read the file once */
+	if (start)
+		return start;
+	start = PORT_EPHEMERAL_DEFAULT;
 	fd = open(EPHEMERAL_PATH, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return PORT_EPHEMERAL_DEFAULT;
+		return start;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
-		return PORT_EPHEMERAL_DEFAULT;
+		return start;
 	buf[n] = '\0';
-	return port_ephemeral_start_parse(buf);
+	start = port_ephemeral_start_parse(buf);
+	return start;
 }
 
 /**

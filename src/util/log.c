@@ -119,6 +119,11 @@ void log_stderr_closed(void)
  */
 void log_to_syslog(bool on)
 {
+	/* Without a system logger, syslog(3) would try to connect again for
+	 * every message: three system calls each, for nothing
+	 */
+	if (on && !log_syslog_open && access(_PATH_LOG, W_OK))
+		on = false;
 	log_syslog_on = on;
 	if (on && !log_syslog_open) {
 		/* No LOG_PID: it costs a getpid() per message, which the
