@@ -135,6 +135,8 @@ struct guest_seen {
 struct frame_stats {
 	uint64_t frames_in;		/* frames read from the guest */
 	uint64_t frames_out;		/* frames sent to the guest */
+	uint64_t bytes_in;		/* their bytes: busy polling looks at */
+	uint64_t bytes_out;		/* how much a wake-up moved */
 	uint64_t frames_dropped_out;	/* frames for the guest we dropped */
 	uint64_t malformed;		/* dropped: failed validation */
 	uint64_t bad_vnet;		/* of those: bad virtio-net header */

@@ -775,6 +775,8 @@ size_t tap_send_frames(struct ctx *c, const struct iovec *frames, size_t n)
 	}
 
 	c->stats.frames_out += sent;
+	for (i = 0; i < sent; i++)
+		c->stats.bytes_out += frames[i].iov_len;
 	c->stats.frames_dropped_out += n - sent;
 	return sent;
 }

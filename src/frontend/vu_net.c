@@ -315,6 +315,7 @@ size_t vu_send_frames(struct ctx *c, const struct iovec *frames, size_t n)
 		for (i = 0; i < nch; i++)
 			vq_push(&q->vq, heads[i], lens[i]);
 		pcap_frame(frames[sent].iov_base, frames[sent].iov_len);
+		c->stats.bytes_out += frames[sent].iov_len;
 	}
 
 out_publish:
@@ -610,6 +611,7 @@ size_t vu_lend_commit(struct ctx *c, struct tap_lend *l, unsigned int n,
 		}
 		nbuf = k - vu_lent.first[f];
 
+		c->stats.bytes_out += l->hdr_len + plen;
 		memset(vh, 0, vh_len);
 		vu_hdr_flags(c, vh, l->hdr[f], l->hdr_len);
 		if (vh_len >= VU_HDR_NUM_BUFFERS + 2) {

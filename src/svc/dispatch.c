@@ -144,6 +144,7 @@ size_t dispatch_frame(struct ctx *c, const uint8_t *frame, size_t len,
 	struct pkt p;
 
 	c->stats.frames_in++;
+	c->stats.bytes_in += len;
 
 	rc = pkt_parse(frame, len, &p);
 	if (rc == PARSE_MALFORMED) {

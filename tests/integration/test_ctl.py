@@ -561,10 +561,13 @@ def stats(inst):
 def test_busy_poll(topo, tool, tmp, extra, polls):
     """--busy-poll (default 50 us): back-to-back UDP round trips from the
     namespace are caught by polling; a second of idle time costs (almost)
-    no polling; with --busy-poll 0, pasta never polls"""
+    no polling, nor does a bulk TCP upload; with --busy-poll 0, pasta never
+    polls"""
     inst = Plain(topo, tool, tmp, extra=['--no-map-gw', *extra])
     echo = spawn_in(topo.remote, T(tool, 'udp-echo', REMOTE4, 9002))
     echo.wait_output('listening')
+    sink = spawn_in(topo.remote, T(tool, 'sink-server', REMOTE4, 9003))
+    sink.wait_output('listening')
     try:
         res = run(inst.prefix + T(tool, 'udp-pingpong', REMOTE4, 9002, 3000),
                   timeout=60)
@@ -572,12 +575,20 @@ def test_busy_poll(topo, tool, tmp, extra, polls):
         busy = stats(inst)
         time.sleep(1)
         idle = stats(inst)
+        t0 = time.monotonic()
+        res = run(inst.prefix + T(tool, 'tcp-bulk', REMOTE4, 9003, 512),
+                  timeout=120)
+        bulk_s = time.monotonic() - t0
+        assert res.returncode == 0, res.stderr
+        bulk = stats(inst)
     finally:
         inst.p.stop()
     idle_us = idle['busy_poll.spun_us'] - busy['busy_poll.spun_us']
+    bulk_us = bulk['busy_poll.spun_us'] - idle['busy_poll.spun_us']
     print(f'\nafter 3000 round trips: {busy["busy_poll.hits"]} caught, '
           f'{busy["busy_poll.misses"]} slept, {busy["busy_poll.spun_us"]} '
-          f'us polling; 1 s idle added {idle_us} us')
+          f'us polling; 1 s idle added {idle_us} us; 512 MiB upload in '
+          f'{bulk_s:.2f} s added {bulk_us} us')
     if not polls:
         assert (busy['busy_poll.hits'], busy['busy_poll.misses'],
                 busy['busy_poll.spun_us']) == (0, 0, 0), busy
@@ -587,6 +598,9 @@ def test_busy_poll(topo, tool, tmp, extra, polls):
     assert busy['busy_poll.hits'] > 1000, busy
     # Idle: only the pesto calls themselves end a burst, 50 us each
     assert idle_us < 2000, (busy, idle)
+    # Bulk: the frames are large, no wake-up polls (but the connection's
+    # set-up and end, and the pesto call, may)
+    assert bulk_us < 0.02 * bulk_s * 1e6, (idle, bulk, bulk_s)
 
 
 def test_bad_clients_dont_slow_forwarding(topo, flowbox, tool):
