@@ -390,10 +390,8 @@ int main(int argc, char **argv)
 	if (autofwd_init(c))
 		exit(EXIT_FAILURE);
 	flow_limit_from_fds();
-	/* pasta's pool of sockets in the namespace is filled on the first
-	 * timer tick, or by the first spliced connection: not on the way to
-	 * a usable namespace
-	 */
+	if (c->mode == MODE_PASTA)
+		pasta_ns_pool_refill();
 
 	/* passt: a user namespace of its own, for the sandbox */
 	sandbox_userns(c);
