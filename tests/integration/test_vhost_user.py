@@ -22,6 +22,7 @@ import os
 import select
 import socket
 import struct
+import time
 
 import pytest
 
@@ -319,6 +320,58 @@ def test_memory_table_past_file_end(topo, tmp):
         assert struct.unpack('<Q', fe.recv(SET_MEM_TABLE))[0] == 0
     finally:
         fe.close()
+
+
+def tree_cpu_s(pid):
+    """CPU time (utime + stime) of a process and its descendants, seconds"""
+    parent, ticks = {}, {}
+    for d in os.listdir('/proc'):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f'/proc/{d}/stat') as f:
+                f = f.read().rsplit(')', 1)[1].split()
+        except OSError:
+            continue
+        parent[int(d)] = int(f[1])
+        ticks[int(d)] = int(f[11]) + int(f[12])
+    mine, more = set(), {pid}
+    while more:
+        mine |= more
+        more = {q for q, pp in parent.items() if pp in more} - mine
+    return sum(ticks.get(q, 0) for q in mine) / os.sysconf('SC_CLK_TCK')
+
+
+@pytest.mark.parametrize('merged', [True, False], ids=['mrg_rxbuf', 'single'])
+def test_zero_length_receive_chain(topo, tmp, merged):
+    """The first receive chain is a single zero-length descriptor (no
+    buffer at all), then usable ones, and ARP requests come: passt neither
+    crashes, nor writes outside the buffers, nor spins on the chain it
+    can't use (CPU time over a second), and keeps answering the front-end;
+    the next front-end is served"""
+    p = start_passt(topo, tmp, '--vhost-user', '-d')
+    fe = FrontEnd(p.sock)
+    try:
+        features = F_VERSION_1 | (F_MRG_RXBUF if merged else 0)
+        fe.setup(features, ((0,),) + ((2048,),) * (NUM - 1))
+        guard = bytes(fe.mem[RXBUF:RXBUF + NUM * 2048])
+        for slot in range(4):
+            send_arp(fe, slot)
+        time.sleep(0.3)
+        before = tree_cpu_s(p.pid)
+        time.sleep(1)
+        spent = tree_cpu_s(p.pid) - before
+        assert spent < 0.2, f'passt took {spent:.2f} s of CPU in 1 s idle'
+        assert p.running(), p.output
+        assert fe.u64(GET_FEATURES) & F_VERSION_1	# still answering
+        # The zero-length chain's (unused) buffer area is untouched
+        assert bytes(fe.mem[RXBUF:RXBUF + 2048]) == guard[:2048]
+    finally:
+        fe.close()
+    wait_until(lambda: 'waiting for the next one' in p.output, timeout=5,
+               what='passt to see the front-end go')
+    next_front_end_served(p)
+    assert p.running()
 
 
 # ---------------------------------------------------------------------------
