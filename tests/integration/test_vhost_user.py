@@ -230,6 +230,15 @@ def next_front_end_served(p):
         fe.close()
 
 
+def after_front_end_gone(p):
+    """Once a front-end closed: passt sees it go, serves the next one, and
+    is still running"""
+    wait_until(lambda: 'waiting for the next one' in p.output, timeout=5,
+               what='passt to see the front-end go')
+    next_front_end_served(p)
+    assert p.running()
+
+
 def test_frames_both_ways(topo, tmp):
     p = start_passt(topo, tmp, '--vhost-user', '-d')
     fe = FrontEnd(p.sock)
@@ -289,10 +298,7 @@ def test_broken_transmit_queue(topo, tmp, bad):
         fe.close()
 
     # The next front-end: a clean device
-    wait_until(lambda: 'waiting for the next one' in p.output, timeout=5,
-               what='passt to see the front-end go')
-    next_front_end_served(p)
-    assert p.running()
+    after_front_end_gone(p)
 
 
 def test_memory_table_past_file_end(topo, tmp):
@@ -368,10 +374,7 @@ def test_zero_length_receive_chain(topo, tmp, merged):
         assert bytes(fe.mem[RXBUF:RXBUF + 2048]) == guard[:2048]
     finally:
         fe.close()
-    wait_until(lambda: 'waiting for the next one' in p.output, timeout=5,
-               what='passt to see the front-end go')
-    next_front_end_served(p)
-    assert p.running()
+    after_front_end_gone(p)
 
 
 # ---------------------------------------------------------------------------
