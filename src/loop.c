@@ -45,10 +45,7 @@
 
 #define EPOLL_EVENTS_MAX	64
 
-/* Busy polling: after dispatching, poll with a zero timeout for up to
- * c->busy_poll_us before blocking, but only if the previous wait was shorter
- * than that (see loop_wait()).
- */
+/* Busy polling, see loop_wait(): what it caught and what it cost */
 static struct loop_busy_poll_stats busy_poll_stats;
 
 /* Polling starts after this many dispatches in a row moved at most
@@ -392,7 +389,6 @@ out:
 void loop_run(struct ctx *c)
 {
 	struct epoll_event events[EPOLL_EVENTS_MAX];
-
 	uint64_t moved = 0;
 
 	for (;;) {

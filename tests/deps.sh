@@ -13,7 +13,7 @@ set -eu
 
 PKGS="python3-pytest python3-pytest-xdist tshark busybox isc-dhcp-client iproute2 clang
       libclang-rt-14-dev util-linux iperf3 socat iputils-ping dnsmasq-base
-      bind9-dnsutils faketime qemu-system-x86 xz-utils libc6-dev
+      bind9-dnsutils faketime qemu-system-x86 xz-utils libc6-dev strace
       gcc-i686-linux-gnu libc6-dev-i386-cross gcc-aarch64-linux-gnu
       libc6-dev-arm64-cross gcc-riscv64-linux-gnu libc6-dev-riscv64-cross"
 [ $# -gt 0 ] && PKGS="$*"

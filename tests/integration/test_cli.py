@@ -290,3 +290,22 @@ def test_pasta_only_options_in_passt(topo, tmp, args):
     assert rc == 1, out
 
 
+
+
+def test_no_system_logger_no_reconnects(topo, tmp):
+    """Without a system logger (no /dev/log, as on this test machine), the
+    start-up messages don't each try to connect to one (glibc's syslog(3)
+    would, three system calls a message); with one, syslog(3) connects
+    once, at start. pasta runs a command to completion under strace."""
+    require_binaries()
+    out = os.path.join(tmp, 'strace')
+    res = run_in(topo.host, ['strace', '-f', '-qq', '-e',
+                             'trace=execve,connect', '-o', out] +
+                 pasta_argv('--config-net', '--', '/bin/true'),
+                 user='nobody', timeout=20)
+    assert res.returncode == 0, res.stdout + res.stderr
+    with open(out) as f:
+        trace = f.read()
+    assert 'execve("/bin/true"' in trace, trace	# strace saw it all
+    tries = trace.count('"/dev/log"')
+    assert tries <= (1 if os.path.exists('/dev/log') else 0), trace

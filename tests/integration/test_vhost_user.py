@@ -363,7 +363,9 @@ def test_zero_length_receive_chain(topo, tmp, merged):
         guard = bytes(fe.mem[RXBUF:RXBUF + NUM * 2048])
         for slot in range(4):
             send_arp(fe, slot)
-        time.sleep(0.3)
+        # passt took them: their transmit chains came back
+        wait_until(lambda: fe.used_idx(1) == fe.tx_avail & 0xffff,
+                   timeout=3, what='transmit chains returned')
         before = tree_cpu_s(p.pid)
         time.sleep(1)
         spent = tree_cpu_s(p.pid) - before
