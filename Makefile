@@ -7,7 +7,7 @@
 #   make check        install test dependencies if missing, run every test
 #   make unit         unit tests only
 #   make fuzz         build the libFuzzer targets (clang)
-#   make fuzz-run     run each fuzzer for FUZZ_SECONDS
+#   make fuzz-run     run each fuzzer for FUZZ_SECONDS, FUZZ_JOBS at once
 #   make fuzz-long    run each fuzzer for FUZZ_LONG_SECONDS, nice'd
 #   make integration  pytest integration tests against ./passt
 #   make e2e          qemu guests behind ./passt (tests/e2e, tests/guest)
@@ -205,17 +205,12 @@ build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJS) $(wildcard tests/fuzz/*.h)
 
 fuzz: $(FUZZ_BINS)
 
+# One fuzzer per CPU at once (FUZZ_JOBS): each still gets FUZZ_SECONDS of a
+# CPU, and the whole run takes FUZZ_JOBS times less
+FUZZ_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 fuzz-run: $(FUZZ_BINS)
-	@for f in $(FUZZ_BINS); do \
-		n=$$(basename $$f); c=tests/fuzz/corpus/$$n; \
-		mkdir -p build/fuzz/corpus/$$n; \
-		echo "== $$n for $(FUZZ_SECONDS)s"; \
-		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-			-print_final_stats=1 build/fuzz/corpus/$$n \
-			$$( [ -d $$c ] && echo $$c ) 2>build/fuzz/$$n.log || \
-			{ tail -50 build/fuzz/$$n.log; exit 1; }; \
-		grep -E 'stat::number_of_executed_units' build/fuzz/$$n.log; \
-	done
+	@printf '%s\n' $(FUZZ_BINS) | \
+		xargs -P $(FUZZ_JOBS) -I{} tests/fuzz/run.sh {} $(FUZZ_SECONDS)
 
 # A longer campaign (tests/fuzz/README.md): FUZZ_LONG_SECONDS per target, at
 # the lowest priority, corpora kept in build/fuzz/long/ between runs; pick
