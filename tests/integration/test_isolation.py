@@ -456,12 +456,13 @@ def craft(ifname, dmac, src4, src6, t, specs):
     smac = info[18:24]
     dmac = bytes.fromhex(dmac.replace(':', ''))
     probes = []
-    for spec in specs:
+    # Replies are matched by source port (or echo identifier): one each
+    sports = random.sample(range(40000, 60000), len(specs))
+    for spec, sport in zip(specs, sports):
         kind, dst, *rest = spec.split(',')
         port = int(rest[0]) if rest and rest[0] else 0
         v6 = ':' in dst
         src = rest[1] if len(rest) > 1 else src6 if v6 else src4
-        sport = random.randint(40000, 59999)
         if kind == 'syn':
             proto = 6
             l4 = struct.pack('!HHIIBBHHH', sport, port,
