@@ -228,6 +228,7 @@ void vu_reset(struct ctx *c)
 {
 	unsigned int i;
 	uint64_t bad = vu_dev.bad_rings, dropped = vu_dev.dropped_rx;
+	uint64_t short_rx = vu_dev.short_rx;
 
 	for (i = 0; i < VU_QUEUES; i++)
 		vu_queue_clear(c, &vu_dev.q[i]);
@@ -235,6 +236,7 @@ void vu_reset(struct ctx *c)
 	vu_init();
 	vu_dev.bad_rings = bad;
 	vu_dev.dropped_rx = dropped;
+	vu_dev.short_rx = short_rx;
 }
 
 /**

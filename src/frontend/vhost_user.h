@@ -58,6 +58,8 @@ struct vu_queue {
  * @writers_waiting: a sender asked to be woken up when buffers come
  * @bad_rings:	rings we found broken, since start
  * @dropped_rx:	frames for the guest dropped for lack of buffers
+ * @short_rx:	receive chains too short for the virtio-net header, given
+ *		back empty, since start
  */
 struct vu_dev {
 	struct vu_mem mem;
@@ -70,6 +72,7 @@ struct vu_dev {
 	bool writers_waiting;
 	uint64_t bad_rings;
 	uint64_t dropped_rx;
+	uint64_t short_rx;
 };
 
 extern struct vu_dev vu_dev;

@@ -29,7 +29,10 @@
  * num_buffers says how many), or into one without. A frame that doesn't fit
  * in what the guest offers gives its chains back and is dropped, as are the
  * frames after it: the guest will see them as lost, and the senders are
- * told beforehand how much fits (vu_room()), so this is rare. Senders that
+ * told beforehand how much fits (vu_room()), so this is rare. A chain too
+ * short to start a frame, shorter than the virtio-net header (zero-length
+ * descriptors only, say), goes back at once, used and empty, and counted
+ * (vu_short_chain()): keeping it would stall the queue. Senders that
  * found no room ask to be woken up (vu_wait_writable()): when the guest
  * adds buffers it kicks the receive queue, and we resume them.
  *
@@ -253,6 +256,30 @@ static void vu_hdr_flags(const struct ctx *c, uint8_t *vh, const uint8_t *frame,
 }
 
 /**
+ * vu_short_chain() - count, and log now and then, a receive chain that can't
+ *		      start a frame
+ * @ch:		the chain, shorter than the virtio-net header (made of
+ *		zero-length descriptors, say)
+ *
+ * Such a chain can't take a frame's header in one piece, and with merged
+ * buffers num_buffers would have nowhere to go: the guest's driver would
+ * read the frame's first buffer as a runt and the next one as a frame with a
+ * wrong count. It goes back used and empty (a driver drops a buffer shorter
+ * than the header), and the frame goes to the next chain: waiting for the
+ * guest to replace it would stall the queue for good.
+ */
+static void vu_short_chain(const struct vq_chain *ch)
+{
+	uint64_t n = ++vu_dev.short_rx;
+
+	if (!(n & (n - 1)))	/* 1, 2, 4, 8... */
+		log_warn("vhost-user: receive chain %u holds %zu bytes, less "
+			 "than the %u-byte header: returned empty (%llu so "
+			 "far)", ch->head, ch->len, vu_dev.hdr_len,
+			 (unsigned long long)n);
+}
+
+/**
  * vu_send_frames() - send frames to the guest through the receive queue
  * @c:		execution context
  * @frames:	one element per frame, each a complete Ethernet frame
@@ -298,6 +325,11 @@ size_t vu_send_frames(struct ctx *c, const struct iovec *frames, size_t n)
 			}
 			if (!rc)
 				break;
+			if (!nch && cur->len < vu_dev.hdr_len) {
+				vu_short_chain(cur);
+				vq_push(&q->vq, cur->head, 0);
+				continue;
+			}
 			heads[nch] = cur->head;
 			lens[nch] = (uint32_t)vu_chain_fill(cur, src, &si, &so);
 			done += lens[nch];

@@ -353,8 +353,12 @@ def test_zero_length_receive_chain(topo, tmp, merged):
     """The first receive chain is a single zero-length descriptor (no
     buffer at all), then usable ones, and ARP requests come: passt neither
     crashes, nor writes outside the buffers, nor spins on the chain it
-    can't use (CPU time over a second), and keeps answering the front-end;
-    the next front-end is served"""
+    can't use (CPU time over a second), and keeps answering the front-end.
+    The short chain goes back used and empty, on its own; every reply
+    lands in one of the next chains, header first, with num_buffers 1
+    (before, with merged buffers, the reply's header went to the
+    second chain with num_buffers 0, and without them the short chain
+    stalled the queue: no reply at all). The next front-end is served"""
     p = start_passt(topo, tmp, '--vhost-user', '-d')
     fe = FrontEnd(p.sock)
     try:
@@ -374,6 +378,14 @@ def test_zero_length_receive_chain(topo, tmp, merged):
         assert fe.u64(GET_FEATURES) & F_VERSION_1	# still answering
         # The zero-length chain's (unused) buffer area is untouched
         assert bytes(fe.mem[RXBUF:RXBUF + 2048]) == guard[:2048]
+        # Used entries (id, len): the short chain empty, then the replies
+        used = [struct.unpack_from('<II', fe.mem, RING[0] + 0x2004 + 8 * i)
+                for i in range(fe.used_idx(0))]
+        assert used == [(0, 0)] + [(d, 12 + 42) for d in range(1, 5)], used
+        for d in range(1, 5):
+            off = RXBUF + d * 2048
+            assert struct.unpack_from('<H', fe.mem, off + 10)[0] == 1
+            assert fe.mem[off + 12 + 20:off + 12 + 22] == b'\x00\x02'
     finally:
         fe.close()
     after_front_end_gone(p)
