@@ -13,7 +13,6 @@ import re
 import shutil
 import signal
 import socket
-import stat
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,8 @@ import time
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
 BUILD = os.path.join(REPO, 'bench', 'build')
+sys.path.insert(0, os.path.join(REPO, 'tools'))
+import tunmode  # noqa: E402
 TCP_RR = os.path.join(BUILD, 'tcp_rr')
 TCP_CRR = os.path.join(BUILD, 'tcp_crr')
 EGRESS_LOOKUP = os.path.join(BUILD, 'egress_lookup')
@@ -72,8 +73,6 @@ BASELINE_ROW = '9'	# no tool: the limit of the spliced rows
 SPLICE_ROWS = ('10a', '10b', '11a', '11b')
 
 TMP = os.path.join(tempfile.gettempdir(), f'{SESSION}-tmp')
-TUN = '/dev/net/tun'
-TUN_STATE = os.path.join(tempfile.gettempdir(), f'{SESSION}-tunmode')
 
 NA_RE = re.compile(r'unrecognized|invalid option|unknown option|'
                    r'not (yet )?(implemented|supported)', re.I)
@@ -293,49 +292,13 @@ def remove_stale():
                 shutil.rmtree(os.path.join(d, name), ignore_errors=True)
 
 
-TUNMODE_RE = re.compile(r'^(pstbench|pstit)(\d+)-tunmode$')
-
-
 def tun_open_for_all():
-    """chmod 0666 /dev/net/tun, keep the original mode in a state file
-
-    A state file of another session (ours or the integration tests', dead or
-    alive) holds the original mode if the device was already opened up.
-    """
-    mode = None
-    tmpdir = tempfile.gettempdir()
-    for name in sorted(os.listdir(tmpdir)):
-        m = TUNMODE_RE.match(name)
-        if not m or int(m.group(2)) == os.getpid():
-            continue
-        path = os.path.join(tmpdir, name)
-        try:
-            with open(path) as f:
-                mode = int(f.read(), 8)
-        except (OSError, ValueError):
-            pass
-        if m.group(1) == PREFIX and \
-           not session_alive(PREFIX, int(m.group(2))):
-            os.unlink(path)
-    if mode is None:
-        mode = stat.S_IMODE(os.stat(TUN).st_mode)
-    with open(TUN_STATE, 'w') as f:
-        f.write(f'{mode:o}')
-    os.chmod(TUN, 0o666)
+    """chmod 0666 /dev/net/tun for the run (tools/tunmode.py)"""
+    tunmode.open_for_all(PREFIX, session_alive)
 
 
 def tun_restore():
-    try:
-        with open(TUN_STATE) as f:
-            mode = int(f.read(), 8)
-    except (OSError, ValueError):
-        return
-    os.unlink(TUN_STATE)
-    for name in os.listdir(tempfile.gettempdir()):
-        m = TUNMODE_RE.match(name)
-        if m and session_alive(m.group(1), int(m.group(2))):
-            return	# a live session still needs it open: it restores
-    os.chmod(TUN, mode)
+    tunmode.restore(PREFIX, session_alive)
 
 
 _cleaned = [False]

@@ -49,6 +49,7 @@ import signal
 import stat
 import struct
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -56,6 +57,8 @@ import time
 import pytest
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+sys.path.insert(0, os.path.join(REPO, 'tools'))
+import tunmode  # noqa: E402
 PASST = os.environ.get('PASST_BIN', os.path.join(REPO, 'passt'))
 PASST_DIR, PASST_NAME = os.path.split(os.path.abspath(PASST))
 # passt -> pasta, passt.asan -> pasta.asan
@@ -598,47 +601,20 @@ def _cleanup():
 
 
 _tmp_base = os.path.join(tempfile.gettempdir(), f'{SESSION}-tmp')
-_tun_state = os.path.join(tempfile.gettempdir(), f'{SESSION}-tunmode')
-TUN = '/dev/net/tun'
+
+
+def _session_alive(prefix, pid):
+    """Session prefix<pid> (ours, or the bench's 'pstbench') still runs"""
+    return _pid_alive(pid)
 
 
 def _tun_open_for_all():
-    """chmod /dev/net/tun 0666 (as distributions ship it), remember mode
-
-    The original mode is kept in a state file, so that a later session can
-    restore it if this one dies before its cleanup. A mode left at 0666 by
-    a live concurrent session is taken from that session's state file.
-    """
-    mode = None
-    for name in sorted(os.listdir(tempfile.gettempdir())):
-        m = re.match(rf'^{PREFIX}(\d+)-tunmode$', name)
-        if m and int(m.group(1)) != os.getpid():
-            path = os.path.join(tempfile.gettempdir(), name)
-            try:
-                with open(path) as f:
-                    mode = int(f.read(), 8)
-            except (OSError, ValueError):
-                pass
-            if not _pid_alive(int(m.group(1))):
-                os.unlink(path)
-    if mode is None:
-        mode = stat.S_IMODE(os.stat(TUN).st_mode)
-    with open(_tun_state, 'w') as f:
-        f.write(f'{mode:o}')
-    os.chmod(TUN, 0o666)
+    """chmod /dev/net/tun 0666 for the session (tools/tunmode.py)"""
+    tunmode.open_for_all(PREFIX, _session_alive)
 
 
 def _tun_restore():
-    try:
-        with open(_tun_state) as f:
-            mode = int(f.read(), 8)
-    except (OSError, ValueError):
-        return
-    os.unlink(_tun_state)
-    others = [n for n in os.listdir(tempfile.gettempdir())
-              if re.match(rf'^{PREFIX}(\d+)-tunmode$', n)]
-    if not others:
-        os.chmod(TUN, mode)
+    tunmode.restore(PREFIX, _session_alive)
 
 
 atexit.register(_cleanup)
