@@ -50,10 +50,12 @@
 static struct loop_busy_poll_stats busy_poll_stats;
 
 /* Polling starts after this many dispatches in a row moved at most
- * BUSY_POLL_BYTES_SMALL bytes of frames each, with frames both to and from
- * the guest among them: requests and responses, not bulk transfers (whose
- * wake-ups are few for the data they move) nor one-way streams of small
- * datagrams (nobody waits for an answer)
+ * BUSY_POLL_BYTES_SMALL bytes of frames each, and the last this many that
+ * moved frames at all moved them both to and from the guest: requests and
+ * responses, not bulk transfers (whose wake-ups are few for the data they
+ * move) nor one-way streams of small datagrams (nobody waits for an
+ * answer). Dispatches without frames (spliced connections, timers) don't
+ * count for the direction.
  */
 #define BUSY_POLL_STREAK	4
 #define BUSY_POLL_BYTES_SMALL	4096
@@ -318,30 +320,29 @@ static uint64_t now_ns(void)
  * Waking a sleeping process costs tens of microseconds on a virtual machine
  * (an inter-processor interrupt, a halted virtual CPU to resume), twice per
  * request and response through us. If the previous wait ended within the
- * budget, and the last BUSY_POLL_STREAK dispatches each moved little data
- * and moved some both ways (requests and responses, connections set up and
- * closed), the next event is likely to come as soon, and somebody waits for
- * it: poll without sleeping for up to the budget,
- * then sleep. A wait longer than the budget turns polling off until a wait
- * is short again, so idle or sparse traffic costs at most one budget of
- * polling per burst. A bulk transfer doesn't poll: its wake-ups are few
+ * budget, the last BUSY_POLL_STREAK dispatches each moved little data, and
+ * frames went both ways lately (requests and responses, connections set up
+ * and closed; see BUSY_POLL_STREAK), the next event is likely to come as
+ * soon, and somebody waits for it: poll without sleeping for up to the
+ * budget, then sleep. A wait longer than the budget turns polling off until
+ * a wait is short again, so idle or sparse traffic costs at most one budget
+ * of polling per burst. A bulk transfer doesn't poll: its wake-ups are few
  * for the data they move, and polling would take CPU time from the
  * processes at both ends (TCP into the namespace lost up to 13% of its
- * rate before this rule), nor does a one-way stream of datagrams (UDP at
+ * rate before this rule). Nor does a one-way stream of datagrams (UDP at
  * 1 Gbit/s from the namespace lost 17% instead of 13%, and took 20% more
- * CPU time, before the both-ways rule). Each round of polling yields the CPU first: on a
- * machine with few CPUs, the process that will send the next event (or
- * receive what we just forwarded) may be waiting for ours (without the
- * yield, UDP at 1 Gbit/s lost 36% instead of 24% on two CPUs, where the
- * receiver ran short of CPU time).
+ * CPU time, before the both-ways rule). Each round of polling yields the
+ * CPU first: on a machine with few CPUs, the process that will send the
+ * next event (or receive what we just forwarded) may be waiting for ours
+ * (without the yield, UDP at 1 Gbit/s lost 36% instead of 24% on two CPUs,
+ * where the receiver ran short of CPU time).
  *
  * Return: epoll_wait()'s return value
  */
 static int loop_wait(const struct ctx *c, struct epoll_event *events,
 		     uint64_t moved_in, uint64_t moved_out)
 {
-	static unsigned int small_streak, since_in = BUSY_POLL_STREAK,
-			    since_out = BUSY_POLL_STREAK;
+	static unsigned int small_streak, since_in, since_out;
 	uint64_t budget = (uint64_t)c->busy_poll_us * 1000, start, t;
 	static uint64_t last_wait_ns = UINT64_MAX;
 	int n;
@@ -353,8 +354,11 @@ static int loop_wait(const struct ctx *c, struct epoll_event *events,
 		small_streak = 0;
 	else if (small_streak < BUSY_POLL_STREAK)
 		small_streak++;
-	since_in = moved_in ? 0 : MIN(since_in + 1, BUSY_POLL_STREAK);
-	since_out = moved_out ? 0 : MIN(since_out + 1, BUSY_POLL_STREAK);
+	if (moved_in || moved_out) {	/* spliced data, timers: neither */
+		since_in = moved_in ? 0 : MIN(since_in + 1, BUSY_POLL_STREAK);
+		since_out = moved_out ? 0 :
+			    MIN(since_out + 1, BUSY_POLL_STREAK);
+	}
 
 	start = now_ns();
 	if (last_wait_ns < budget && small_streak >= BUSY_POLL_STREAK &&

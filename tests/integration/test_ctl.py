@@ -130,6 +130,14 @@ elif cmd == 'udp-stream':	# argv[4] datagrams of 1400 bytes, one way,
         t += 20e-6
         while time.perf_counter() < t:
             pass
+elif cmd == 'tcp-pingpong':	# tcp-server's greeting, argv[4] round trips
+    s = socket.create_connection((addr, port), timeout=5)
+    f = s.makefile('rb')
+    f.readline()
+    for _ in range(int(sys.argv[4])):
+        s.sendall(b'p\n')
+        f.readline()
+    print('done', flush=True)
 elif cmd == 'tcp-bulk':		# argv[4] MiB as fast as possible: MB/s
     s = socket.create_connection((addr, port), timeout=10)
     buf = b'z' * (1 << 20)
@@ -576,9 +584,10 @@ def stats(inst):
                          ids=['default', 'off'])
 def test_busy_poll(topo, tool, tmp, extra, polls):
     """--busy-poll (default 50 us): back-to-back UDP round trips from the
-    namespace are caught by polling; a second of idle time costs (almost)
-    no polling, nor does a bulk TCP upload, nor a one-way stream of UDP
-    datagrams; with --busy-poll 0, pasta never polls"""
+    namespace are caught by polling, and so are TCP round trips through a
+    spliced connection (no frames at all); a second of idle time costs
+    (almost) no polling, nor does a bulk TCP upload, nor a one-way stream
+    of UDP datagrams; with --busy-poll 0, pasta never polls"""
     inst = Plain(topo, tool, tmp, extra=['--no-map-gw', *extra])
     echo = spawn_in(topo.remote, T(tool, 'udp-echo', REMOTE4, 9002))
     echo.wait_output('listening')
@@ -596,27 +605,36 @@ def test_busy_poll(topo, tool, tmp, extra, polls):
 
     try:
         _, busy = timed('udp-pingpong', REMOTE4, 9002, 3000)
+        # From the host's loopback to the namespace's server: spliced
+        pesto_ok(inst.pesto('-A', '--tcp-ports=127.0.0.1/8080:80'))
+        res = run_in(topo.host, T(tool, 'tcp-pingpong', '127.0.0.1', 8080,
+                                  3000), user='nobody', timeout=60)
+        assert res.returncode == 0, res.stderr
+        spliced = stats(inst)
         time.sleep(1)
         idle = stats(inst)
         bulk_s, bulk = timed('tcp-bulk', REMOTE4, 9003, 1024)
         stream_s, stream = timed('udp-stream', REMOTE4, 9004, 50000)
     finally:
         inst.p.stop()
-    idle_us = idle['busy_poll.spun_us'] - busy['busy_poll.spun_us']
+    spliced_hits = spliced['busy_poll.hits'] - busy['busy_poll.hits']
+    idle_us = idle['busy_poll.spun_us'] - spliced['busy_poll.spun_us']
     bulk_us = bulk['busy_poll.spun_us'] - idle['busy_poll.spun_us']
     stream_us = stream['busy_poll.spun_us'] - bulk['busy_poll.spun_us']
     print(f'\nafter 3000 round trips: {busy["busy_poll.hits"]} caught, '
           f'{busy["busy_poll.misses"]} slept, {busy["busy_poll.spun_us"]} '
-          f'us polling; 1 s idle added {idle_us} us; 1 GiB upload in '
+          f'us polling; 3000 spliced round trips: {spliced_hits} caught; '
+          f'1 s idle added {idle_us} us; 1 GiB upload in '
           f'{bulk_s:.2f} s added {bulk_us} us; 50000 datagrams one way in '
           f'{stream_s:.2f} s added {stream_us} us')
     if not polls:
-        assert (busy['busy_poll.hits'], busy['busy_poll.misses'],
-                busy['busy_poll.spun_us']) == (0, 0, 0), busy
+        assert (stream['busy_poll.hits'], stream['busy_poll.misses'],
+                stream['busy_poll.spun_us']) == (0, 0, 0), stream
         return
     # Each round trip has two waits (the request, then the reply): most
     # are caught even on a loaded machine
     assert busy['busy_poll.hits'] > 1000, busy
+    assert spliced_hits > 1000, (busy, spliced)
     # Idle: only the pesto calls themselves end a burst, 50 us each
     assert idle_us < 2000, (busy, idle)
     # Bulk: the frames are large, no wake-up polls (but the connection's
