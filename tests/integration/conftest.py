@@ -59,6 +59,7 @@ import pytest
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 sys.path.insert(0, os.path.join(REPO, 'tools'))
 import tunmode  # noqa: E402
+TUN = tunmode.TUN
 PASST = os.environ.get('PASST_BIN', os.path.join(REPO, 'passt'))
 PASST_DIR, PASST_NAME = os.path.split(os.path.abspath(PASST))
 # passt -> pasta, passt.asan -> pasta.asan
