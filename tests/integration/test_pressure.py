@@ -225,13 +225,18 @@ while True:
 '''
 
 # In REMOTE: N datagrams to ADDR:PORT, each from its own source port
+# Paced, 50 datagrams every 2 ms: unpaced, the datagrams could overflow the
+# -u socket's receive buffer (about 270 of them) while pasta sets up flows,
+# and pasta would never see more than its share (seen on a loaded machine)
 REMOTE_FLOOD = r'''
-import socket, sys
+import socket, sys, time
 addr, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 for i in range(n):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.sendto(b'x', (addr, port))
     s.close()
+    if i % 50 == 49:
+        time.sleep(0.002)
 print('flooded', flush=True)
 '''
 
