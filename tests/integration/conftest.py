@@ -122,7 +122,13 @@ def ns_argv(ns, cmd, user=None):
 
 
 def _env(extra=None):
+    """The environment of the commands tests run: ours, in the C locale,
+    without PYTHONUNBUFFERED: unbuffered, print() writes each of its parts
+    with a write() of its own, and another process's line on the same pipe
+    (pasta's log, next to its command's output) can land in the middle of
+    a line a test waits for"""
     env = dict(os.environ)
+    env.pop('PYTHONUNBUFFERED', None)
     env.setdefault('PATH', '/usr/sbin:/usr/bin:/sbin:/bin')
     env['LC_ALL'] = 'C'
     if extra:
