@@ -23,7 +23,7 @@ struct loop_busy_poll_stats {
 };
 
 /* Default --busy-poll budget, and the largest accepted, microseconds */
-#define BUSY_POLL_US_DEFAULT	50
+#define BUSY_POLL_US_DEFAULT	200
 #define BUSY_POLL_US_MAX	1000
 
 const struct loop_busy_poll_stats *loop_busy_poll_get_stats(void);

@@ -102,7 +102,7 @@ void __attribute__((noreturn)) conf_usage(const char *name, int status)
 "  --stats SECONDS	Log counters at most every SECONDS, if they changed\n"
 "  --busy-poll USEC	Poll up to USEC microseconds before sleeping, while\n"
 "			small exchanges come that close together (0: never)\n"
-"    default: 50\n"
+"    default: 200\n"
 "  -S, --search LIST	Space-separated search list, or 'none'\n"
 "    default: from " RESOLV_CONF "\n");
 

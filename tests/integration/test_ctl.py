@@ -583,7 +583,7 @@ def stats(inst):
                                          (('--busy-poll', '0'), False)],
                          ids=['default', 'off'])
 def test_busy_poll(topo, tool, tmp, extra, polls):
-    """--busy-poll (default 50 us): back-to-back UDP round trips from the
+    """--busy-poll (default 200 us): back-to-back UDP round trips from the
     namespace are caught by polling, and so are TCP round trips through a
     spliced connection (no frames at all); a second of idle time costs
     (almost) no polling, nor does a bulk TCP upload, nor a one-way stream
@@ -635,7 +635,7 @@ def test_busy_poll(topo, tool, tmp, extra, polls):
     # are caught even on a loaded machine
     assert busy['busy_poll.hits'] > 1000, busy
     assert spliced_hits > 1000, (busy, spliced)
-    # Idle: only the pesto calls themselves end a burst, 50 us each
+    # Idle: only the pesto calls themselves end a burst, 200 us each
     assert idle_us < 2000, (busy, idle)
     # Bulk: the frames are large, no wake-up polls (but the connection's
     # set-up and end, and the pesto call, may: up to about 1 ms). Polling
