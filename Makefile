@@ -78,7 +78,7 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=build/helpers/%)
 
-.PHONY: all asan clean install uninstall check deps unit fuzz fuzz-run fuzz-long \
+.PHONY: FORCE all asan clean install uninstall check deps unit fuzz fuzz-run fuzz-long \
 	integration integration-asan clang helpers bench seccomp \
 	seccomp-discover
 
@@ -101,6 +101,17 @@ $(SECCOMP_H): $(SRCS) tools/seccomp.sh
 
 build/obj/sandbox/sandbox.o build/asan/sandbox/sandbox.o \
 build/fuzzobj/sandbox/sandbox.o build/clang/passt: $(SECCOMP_H)
+
+# The objects that print VERSION are rebuilt when it changes (a commit, a
+# change to the tree), not only when their sources do: the stamp holds the
+# version and is rewritten only when it differs
+VERSION_STAMP := build/gen/version
+$(VERSION_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@[ "$$(cat $@ 2>/dev/null)" = '$(VERSION)' ] || echo '$(VERSION)' > $@
+FORCE:
+build/obj/conf/conf.o build/asan/conf/conf.o build/obj/pesto/pesto.o: \
+	$(VERSION_STAMP)
 
 # Print the lists and their counts
 seccomp:

@@ -113,6 +113,14 @@ static void stats_log(const struct ctx *c)
 		(unsigned long long)busy_poll_stats.hits,
 		(unsigned long long)busy_poll_stats.misses,
 		(unsigned long long)busy_poll_stats.spun_us);
+	if (c->vhost_user)
+		log_msg(LOG_NOTICE, "vhost-user: %llu frames dropped for "
+			"lack of receive buffers, %llu receive chains too "
+			"short for the header returned empty, %llu broken "
+			"rings",
+			(unsigned long long)vu_dev.dropped_rx,
+			(unsigned long long)vu_dev.short_rx,
+			(unsigned long long)vu_dev.bad_rings);
 }
 
 /**

@@ -35,6 +35,7 @@
 #include "ctl/ctl_int.h"
 #include "flow/flow.h"
 #include "flow/listen.h"
+#include "frontend/vhost_user.h"
 #include "loop.h"
 #include "policy/egress.h"
 #include "policy/fwd.h"
@@ -538,6 +539,9 @@ static void ctl_fill_stats(const struct ctx *c, struct ctl_client *cl)
 		{ "busy_poll", "hits",		bp->hits },
 		{ "busy_poll", "misses",	bp->misses },
 		{ "busy_poll", "spun_us",	bp->spun_us },
+		{ "vhost_user", "dropped_rx",	vu_dev.dropped_rx },
+		{ "vhost_user", "short_rx",	vu_dev.short_rx },
+		{ "vhost_user", "bad_rings",	vu_dev.bad_rings },
 	};
 	const size_t n = sizeof(counters) / sizeof(counters[0]);
 	size_t i;

@@ -20,6 +20,7 @@
 import mmap
 import os
 import select
+import signal
 import socket
 import struct
 import time
@@ -386,6 +387,11 @@ def test_zero_length_receive_chain(topo, tmp, merged):
             off = RXBUF + d * 2048
             assert struct.unpack_from('<H', fe.mem, off + 10)[0] == 1
             assert fe.mem[off + 12 + 20:off + 12 + 22] == b'\x00\x02'
+        # Counted, and shown with the other counters
+        p.signal(signal.SIGUSR1)
+        p.wait_output(r'vhost-user: 0 frames dropped for lack of receive '
+                      r'buffers, 1 receive chains too short for the header '
+                      r'returned empty, 0 broken rings', timeout=5)
     finally:
         fe.close()
     after_front_end_gone(p)
