@@ -78,9 +78,9 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=build/helpers/%)
 
-.PHONY: FORCE all asan clean install uninstall check deps unit fuzz fuzz-run fuzz-long \
+.PHONY: all asan clean install uninstall check deps unit fuzz fuzz-run fuzz-long \
 	integration integration-asan clang helpers bench seccomp \
-	seccomp-discover
+	seccomp-discover FORCE
 
 all: passt pasta pesto
 
