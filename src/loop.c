@@ -127,20 +127,25 @@ static void stats_log(const struct ctx *c)
  * stats_changed() - tell whether counters changed since the last call
  * @c:		execution context
  *
- * Return: true if frames came or went, or flows were refused
+ * Return: true if frames came, went or were dropped on the way to the
+ * guest, or flows or connections were refused
  */
 static bool stats_changed(const struct ctx *c)
 {
 	const struct fwd_isolation_stats *is = fwd_isolation_get_stats();
+	const struct flow_stats *fs = flow_get_stats();
 	const struct fwd_guest_drops *gd = fwd_guest_drop_stats();
 	const struct fwd_egress_stats *es = fwd_egress_get_stats();
 	static uint64_t last;
 	uint64_t sum;
 
-	sum = c->stats.frames_in + c->stats.frames_out + is->refused_tcp +
+	sum = c->stats.frames_in + c->stats.frames_out +
+	      c->stats.frames_dropped_out + fs->alloc_fail + is->refused_tcp +
 	      is->refused_udp + is->refused_icmp + gd->loopback_tcp +
 	      gd->loopback_udp + gd->loopback_icmp + es->refused_tcp +
-	      es->refused_udp + es->refused_icmp;
+	      es->refused_udp + es->refused_icmp + vu_dev.dropped_rx +
+	      vu_dev.short_rx + vu_dev.bad_rings +
+	      listen_get_stats()->accept_failed;
 	if (sum == last)
 		return false;
 	last = sum;

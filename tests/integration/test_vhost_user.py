@@ -27,7 +27,7 @@ import time
 
 import pytest
 
-from conftest import start_passt, wait_until
+from conftest import run_in, start_passt, wait_until
 
 GET_FEATURES, SET_FEATURES, SET_OWNER, SET_MEM_TABLE = 1, 2, 3, 5
 SET_VRING_NUM, SET_VRING_ADDR, SET_VRING_BASE, GET_VRING_BASE = 8, 9, 10, 11
@@ -392,6 +392,35 @@ def test_zero_length_receive_chain(topo, tmp, merged):
         p.wait_output(r'vhost-user: 0 frames dropped for lack of receive '
                       r'buffers, 1 receive chains too short for the header '
                       r'returned empty, 0 broken rings', timeout=5)
+    finally:
+        fe.close()
+    after_front_end_gone(p)
+
+
+def test_stats_logs_drops_alone(topo, tmp):
+    """--stats logs the counters when the only change is frames to the
+    guest dropped: a front-end that makes no receive buffers available,
+    then a connection to a forwarded port, whose SYN for the guest has
+    nowhere to go (before, nothing was logged: only frames in and out, and
+    refusals, counted as a change)"""
+    port = 16991
+    p = start_passt(topo, tmp, '--vhost-user', '-t', str(port),
+                    '--stats', '1')
+    fe = FrontEnd(p.sock)
+    try:
+        fe.setup(rx=())
+        send_arp(fe, 0)		# the guest's address; the reply dropped
+        n_in = p.wait_output(r'frames: (\d+) in, 0 out, 1 dropped out',
+                             timeout=5).group(1)
+        p.wait_output(r'vhost-user: 1 frames dropped', timeout=5)
+        res = run_in(topo.host, ['timeout', '3', 'bash', '-c',
+                                 f'exec 3<>/dev/tcp/127.0.0.1/{port}; '
+                                 'sleep 0.2'])
+        assert res.returncode == 0, res.stdout + res.stderr
+        m = p.wait_output(rf'frames: {n_in} in, 0 out, ([2-9]|\d\d+) '
+                          r'dropped out', timeout=5)
+        assert p.wait_output(rf'vhost-user: {m.group(1)} frames dropped',
+                             timeout=5)
     finally:
         fe.close()
     after_front_end_gone(p)
