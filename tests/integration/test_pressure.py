@@ -174,13 +174,14 @@ l.listen(256)
 # (source port), closed right away: N guest UDP flows in pasta.
 # "tcp N ADDR PORT": N connections one after the other, each sending and
 # reading back a line, closed by us.
-# "done WHAT OK DROPPED": OK of them went out, and the namespace's
+# "done WHAT OK DROPPED UNRESOLVED": OK of them went out, the namespace's
 # interfaces dropped DROPPED frames on the way (so far). The tap device
 # holds 500 frames by default: while pasta waits for a CPU, a burst of
 # datagrams beyond that would be dropped before pasta sees it, so the queue
 # is made longer than any burst here. Before that, the kernel holds them
 # until the gateway's address is resolved, in a queue that drops the oldest:
-# the first datagram of a burst waits for that.
+# the first datagram of a burst waits for that; UNRESOLVED counts the bursts
+# whose wait ran out (10 s).
 NS_TOOL = SOCKETS + r'''
 import os, subprocess, time
 IFS = [i for i in os.listdir('/sys/class/net') if i != 'lo']
@@ -195,9 +196,13 @@ def dropped():
             n += int(f.read())
     return n
 
+unresolved = 0
+
 def resolved():
     """Wait for the gateway's link-layer address: until then, the kernel
-    holds datagrams in a short queue and drops the oldest"""
+    holds datagrams in a short queue and drops the oldest. Counted in
+    'unresolved' if it doesn't come within 10 s"""
+    global unresolved
     end = time.monotonic() + 10
     while time.monotonic() < end:
         with open('/proc/net/arp') as f:
@@ -205,7 +210,8 @@ def resolved():
         if any(int(r[2], 16) & 0x2 for r in rows):	# ATF_COM
             return
         time.sleep(0.001)
-    print('gateway unresolved after 10 s:', rows, flush=True)
+    unresolved += 1
+    os.write(1, f'gateway unresolved after 10 s: {rows}\n'.encode())
 
 def serve():
     while True:
@@ -239,7 +245,7 @@ for line in sys.stdin:
             pass
     # One write(): print() may write its parts one by one, and pasta's log
     # lines go to the same pipe
-    os.write(1, f'done {what} {ok} {dropped()}\n'.encode())
+    os.write(1, f'done {what} {ok} {dropped()} {unresolved}\n'.encode())
 '''
 
 # In REMOTE: UDP sink and TCP echo (one line) on the given port
@@ -307,8 +313,11 @@ class Pasta:
         wait_until(lambda: len(re.findall(r'done \S+ \d+', self.p.output))
                    >= self.ndone, timeout=timeout,
                    what=f'NS_TOOL: {line}; output: {self.p.output[-3000:]}')
-        ok, dropped = re.findall(r'done \S+ (\d+) (\d+)', self.p.output)[-1]
+        ok, dropped, unresolved = re.findall(r'done \S+ (\d+) (\d+) (\d+)',
+                                             self.p.output)[-1]
         assert int(dropped) == 0, f'{dropped} frames dropped in the namespace'
+        assert int(unresolved) == 0, \
+            f'gateway unresolved in the namespace:\n{self.p.output[-3000:]}'
         return int(ok)
 
     def stats(self):
