@@ -17,6 +17,7 @@
 # The e2e tests (tests/e2e/test_vhost_user.py) do the same with qemu and a
 # real guest; this one can write what no guest driver would.
 
+import json
 import mmap
 import os
 import select
@@ -28,6 +29,7 @@ import time
 import pytest
 
 from conftest import run_in, start_passt, wait_until
+from test_ctl import PESTO, pesto_ok
 
 GET_FEATURES, SET_FEATURES, SET_OWNER, SET_MEM_TABLE = 1, 2, 3, 5
 SET_VRING_NUM, SET_VRING_ADDR, SET_VRING_BASE, GET_VRING_BASE = 8, 9, 10, 11
@@ -402,10 +404,11 @@ def test_stats_logs_drops_alone(topo, tmp):
     guest dropped: a front-end that makes no receive buffers available,
     then a connection to a forwarded port, whose SYN for the guest has
     nowhere to go (before, nothing was logged: only frames in and out, and
-    refusals, counted as a change)"""
+    refusals, counted as a change). pesto --stats has the same count"""
     port = 16991
+    ctl = os.path.join(tmp, 'ctl.sock')
     p = start_passt(topo, tmp, '--vhost-user', '-t', str(port),
-                    '--stats', '1')
+                    '--stats', '1', '-c', ctl)
     fe = FrontEnd(p.sock)
     try:
         fe.setup(rx=())
@@ -419,8 +422,14 @@ def test_stats_logs_drops_alone(topo, tmp):
         assert res.returncode == 0, res.stdout + res.stderr
         m = p.wait_output(rf'frames: {n_in} in, 0 out, ([2-9]|\d\d+) '
                           r'dropped out', timeout=5)
-        assert p.wait_output(rf'vhost-user: {m.group(1)} frames dropped',
-                             timeout=5)
+        p.wait_output(rf'vhost-user: {m.group(1)} frames dropped',
+                      timeout=5)
+        js = json.loads(pesto_ok(run_in(topo.host, [PESTO, '--stats',
+                                                    '--json', ctl],
+                                        user='nobody')))
+        assert js['vhost_user']['dropped_rx'] >= int(m.group(1)), js
+        assert js['frames']['dropped_out'] == \
+            js['vhost_user']['dropped_rx'], js
     finally:
         fe.close()
     after_front_end_gone(p)
