@@ -101,6 +101,8 @@ static void stats_log(const struct ctx *c)
 		"of descriptors, paused %lu times",
 		listen_get_stats()->accept_failed, listen_get_stats()->pauses);
 	tcp_guard_stats_log(LOG_NOTICE);
+	log_msg(LOG_NOTICE, "TCP: %lu send buffers set larger, as the kernel "
+		"kept them small", tcp_sndbuf_set_count());
 	udp_stats_log(LOG_NOTICE);
 	if (c->mode == MODE_PASTA) {
 		tcp_splice_stats_log(LOG_NOTICE);

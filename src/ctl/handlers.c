@@ -35,6 +35,7 @@
 #include "ctl/ctl_int.h"
 #include "flow/flow.h"
 #include "flow/listen.h"
+#include "flow/tcp.h"
 #include "frontend/vhost_user.h"
 #include "loop.h"
 #include "policy/egress.h"
@@ -536,6 +537,7 @@ static void ctl_fill_stats(const struct ctx *c, struct ctl_client *cl)
 		{ "refused", "egress_by_default", es->by_default },
 		{ "refused", "not_logged",	is->log_suppressed +
 						es->log_suppressed },
+		{ "tcp", "sndbuf_set",		tcp_sndbuf_set_count() },
 		{ "busy_poll", "hits",		bp->hits },
 		{ "busy_poll", "misses",	bp->misses },
 		{ "busy_poll", "spun_us",	bp->spun_us },

@@ -25,10 +25,12 @@
  * we acknowledge only what the kernel took. The window we advertise is the
  * free space of the socket's send buffer, so a guest can't outrun a slow
  * host peer: when the buffer fills, the window closes, and we ask epoll to
- * tell us when there's room again, then update the window. Out of order
- * segments are dropped: the guest retransmits them, and the duplicate
- * acknowledgements we send make that quick. A FIN from the guest becomes
- * shutdown(SHUT_WR) once all data before it is written.
+ * tell us when there's room again, then update the window. A buffer the
+ * kernel never grows, as it never saw it fill, is set larger once,
+ * tcp_sndbuf_grow(). Out of order segments are dropped: the guest
+ * retransmits them, and the duplicate acknowledgements we send make that
+ * quick. A FIN from the guest becomes shutdown(SHUT_WR) once all data
+ * before it is written.
  *
  * Handshakes: for a SYN from the guest, we connect() the socket and answer
  * SYN-ACK only once the connection to the host peer is up; a refusal
@@ -115,6 +117,15 @@
 #define TCP_RETRIES_MAX		8
 #define TCP_IDLE_MS		(2ULL * 3600 * 1000)
 
+/* tcp_sndbuf_grow(): a send buffer below TCP_SNDBUF_SMALL found starved
+ * TCP_SNDBUF_STARVED times is set to TCP_SNDBUF_SET, which the kernel
+ * doubles, if that gives at least TCP_SNDBUF_BIG
+ */
+#define TCP_SNDBUF_SMALL	(256 * 1024)
+#define TCP_SNDBUF_STARVED	4
+#define TCP_SNDBUF_BIG		(1024 * 1024)
+#define TCP_SNDBUF_SET		(2 * 1024 * 1024)
+
 #define TCP_PENDING_MAX		256	/* connections owing an ACK */
 #define TCP_ACCEPT_BATCH	32	/* connections accepted per wake-up */
 
@@ -123,6 +134,8 @@ FLOW_TYPE_CHECK(struct tcp_conn);
 static uint8_t tcp_ctl_frame[TCP_HDR_MAX + TCP_OPTS_MAX];
 static uint32_t tcp_pending[TCP_PENDING_MAX];
 static int tcp_pending_count;
+static unsigned long tcp_sndbuf_set;	/* tcp_sndbuf_grow() did, in total */
+static uint32_t tcp_sndbuf_max;		/* what it gets, tcp_sndbuf_probe() */
 uint64_t tcp_now;		/* ms, see tcp_conn.h */
 static int tcp_timer_fd = -1;
 
@@ -194,6 +207,76 @@ void tcp_wait_sock_room(const struct ctx *c, struct tcp_conn *conn)
 }
 
 /**
+ * tcp_sndbuf_grow() - set a send buffer the kernel doesn't grow by itself
+ * @conn:	connection
+ * @sndbuf:	size of the send buffer now, bytes
+ * @queued:	memory its queue uses now, bytes
+ * @left:	window left of the last measurement, bytes
+ *
+ * Linux grows a socket's send buffer, with the congestion window, only once
+ * it found the buffer short: a write that came up short, or a poll while it
+ * was full. We never write more than fits, and poll only once our window got
+ * low. If the host peer takes the data as we write it (a local one), the
+ * buffer never fills, and keeps its first size: 69,120 bytes for a 1,460
+ * byte MSS with BBR, 46,080 with CUBIC. Our window, three quarters of that,
+ * then keeps the guest waiting for each ACK, with segments of half of it.
+ *
+ * When TCP_SNDBUF_STARVED measurements found the window used up while the
+ * buffer was small and empty, set SO_SNDBUF, once: the kernel makes it twice
+ * the size asked for, at most twice net.core.wmem_max, and stops tuning it.
+ * Only if that's at least TCP_SNDBUF_BIG (tcp_sndbuf_probe()), as large as
+ * autotuning would make it: a smaller one slows down connections that were
+ * about to grow their buffer. Debian's default net.core.wmem_max, 212,992,
+ * gives 425,984: on the bench, a round of 7.5 Gbit/s instead of 11.8.
+ *
+ * Return: size of the send buffer, bytes
+ */
+static uint32_t tcp_sndbuf_grow(struct tcp_conn *conn, uint32_t sndbuf,
+				uint32_t queued, uint32_t left)
+{
+	int size = TCP_SNDBUF_SET, now = 0;
+	socklen_t sl = sizeof(now);
+
+	if ((conn->flags & TCPF_SNDBUF_SET) ||
+	    !(conn->flags & TCPF_ESTABLISHED) || queued ||
+	    sndbuf >= TCP_SNDBUF_SMALL || left >= conn->wnd_measured / 4)
+		return sndbuf;
+	if (tcp_sndbuf_max < TCP_SNDBUF_BIG ||
+	    ++conn->sndbuf_starved < TCP_SNDBUF_STARVED)
+		return sndbuf;
+
+	conn->flags |= TCPF_SNDBUF_SET;
+	if (setsockopt(conn->sock, SOL_SOCKET, SO_SNDBUF, &size,
+		       sizeof(size)) ||
+	    getsockopt(conn->sock, SOL_SOCKET, SO_SNDBUF, &now, &sl))
+		return sndbuf;
+	tcp_sndbuf_set++;
+	log_debug("TCP: send buffer %u stayed empty and small while the guest "
+		  "waited: set to %i", sndbuf, now);
+	return (uint32_t)now;
+}
+
+/**
+ * tcp_sndbuf_probe() - find the send buffer tcp_sndbuf_grow() would get
+ *
+ * Return: SO_SNDBUF of a socket set to TCP_SNDBUF_SET, 0 on failure
+ */
+static uint32_t tcp_sndbuf_probe(void)
+{
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
+	int size = TCP_SNDBUF_SET, now = 0;
+	socklen_t sl = sizeof(now);
+
+	if (s < 0)
+		return 0;
+	if (setsockopt(s, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size)) ||
+	    getsockopt(s, SOL_SOCKET, SO_SNDBUF, &now, &sl) || now < 0)
+		now = 0;
+	close(s);
+	return (uint32_t)now;
+}
+
+/**
  * tcp_wnd_update() - compute the window we advertise from the socket state
  * @c:		execution context
  * @conn:	connection, @wnd_to_guest updated
@@ -214,7 +297,8 @@ static void tcp_wnd_update(const struct ctx *c, struct tcp_conn *conn)
 	if (getsockopt(conn->sock, SOL_SOCKET, SO_MEMINFO, mem, &sl) ||
 	    sl < sizeof(uint32_t) * (SK_MEMINFO_WMEM_QUEUED + 1))
 		return;
-	sndbuf = mem[SK_MEMINFO_SNDBUF];
+	sndbuf = tcp_sndbuf_grow(conn, mem[SK_MEMINFO_SNDBUF],
+				 mem[SK_MEMINFO_WMEM_QUEUED], conn->wnd_to_guest);
 	free_mem = sndbuf > mem[SK_MEMINFO_WMEM_QUEUED] ?
 		   sndbuf - mem[SK_MEMINFO_WMEM_QUEUED] : 0;
 	wnd = free_mem / 4 * 3;
@@ -1239,6 +1323,16 @@ bool tcp_flow_drained(int idx)
 }
 
 /**
+ * tcp_sndbuf_set_count() - send buffers set larger by tcp_sndbuf_grow()
+ *
+ * Return: count since start
+ */
+unsigned long tcp_sndbuf_set_count(void)
+{
+	return tcp_sndbuf_set;
+}
+
+/**
  * tcp_flow_sock() - host socket of a connection
  * @idx:	flow index of a FLOW_TCP flow
  *
@@ -1290,6 +1384,7 @@ int tcp_init(struct ctx *c)
 	if (getrandom(key, sizeof(key), 0) != sizeof(key))
 		return -EIO;
 	siphash_key_from_bytes(&tcp_isn_key, key);
+	tcp_sndbuf_max = tcp_sndbuf_probe();
 
 	tcp_timer_fd = timerfd_create(CLOCK_MONOTONIC,
 				      TFD_NONBLOCK | TFD_CLOEXEC);

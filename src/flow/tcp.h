@@ -21,6 +21,7 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
 void tcp_listen_handler(struct ctx *c, union epoll_ref ref);
 void tcp_flush(struct ctx *c);
 void tcp_guard_stats_log(int level);
+unsigned long tcp_sndbuf_set_count(void);
 void tcp_guest_gone(struct ctx *c, int idx);
 void tcp_tap_writable(struct ctx *c);
 void tcp_timer(struct ctx *c, uint64_t now_ms);

@@ -44,6 +44,7 @@ struct ctx;
 					    * sent to the guest yet
 					    */
 #define TCPF_SOCK_RDHUP		(1U << 16) /* the host peer's FIN arrived */
+#define TCPF_SNDBUF_SET		(1U << 17) /* SO_SNDBUF set, tcp_sndbuf_grow() */
 
 /**
  * struct tcp_conn - one TCP connection, an entry of the flow table
@@ -74,6 +75,8 @@ struct ctx;
  * @challenge_start:	start of the challenge ACK rate limit window, ms
  * @challenges:		challenge ACKs sent in that window
  * @wnd_measured:	@wnd_to_guest as tcp_wnd_update() last measured it
+ * @sndbuf_starved:	measurements that found the guest waiting on a small,
+ *			empty send buffer, tcp_sndbuf_grow()
  */
 struct tcp_conn {
 	struct flow_common f;
@@ -98,6 +101,7 @@ struct tcp_conn {
 	uint32_t recover;
 	uint64_t challenge_start;
 	uint8_t challenges;
+	uint8_t sndbuf_starved;
 	uint32_t wnd_measured;
 };
 

@@ -567,7 +567,7 @@ def test_stats(plain):
     assert int(kv['frames.in']) > 0, text
     for k in ('flows.in_use', 'flows.refused_table_full', 'flows.tcp',
               'frames.dropped_malformed', 'refused.host_isolation_tcp',
-              'listeners.limit', 'vhost_user.short_rx'):
+              'listeners.limit', 'vhost_user.short_rx', 'tcp.sndbuf_set'):
         assert k in kv, (k, text)
     js = json.loads(pesto_ok(plain.pesto('--stats', '--json')))
     assert js['flows']['limit'] == int(kv['flows.limit'])
