@@ -44,7 +44,7 @@ BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Isrc -Ibuild/gen \
 	       -DVERSION=\"$(VERSION)\" \
 	       -pipe $(WARN)
 CFLAGS ?= -O2 -g
-LDFLAGS_HARDEN := -pie -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack
+LDFLAGS_HARDEN := -static-pie -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	     -fno-sanitize-recover=undefined -O1 -g
@@ -128,7 +128,8 @@ build/test/passt-selftest: $(SRCS) $(HDRS) $(SECCOMP_H)
 # Test-only program: applies the real sandbox, then tries to get out of it
 # (tests/sandbox/escape.c, tests/integration/test_sandbox_escape.py)
 ESCAPE_SRCS := tests/sandbox/escape.c src/sandbox/sandbox.c \
-	       src/sandbox/filter.c src/util/log.c src/util/file.c
+	       src/sandbox/filter.c src/util/log.c src/util/file.c \
+	       src/util/userdb.c
 build/test/sandbox-escape: $(ESCAPE_SRCS) $(HDRS) $(SECCOMP_H)
 	@mkdir -p build/test
 	$(CC) $(BASE_CFLAGS) $(HARDEN) -O2 $(LDFLAGS_HARDEN) -o $@ \

@@ -35,7 +35,6 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
-#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -58,6 +57,7 @@
 #include "ns/pasta.h"
 #include "util/epoll_ref.h"
 #include "util/log.h"
+#include "util/userdb.h"
 #include "util/util.h"
 
 #define NS_CALL_STACK_SIZE	(256 * 1024)
@@ -319,7 +319,7 @@ static void __attribute__((noreturn))
 pasta_child(const struct ctx *c, int ready_fd, int go_fd, uid_t uid,
 	    gid_t gid)
 {
-	char buf[64], *shell_argv[2];
+	char buf[64], line[USERDB_LINE_MAX], *shell_argv[2];
 	const char *shell;
 	sigset_t none;
 	char go;
@@ -359,10 +359,11 @@ pasta_child(const struct ctx *c, int ready_fd, int go_fd, uid_t uid,
 
 	shell = getenv("SHELL");
 	if (!shell || !*shell) {
-		struct passwd *pw = getpwuid(uid);
+		struct userdb_ent e;
 
-		shell = pw && pw->pw_shell && *pw->pw_shell ? pw->pw_shell :
-							      "/bin/sh";
+		shell = !userdb_find(USERDB_PASSWD, true, NULL, uid, &e, line,
+				     sizeof(line)) && *e.shell ? e.shell :
+								 "/bin/sh";
 	}
 	shell_argv[0] = (char *)shell;
 	shell_argv[1] = NULL;

@@ -47,8 +47,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
+#include <grp.h>		/* setgroups() */
 #include <sched.h>
 #include <signal.h>
 #include <stddef.h>
@@ -70,6 +69,7 @@
 #include "sandbox/filter.h"
 #include "sandbox/sandbox.h"
 #include "util/log.h"
+#include "util/userdb.h"
 #include "util/util.h"
 
 #include "seccomp.h"	/* build/gen: seccomp_passt[], _pasta[], _vu[] */
@@ -129,16 +129,16 @@ static bool sandbox_id_parse(const char *s, unsigned long *id)
  *		group, or, for a numeric UID unknown to the user database, the
  *		same number
  *
- * Names are looked up in the user and group databases (getpwnam(),
- * getgrnam()), at start-up only.
+ * Names are looked up in /etc/passwd and /etc/group (userdb.c), at
+ * start-up only.
  *
  * Return: 0 on success, -EINVAL for a malformed value, -ENOENT for an
  * unknown name
  */
 int sandbox_runas_parse(const char *spec, uid_t *uid, gid_t *gid)
 {
-	char user[LOGIN_NAME_MAX + 1], *group;
-	const struct passwd *pw;
+	char user[LOGIN_NAME_MAX + 1], line[USERDB_LINE_MAX], *group;
+	struct userdb_ent e;
 	unsigned long id;
 
 	if (!*spec || strlen(spec) >= sizeof(user))
@@ -153,26 +153,24 @@ int sandbox_runas_parse(const char *spec, uid_t *uid, gid_t *gid)
 
 	if (sandbox_id_parse(user, &id)) {
 		*uid = (uid_t)id;
-		pw = getpwuid(*uid);
-		*gid = pw ? pw->pw_gid : (gid_t)id;
+		*gid = userdb_find(USERDB_PASSWD, true, NULL, *uid, &e, line,
+				   sizeof(line)) ? (gid_t)id : (gid_t)e.gid;
 	} else {
-		pw = getpwnam(user);
-		if (!pw)
+		if (userdb_find(USERDB_PASSWD, true, user, 0, &e, line,
+				sizeof(line)))
 			return -ENOENT;
-		*uid = pw->pw_uid;
-		*gid = pw->pw_gid;
+		*uid = (uid_t)e.id;
+		*gid = (gid_t)e.gid;
 	}
 
 	if (group) {
-		const struct group *gr;
-
 		if (sandbox_id_parse(group, &id)) {
 			*gid = (gid_t)id;
 		} else {
-			gr = getgrnam(group);
-			if (!gr)
+			if (userdb_find(USERDB_GROUP, false, group, 0, &e, line,
+					sizeof(line)))
 				return -ENOENT;
-			*gid = gr->gr_gid;
+			*gid = (gid_t)e.id;
 		}
 	}
 	return 0;
@@ -224,13 +222,19 @@ void sandbox_runas(const struct ctx *c)
 	gid_t gid = c->runas_gid;
 
 	if (!c->runas_given) {
-		const struct passwd *pw;
+		char line[USERDB_LINE_MAX];
+		struct userdb_ent e;
 
 		if (geteuid() || !sandbox_root_is_real())
 			return;
-		pw = getpwnam("nobody");
-		uid = pw ? pw->pw_uid : NOBODY_ID;
-		gid = pw ? pw->pw_gid : NOBODY_ID;
+		if (userdb_find(USERDB_PASSWD, true, "nobody", 0, &e, line,
+				sizeof(line))) {
+			uid = NOBODY_ID;
+			gid = NOBODY_ID;
+		} else {
+			uid = (uid_t)e.id;
+			gid = (gid_t)e.gid;
+		}
 	}
 	if (uid == geteuid() && gid == getegid() && uid == getuid())
 		return;
