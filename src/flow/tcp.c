@@ -237,11 +237,10 @@ static uint32_t tcp_sndbuf_grow(struct tcp_conn *conn, uint32_t sndbuf,
 	int size = TCP_SNDBUF_SET, now = 0;
 	socklen_t sl = sizeof(now);
 
-	if ((conn->flags & TCPF_SNDBUF_SET) ||
-	    !(conn->flags & TCPF_ESTABLISHED) || queued ||
-	    sndbuf >= TCP_SNDBUF_SMALL || left >= conn->wnd_measured / 4)
-		return sndbuf;
 	if (tcp_sndbuf_max < TCP_SNDBUF_BIG ||
+	    (conn->flags & TCPF_SNDBUF_SET) ||
+	    !(conn->flags & TCPF_ESTABLISHED) || queued ||
+	    sndbuf >= TCP_SNDBUF_SMALL || left >= conn->wnd_measured / 4 ||
 	    ++conn->sndbuf_starved < TCP_SNDBUF_STARVED)
 		return sndbuf;
 

@@ -104,24 +104,6 @@ static const char *const sandbox_root_dirs[] = { "/tmp", "/dev", "/run",
 						 "/proc" };
 
 /**
- * sandbox_id_parse() - parse a decimal user or group ID
- * @s:		text
- * @id:	ID, set on success
- *
- * Return: true if @s is a number below 2^32 - 1
- */
-static bool sandbox_id_parse(const char *s, unsigned long *id)
-{
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	*id = strtoul(s, &end, 10);
-	return !errno && !*end && *id < 0xffffffffUL;
-}
-
-/**
  * sandbox_runas_parse() - parse --runas UID|UID:GID|LOGIN|LOGIN:GROUP
  * @spec:	option value
  * @uid:	user ID, set on success
@@ -139,7 +121,7 @@ int sandbox_runas_parse(const char *spec, uid_t *uid, gid_t *gid)
 {
 	char user[LOGIN_NAME_MAX + 1], line[USERDB_LINE_MAX], *group;
 	struct userdb_ent e;
-	unsigned long id;
+	unsigned int id;
 
 	if (!*spec || strlen(spec) >= sizeof(user))
 		return -EINVAL;
@@ -151,7 +133,7 @@ int sandbox_runas_parse(const char *spec, uid_t *uid, gid_t *gid)
 			return -EINVAL;
 	}
 
-	if (sandbox_id_parse(user, &id)) {
+	if (userdb_id(user, &id)) {
 		*uid = (uid_t)id;
 		*gid = userdb_find(USERDB_PASSWD, true, NULL, *uid, &e, line,
 				   sizeof(line)) ? (gid_t)id : (gid_t)e.gid;
@@ -164,7 +146,7 @@ int sandbox_runas_parse(const char *spec, uid_t *uid, gid_t *gid)
 	}
 
 	if (group) {
-		if (sandbox_id_parse(group, &id)) {
+		if (userdb_id(group, &id)) {
 			*gid = (gid_t)id;
 		} else {
 			if (userdb_find(USERDB_GROUP, false, group, 0, &e, line,

