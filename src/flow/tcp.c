@@ -1252,6 +1252,7 @@ void tcp_flush(struct ctx *c)
 			continue;
 		if (tcp_ack_hold &&
 		    conn->seq_ack_to_guest != conn->seq_from_guest) {
+			log_trace("TCP: ACK of %u held", conn->seq_from_guest);
 			conn->flags |= TCPF_ACK_HELD;
 			tcp_pending[kept++] = tcp_pending[i];
 			continue;

@@ -21,7 +21,9 @@
  * what the guest saw, options, sizes up to the frame limit), raw frame bytes
  * (the IPv4 header checksum fixed up), actions of the host peers (write,
  * shut down, reset, echo, send a datagram of a given size), moving the
- * clock, and the guest not reading for a while (so the link fills up).
+ * clock, the guest not reading for a while (so the link fills up), and the
+ * main loop busy-polling (TCP holding ACKs for answers to carry, see
+ * fuzz_loop()) or not.
  *
  * Invariants, each an abort() for the fuzzer:
  *  - no frame to the guest is larger than FRAME_MAX (fuzz_guest.h);
@@ -1036,8 +1038,9 @@ static size_t op_time(const uint8_t *d, size_t n)
  * @n:		bytes available
  *
  * Opcodes (low 3 bits): 0 TCP, 1 UDP, 2 ICMP, 3 raw frame, 4 host TCP peer,
- * 5 host UDP peer, 6 clock, 7 guest stops or resumes reading. Bits 5-7 of
- * a TCP, UDP or ICMP opcode pick the error for non-loopback destinations.
+ * 5 host UDP peer, 6 clock, 7 guest stops or resumes reading, or, with bit
+ * 3 set, the loop starts or stops busy-polling. Bits 5-7 of a TCP, UDP or
+ * ICMP opcode pick the error for non-loopback destinations.
  *
  * Return: bytes used
  */
@@ -1058,6 +1061,10 @@ static size_t fuzz_op(const uint8_t *d, size_t n)
 	if ((op & 7) < 7)
 		return 1 + ops[op & 7](d, n);
 
+	if (op & 8) {		/* the main loop polls, or stops polling */
+		fuzz_busy_poll = !fuzz_busy_poll;
+		return 1;
+	}
 	guest_paused = !guest_paused;
 	if (!guest_paused)
 		settle();
@@ -1209,6 +1216,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(gtcp, 0, sizeof(gtcp));
 	memset(udp_last_peer_len, 0, sizeof(udp_last_peer_len));
 	guest_paused = false;
+	fuzz_busy_poll = false;
 
 	fuzz_guest_connect(&c, &guest);
 	while (i < size)

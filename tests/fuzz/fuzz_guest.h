@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 
 #include "conf/ctx.h"
+#include "flow/tcp.h"
 #include "frontend/tap.h"
 #include "loop.h"
 #include "svc/dispatch.h"
@@ -116,10 +117,18 @@ static inline void fuzz_guest_connect(struct ctx *c, struct fuzz_guest *g)
 	g->seqpacket = type == SOCK_SEQPACKET;
 }
 
+/* fuzz_busy_poll - fuzz_loop() acts as the main loop does while it polls */
+static bool fuzz_busy_poll;
+
 /**
  * fuzz_loop() - run the epoll loop without waiting, as the real one would
  * @c:		context
  * @rounds:	most rounds of epoll_wait()
+ *
+ * With fuzz_busy_poll, each round is a poll of loop_wait() (src/loop.c):
+ * TCP holds ACKs through it, sends what no data took along after the
+ * round's events, and everything once there's nothing more, as the real
+ * loop does before it sleeps.
  *
  * Return: number of events handled
  */
@@ -129,14 +138,22 @@ static inline int fuzz_loop(struct ctx *c, int rounds)
 	int total = 0;
 
 	while (rounds--) {
-		int n = epoll_wait(c->epollfd, ev, 64, 0), i;
+		int n, i;
 
+		if (fuzz_busy_poll) {
+			tcp_ack_hold_set(true);
+			tcp_ack_wait_mark();
+		}
+		n = epoll_wait(c->epollfd, ev, 64, 0);
 		if (n <= 0)
 			break;
 		for (i = 0; i < n; i++)
 			loop_dispatch(c, &ev[i]);
+		tcp_ack_release(c, false);
 		total += n;
 	}
+	tcp_ack_release(c, true);
+	tcp_ack_hold_set(false);
 	return total;
 }
 
