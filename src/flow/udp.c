@@ -27,7 +27,13 @@
  * with one sendmmsg() otherwise, or if the host's kernel refused a
  * segmented send on that socket once (the route's MTU is too small for
  * unfragmented datagrams, no checksum offload on the way: UDP_SEGMENT
- * can't fragment). Errors are handled datagram by datagram as below; a
+ * can't fragment). A segmented send of UDP_YIELD_MIN datagrams or more is
+ * followed by sched_yield(): if the receiving process shares our CPU (a
+ * peer on the host, with few CPUs), it gets to read the batch before we
+ * queue the next one on top, instead of finding its socket buffer full
+ * (bench rows 6 and 6r: 1.12 against 0.94 Gbit/s received at -b 0, 4.3 %
+ * against 10.6 % lost at 1 Gbit/s, and a fifth less CPU time per GiB).
+ * Errors are handled datagram by datagram as below; a
  * full socket buffer drops the rest of the batch, counted. The last
  * flow's guest side doubles as a one-entry cache in front of the flow
  * table's hash. Without a batch (vhost-user copies each frame into one
@@ -96,6 +102,7 @@
  */
 
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -131,6 +138,7 @@
 
 #define UDP_BATCH		32	/* datagrams read per wake-up */
 #define UDP_SEND_BATCH		64	/* guest datagrams of a flow per send */
+#define UDP_YIELD_MIN		8	/* batches this long yield the CPU */
 #define UDP_PAYLOAD_MAX		(65535 - IP4_HLEN - UDP_HLEN)
 #define UDP_FRAME_SIZE		(UDP6_PAYLOAD_OFF + UDP_PAYLOAD_MAX)
 
@@ -700,9 +708,10 @@ static int udp_batch_gso(struct udp_flow *uf)
  * sendmmsg() for all of them otherwise. A datagram the kernel refuses is
  * answered or counted as udp_tap_handler() would do it, and the following
  * ones go on, in order; with the socket's buffer full, the rest of the
- * batch is dropped and counted.
+ * batch is dropped and counted. A long segmented batch yields the CPU
+ * after it (UDP_YIELD_MIN).
  *
- * #syscalls sendmmsg
+ * #syscalls sendmmsg sched_yield
  */
 static void udp_batch_send(struct ctx *c)
 {
@@ -731,6 +740,9 @@ static void udp_batch_send(struct ctx *c)
 	if (rc == 1) {
 		flow_count(&uf->f, FLOW_SIDE_GUEST, udp_batch.bytes,
 			   uf->last_active);
+		/* The receiver may be on our CPU: let it read */
+		if (n >= UDP_YIELD_MIN)
+			sched_yield();
 		goto out;
 	}
 	if (rc == 0) {
