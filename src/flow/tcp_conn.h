@@ -45,10 +45,9 @@ struct ctx;
 					    */
 #define TCPF_SOCK_RDHUP		(1U << 16) /* the host peer's FIN arrived */
 #define TCPF_SNDBUF_SET		(1U << 17) /* SO_SNDBUF set, tcp_sndbuf_grow() */
-#define TCPF_ACK_HELD		(1U << 18) /* pending ACK of new data, held
-					    * for data to carry it
+#define TCPF_ACK_HELD		(1U << 18) /* pending ACK of the guest's FIN,
+					    * held for our FIN to carry it
 					    */
-#define TCPF_ACK_WAITED		(1U << 19) /* ... and held through a wait */
 
 /**
  * struct tcp_conn - one TCP connection, an entry of the flow table

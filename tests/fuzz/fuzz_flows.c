@@ -22,8 +22,8 @@
  * (the IPv4 header checksum fixed up), actions of the host peers (write,
  * shut down, reset, echo, send a datagram of a given size), moving the
  * clock, the guest not reading for a while (so the link fills up), and the
- * main loop busy-polling (TCP holding ACKs for answers to carry, see
- * fuzz_loop()) or not.
+ * main loop busy-polling (TCP holding ACKs of FINs, see fuzz_loop()) or
+ * not.
  *
  * Invariants, each an abort() for the fuzzer:
  *  - no frame to the guest is larger than FRAME_MAX (fuzz_guest.h);

@@ -126,9 +126,8 @@ static bool fuzz_busy_poll;
  * @rounds:	most rounds of epoll_wait()
  *
  * With fuzz_busy_poll, each round is a poll of loop_wait() (src/loop.c):
- * TCP holds ACKs through it, sends what no data took along after the
- * round's events, and everything once there's nothing more, as the real
- * loop does before it sleeps.
+ * TCP holds ACKs of FINs through the rounds, and sends what nothing took
+ * along once there's nothing more, as the real loop does before it sleeps.
  *
  * Return: number of events handled
  */
@@ -140,19 +139,15 @@ static inline int fuzz_loop(struct ctx *c, int rounds)
 	while (rounds--) {
 		int n, i;
 
-		if (fuzz_busy_poll) {
-			tcp_ack_hold_set(true);
-			tcp_ack_wait_mark();
-		}
+		tcp_ack_hold_set(fuzz_busy_poll);
 		n = epoll_wait(c->epollfd, ev, 64, 0);
 		if (n <= 0)
 			break;
 		for (i = 0; i < n; i++)
 			loop_dispatch(c, &ev[i]);
-		tcp_ack_release(c, false);
 		total += n;
 	}
-	tcp_ack_release(c, true);
+	tcp_ack_release(c);
 	tcp_ack_hold_set(false);
 	return total;
 }
