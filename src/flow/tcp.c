@@ -48,15 +48,15 @@
  * FIN is held instead (TCPF_ACK_HELD): the host peer's FIN, if it comes
  * while we poll, carries it; what nothing took along is sent once ACKs
  * were held for the polling budget, or when polling ends
- * (tcp_ack_release()).
- * That saves a frame, a write and a getsockopt() per connection: TCP_CRR
- * 6 to 7 % faster on the bench, 6 % less CPU time a connection. ACKs of
- * data are not held: the answer to a request would carry them, saving as
- * much per request, but TCP_RR got 2 to 5 % slower (the guest handles the
- * ACK with the answer then, instead of while it waits), and TCP_CRR gained
- * no more than with FINs alone. (ACKs held for a fixed millisecond or two,
- * before busy polling, made TCP_RR 7 to 10 % slower.) Duplicate ACKs and
- * answers to window probes are never held.
+ * (tcp_ack_release()). That saves a frame, a write and a getsockopt() per
+ * connection: TCP_CRR 5 to 12 % faster on the bench, 4 to 9 % less CPU
+ * time a connection. ACKs of data are not held: the answer to a request
+ * would carry them, saving as much per request, but TCP_RR got 2 to 5 %
+ * slower (the guest handles the ACK with the answer then, instead of while
+ * it waits), and TCP_CRR gained no more than with FINs alone. (ACKs held
+ * for a fixed millisecond or two, before busy polling, made TCP_RR 7 to
+ * 10 % slower.) Duplicate ACKs and answers to window probes are never
+ * held.
  *
  * System calls per connection and segment are kept few, as they are most of
  * the cost of a short exchange: each socket is added to epoll once, for
