@@ -4,7 +4,8 @@
  *
  * Theory of operation: passt is linked statically (no dynamic loader, no
  * shared C library to map and relocate: on the bench, start-up took 6.9 ms
- * instead of 8.3, and memory when ready 1.40 MiB instead of 2.33). The C library's getpwnam() and friends would then have to load
+ * instead of 8.3, and memory when ready 1.40 MiB instead of 2.33). The C
+ * library's getpwnam() and friends would then have to load
  * the name service modules of nsswitch.conf at run time, with dlopen(), a
  * second copy of the C library and all. The few lookups we need, at
  * start-up only (--runas, the user passt falls back to when started as
