@@ -33,6 +33,9 @@
  * are shut down. An error (reset, refused connection) on either socket
  * closes both, the other one with a reset (SO_LINGER with zero timeout).
  *
+ * Congestion control: our two sockets use reno (SPLICE_CONGESTION), see
+ * there.
+ *
  * Spliced flows live in the common flow table (FLOW_TCP_SPLICE) but are not
  * hashed: nothing ever looks them up by address, events carry their index.
  * Each uses two sockets and four pipe descriptors.
@@ -79,6 +82,17 @@
  * below FLOW_FD_SPARE. A pipe costs no memory for data while it's empty.
  */
 #define SPLICE_PIPE_POOL	16
+
+/* SPLICE_CONGESTION - congestion control of our two sockets: both only ever
+ * talk over a loopback device, where nothing is congested and the window of
+ * the receiver is the only limit worth having. The host's default may be one
+ * that paces and bounds the data in flight by its estimate of the path's
+ * delay (BBR: a microsecond here, so a handful of segments), which stalls the
+ * splice behind its own socket. Reno adds nothing to a lossless path, and
+ * every user may pick it (it's never restricted by
+ * net.ipv4.tcp_allowed_congestion_control).
+ */
+#define SPLICE_CONGESTION	"reno"
 
 #define SPLICE_CONNECTING	BIT(0)	/* target side connect() pending */
 #define SPLICE_EOF(side)	BIT(1 + (side))	/* end of file read on side */
@@ -464,6 +478,10 @@ void tcp_splice_conn_new(struct ctx *c, int s, int accepted_side,
 
 	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	setsockopt(t, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, SPLICE_CONGESTION,
+		   sizeof(SPLICE_CONGESTION) - 1);
+	setsockopt(t, IPPROTO_TCP, TCP_CONGESTION, SPLICE_CONGESTION,
+		   sizeof(SPLICE_CONGESTION) - 1);
 
 	sl = inany_to_sockaddr(&taddr, port, &sa);
 	if (connect(t, (struct sockaddr *)&sa, sl) && errno != EINPROGRESS) {

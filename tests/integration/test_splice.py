@@ -265,6 +265,59 @@ def test_splice_stalled_receiver(instances, remote, files, ipver, to):
     assert (sha, int(n)) == (files['big_sha'], BIG)
 
 
+def tcp_sockets(prefix, port):
+    """Established TCP sockets on either end of port, from ss -i run with
+    prefix: {(local port, peer port): congestion control}"""
+    res = run(prefix + ['ss', '-Htin', 'state', 'established',
+                        f'( sport = :{port} or dport = :{port} )'])
+    assert res.returncode == 0, res.stderr
+    socks, key = {}, None
+    for line in res.stdout.splitlines():
+        if not line.startswith((' ', '\t')):
+            f = line.split()
+            key = tuple(int(a.rsplit(':', 1)[1]) for a in f[2:4])
+        elif key:
+            socks[key] = line.split()[0]
+            key = None
+    return socks
+
+
+def default_cc(prefix):
+    res = run(prefix + ['sysctl', '-n', 'net.ipv4.tcp_congestion_control'])
+    return res.stdout.strip()
+
+
+def test_splice_congestion_control(instances, remote, files, ipver):
+    """Our two sockets of a spliced connection use reno, whatever the
+    namespaces' default: the peers' sockets keep that default"""
+    net = net_for(instances, remote, files, ipver, 'splice')
+    gofile = os.path.join(files['dir'], f'go-splice-{new_port()}')
+    port = fwd_port(net)
+    recv = net.server('guest', 'listen', net.any, port, '--once',
+                      'recv-pause', 1 << 20, gofile)
+    send = spawn_in(net.topo.host, net.remote_argv(
+        ['connect', net.loopback, port, 'send-progress', files['big']]))
+    recv.wait_output(r'paused', timeout=20)
+    host = ['ip', 'netns', 'exec', net.topo.host]
+    on_host, in_ns = tcp_sockets(host, port), tcp_sockets(net.inst.prefix,
+                                                          port)
+    with open(gofile, 'w'):
+        pass
+    assert send.wait(60) == 0, tail(send.output)
+    assert recv.wait(10) == 0, tail(recv.output)
+
+    # HOST: the client's socket (peer port: port) and ours (local port);
+    # the namespace: ours (peer port: port) and the server's (local port)
+    assert len(on_host) == 2 and len(in_ns) == 2, (on_host, in_ns)
+    ours = [cc for (lp, pp), cc in on_host.items() if lp == port] + \
+        [cc for (lp, pp), cc in in_ns.items() if pp == port]
+    peers = [cc for (lp, pp), cc in on_host.items() if pp == port] + \
+        [cc for (lp, pp), cc in in_ns.items() if lp == port]
+    assert ours == ['reno', 'reno'], (on_host, in_ns)
+    assert peers == [default_cc(host), default_cc(net.inst.prefix)], \
+        (on_host, in_ns)
+
+
 def short_through_t(net, n, par):
     """n short connections, par at a time, from HOST's loopback through a -t
     port to a server in the namespace: ping, pong, close; all answered"""
