@@ -7,7 +7,11 @@
  * that calls the owning module's handler. The flow timers hang off one
  * periodic timerfd (created by tcp_init()): on each tick, loop_timers() runs
  * every module's timer, and each decides by itself whether it has anything
- * due. loop_run() is the loop of the real program; the fuzzers call
+ * due. The tick comes every 50 ms while a TCP connection has a deadline
+ * (retransmissions, handshakes), and every second once none had one for a
+ * second: the other timers count in seconds, and an idle process wakes up
+ * once a second, not twenty times (tcp_deadline_set(), tcp_timer()).
+ * loop_run() is the loop of the real program; the fuzzers call
  * loop_dispatch() and loop_timers() themselves, between the frames they feed,
  * so they go through the same handlers in the same way.
  */

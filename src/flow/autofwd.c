@@ -46,6 +46,7 @@
 #include "ns/pasta.h"
 #include "policy/portspec.h"
 #include "policy/fwd.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 #define AUTOFWD_SCAN_MS		1000
@@ -471,7 +472,8 @@ void autofwd_timer(struct ctx *c, uint64_t now)
 {
 	int i;
 
-	if (!autofwd_count || now - autofwd_last < AUTOFWD_SCAN_MS)
+	if (!autofwd_count ||
+	    !clock_due(now, autofwd_last, AUTOFWD_SCAN_MS))
 		return;
 	autofwd_last = now;
 	for (i = 0; i < autofwd_count; i++)

@@ -511,7 +511,7 @@ void icmp_timer(struct ctx *c)
 	uint64_t now = now_ms();
 	int i;
 
-	if (now - icmp_last_timer < ICMP_TIMER_MS)
+	if (!clock_due(now, icmp_last_timer, ICMP_TIMER_MS))
 		return;
 	icmp_last_timer = now;
 

@@ -70,7 +70,10 @@
  *
  * Timers are coarse: a periodic tick (loop.c) checks connections whose
  * deadline passed, for handshake timeouts, retransmissions to the guest (with
- * exponential back-off and a retry limit) and idle connections.
+ * exponential back-off and a retry limit) and idle connections. The tick is
+ * short (TCP_TICK_MS) only while some connection has a deadline: setting one
+ * (tcp_deadline_set()) brings it back, and TCP_TICK_IDLE_AFTER ticks without
+ * any let it go to TCP_TICK_IDLE_MS.
  *
  * Segments from the guest on a connection, and the checks they pass first
  * (RFC 5961, RFC 9293), are in tcp_guest.c; the connection struct both
@@ -124,6 +127,13 @@
 #define TCP_MSS_DEFAULT6	1220
 
 #define TCP_TICK_MS		50
+/* TCP_TICK_IDLE_MS - the period of the tick once no connection has had a
+ * deadline for TCP_TICK_IDLE_AFTER ticks: the other timers count in seconds.
+ * The test-only fast clock (TEST_TIME_SCALE) keeps the short period, so
+ * that its flows still expire in a fraction of a second.
+ */
+#define TCP_TICK_IDLE_MS	(TEST_TIME_SCALE > 1 ? TCP_TICK_MS : 1000)
+#define TCP_TICK_IDLE_AFTER	20
 #define TCP_HANDSHAKE_MS	10000
 #define TCP_RETRIES_MAX		8
 #define TCP_IDLE_MS		(2ULL * 3600 * 1000)
@@ -150,6 +160,8 @@ static unsigned long tcp_sndbuf_set;	/* tcp_sndbuf_grow() did, in total */
 static uint32_t tcp_sndbuf_max;		/* what it gets, tcp_sndbuf_probe() */
 uint64_t tcp_now;		/* ms, see tcp_conn.h */
 static int tcp_timer_fd = -1;
+static bool tcp_tick_idle;		/* tick at TCP_TICK_IDLE_MS */
+static unsigned int tcp_tick_quiet;	/* ticks since a deadline was set */
 
 static struct siphash_key tcp_isn_key;	/* secret of tcp_isn(), from tcp_init() */
 
@@ -335,6 +347,41 @@ static void tcp_wnd_update(const struct ctx *c, struct tcp_conn *conn)
 		log_trace("TCP: window low, waiting for EPOLLOUT");
 		tcp_wait_sock_room(c, conn);
 	}
+}
+
+/**
+ * tcp_tick_set() - arm the tick timer with its short or its idle period
+ * @idle:	TCP_TICK_IDLE_MS instead of TCP_TICK_MS
+ *
+ * #syscalls timerfd_settime
+ */
+static void tcp_tick_set(bool idle)
+{
+	long ms = idle ? TCP_TICK_IDLE_MS : TCP_TICK_MS;
+	struct itimerspec its = {
+		.it_interval = { ms / 1000, (ms % 1000) * 1000000L },
+		.it_value = { ms / 1000, (ms % 1000) * 1000000L },
+	};
+
+	if (tcp_timer_fd < 0 || timerfd_settime(tcp_timer_fd, 0, &its, NULL))
+		return;
+	tcp_tick_idle = idle;
+}
+
+/**
+ * tcp_deadline_set() - set the time of a connection's next timer action
+ * @conn:	connection
+ * @when:	time, ms (tcp_now based), not 0
+ *
+ * An idle tick goes back to its short period first: a retransmission can't
+ * wait for a tick of a second.
+ */
+void tcp_deadline_set(struct tcp_conn *conn, uint64_t when)
+{
+	conn->deadline = when;
+	tcp_tick_quiet = 0;
+	if (tcp_tick_idle)
+		tcp_tick_set(false);
 }
 
 /**
@@ -623,7 +670,7 @@ void tcp_data_to_guest(struct ctx *c, struct tcp_conn *conn)
 	if (!room) {
 		/* Zero window: the timer probes it */
 		if (!conn->deadline)
-			conn->deadline = tcp_now + TCP_RTO_MIN_MS;
+			tcp_deadline_set(conn, tcp_now + TCP_RTO_MIN_MS);
 		return;
 	}
 
@@ -686,7 +733,7 @@ void tcp_data_to_guest(struct ctx *c, struct tcp_conn *conn)
 		if (SEQ_GT(conn->seq_to_guest, conn->seq_max))
 			conn->seq_max = conn->seq_to_guest;
 		if (!conn->deadline)
-			conn->deadline = tcp_now + TCP_RTO_MIN_MS;
+			tcp_deadline_set(conn, tcp_now + TCP_RTO_MIN_MS);
 		return;
 	}
 
@@ -728,7 +775,8 @@ void tcp_data_to_guest(struct ctx *c, struct tcp_conn *conn)
 		conn->flags &= ~(TCPF_ACK_PENDING | TCPF_ACK_HELD);
 	conn->last_active = tcp_now;
 	if (!conn->deadline)
-		conn->deadline = tcp_now + (TCP_RTO_MIN_MS << conn->retries);
+		tcp_deadline_set(conn, tcp_now +
+				 (TCP_RTO_MIN_MS << conn->retries));
 }
 
 /**
@@ -855,7 +903,7 @@ static void tcp_conn_from_guest(struct ctx *c, const struct pkt *p,
 	}
 
 	conn->flags = TCPF_CONNECTING;
-	conn->deadline = tcp_now + TCP_HANDSHAKE_MS;
+	tcp_deadline_set(conn, tcp_now + TCP_HANDSHAKE_MS);
 	if (tcp_epoll_ctl(c, conn, EPOLL_CTL_ADD))
 		goto refuse;
 	flow_hash_insert(idx, FLOW_SIDE_GUEST);
@@ -1020,7 +1068,7 @@ static void tcp_conn_from_sock(struct ctx *c, int s,
 	tcp_send_ctl(c, conn, TCP_SYN, conn->seq_to_guest);
 	conn->seq_to_guest++;
 	conn->seq_max = conn->seq_ack_from_guest = conn->seq_to_guest;
-	conn->deadline = tcp_now + TCP_RTO_MIN_MS;
+	tcp_deadline_set(conn, tcp_now + TCP_RTO_MIN_MS);
 	return;
 
 refuse:
@@ -1139,7 +1187,7 @@ static void tcp_connected(struct ctx *c, struct tcp_conn *conn,
 	tcp_send_ctl(c, conn, TCP_SYN | TCP_ACK, conn->seq_to_guest);
 	conn->seq_to_guest++;
 	conn->seq_max = conn->seq_ack_from_guest = conn->seq_to_guest;
-	conn->deadline = tcp_now + TCP_RTO_MIN_MS;
+	tcp_deadline_set(conn, tcp_now + TCP_RTO_MIN_MS);
 }
 
 /**
@@ -1351,7 +1399,8 @@ static void tcp_timer_conn(struct ctx *c, struct tcp_conn *conn)
 		conn->deadline = 0;
 		return;
 	}
-	conn->deadline = tcp_now + ((uint64_t)TCP_RTO_MIN_MS << conn->retries);
+	tcp_deadline_set(conn, tcp_now +
+			 ((uint64_t)TCP_RTO_MIN_MS << conn->retries));
 }
 
 /**
@@ -1362,6 +1411,8 @@ static void tcp_timer_conn(struct ctx *c, struct tcp_conn *conn)
 void tcp_timer(struct ctx *c, uint64_t now)
 {
 	int i;
+
+	bool pending = false;
 
 	tcp_now = now;
 	flow_foreach(i) {
@@ -1376,7 +1427,15 @@ void tcp_timer(struct ctx *c, uint64_t now)
 		}
 		if (conn->deadline && now >= conn->deadline)
 			tcp_timer_conn(c, conn);
+		if (conn->f.type == FLOW_TCP && conn->deadline)
+			pending = true;
 	}
+
+	/* No deadline for a while: nothing needs the short tick */
+	if (pending)
+		tcp_tick_quiet = 0;
+	else if (!tcp_tick_idle && ++tcp_tick_quiet >= TCP_TICK_IDLE_AFTER)
+		tcp_tick_set(true);
 }
 
 /**

@@ -144,6 +144,7 @@ void tcp_wait_sock_room(const struct ctx *c, struct tcp_conn *conn);
 void tcp_send_ctl(struct ctx *c, struct tcp_conn *conn, uint8_t flags,
 		  uint32_t seq);
 void tcp_ack_later(struct ctx *c, struct tcp_conn *conn);
+void tcp_deadline_set(struct tcp_conn *conn, uint64_t when);
 void tcp_conn_close(struct ctx *c, struct tcp_conn *conn, bool rst);
 void tcp_conn_reset(struct ctx *c, struct tcp_conn *conn);
 void tcp_data_to_guest(struct ctx *c, struct tcp_conn *conn);

@@ -187,8 +187,10 @@ static uint32_t tcp_guest_ack(struct ctx *c, struct tcp_conn *conn,
 	conn->seq_ack_from_guest = v->ack;
 	conn->dup_acks = 0;
 	conn->retries = 0;
-	conn->deadline = conn->seq_max == v->ack ? 0 :
-			 tcp_now + TCP_RTO_MIN_MS;
+	if (conn->seq_max == v->ack)
+		conn->deadline = 0;
+	else
+		tcp_deadline_set(conn, tcp_now + TCP_RTO_MIN_MS);
 	return data;
 }
 

@@ -1025,7 +1025,7 @@ void udp_timer(struct ctx *c)
 	uint64_t now = now_ms();
 	int i;
 
-	if (now - udp_last_timer < UDP_TIMER_MS)
+	if (!clock_due(now, udp_last_timer, UDP_TIMER_MS))
 		return;
 	udp_last_timer = now;
 

@@ -402,7 +402,8 @@ void udp_splice_timer(struct ctx *c, uint64_t now)
 {
 	int idx;
 
-	if (now - udp_splice_last_timer < UDP_SPLICE_TIMER_MS)
+	if (!clock_due(now, udp_splice_last_timer,
+		       UDP_SPLICE_TIMER_MS))
 		return;
 	udp_splice_last_timer = now;
 

@@ -5,6 +5,7 @@
 #ifndef UTIL_CLOCK_H
 #define UTIL_CLOCK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -38,6 +39,25 @@ static inline uint64_t now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000) *
 	       TEST_TIME_SCALE + CLOCK_FUZZ_OFFSET_MS;
+}
+
+/* CLOCK_TICK_SLACK_MS - how early a periodic timer may run: the main loop
+ * reads its tick a little later or earlier in each period, and a timer whose
+ * period is the tick's (a second, when idle) must not skip every other one
+ */
+#define CLOCK_TICK_SLACK_MS	25
+
+/**
+ * clock_due() - has a periodic timer's period passed
+ * @now:	now, from now_ms()
+ * @last:	when it last ran
+ * @period:	its period, ms
+ *
+ * Return: true if it's time to run it again
+ */
+static inline bool clock_due(uint64_t now, uint64_t last, uint64_t period)
+{
+	return now - last + CLOCK_TICK_SLACK_MS >= period;
 }
 
 #endif /* UTIL_CLOCK_H */

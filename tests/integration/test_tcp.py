@@ -1308,3 +1308,53 @@ def test_guest_closes_first_no_port_exhaustion(remote, files, mode, family):
         raise
     finally:
         inst.stop()
+
+
+# ---------------------------------------------------------------------------
+# The tick: twenty a second while a connection waits on a timer, one a
+# second otherwise
+
+def wakeups(pid):
+    """Voluntary context switches of a process so far: its wake-ups"""
+    with open(f'/proc/{pid}/status') as f:
+        for line in f:
+            if line.startswith('voluntary_ctxt_switches:'):
+                return int(line.split()[1])
+    raise AssertionError(f'no voluntary_ctxt_switches for {pid}')
+
+
+def idle_wakeups(pid, secs):
+    """Wake-ups of pid in the next secs seconds"""
+    before = wakeups(pid)
+    time.sleep(secs)
+    return wakeups(pid) - before
+
+
+@pytest.mark.parametrize('mode', ['passt', 'pasta'])
+def test_idle_tick(remote, files, mode):
+    """Idle, the process wakes up about once a second (the flows' timers
+    count in seconds), not at the 50 ms tick that retransmissions need; a
+    download brings that tick back, and a second after it, it goes again"""
+    inst = Instance(remote, files, mode, fwd=False)
+    try:
+        net = Net(inst, 4)
+        # Start-up traffic (DHCP, NDP, the namespace's own) settles first
+        quiet = wait_until(lambda: idle_wakeups(inst.pid, 3) <= 6,
+                           timeout=20, what='3 s with at most 6 wake-ups')
+        assert quiet
+
+        port = new_port()
+        srv = net.server('remote', 'listen', net.any, port, '--once', 'send',
+                         net.inst.files['small'])
+        ok(net.inst.run('connect', net.srv, port, 'recv', timeout=20),
+           'download')
+        assert srv.wait(10) == 0, srv.output
+        busy = idle_wakeups(inst.pid, 0.5)
+        time.sleep(1)
+        idle = idle_wakeups(inst.pid, 3)
+        assert busy >= 5 and idle <= 6, (busy, idle)
+    except BaseException:
+        print(f'--- {mode} log ---\n{tail(inst.read_log(), 80)}')
+        raise
+    finally:
+        inst.stop()
