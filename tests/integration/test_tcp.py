@@ -1334,25 +1334,31 @@ def idle_wakeups(pid, secs):
 def test_idle_tick(remote, files, mode):
     """Idle, the process wakes up about once a second (the flows' timers
     count in seconds), not at the 50 ms tick that retransmissions need; a
-    download brings that tick back, and a second after it, it goes again"""
+    connection waiting on a timer (the guest stopped reading: zero window
+    probes) brings that tick back, and a second after it's done, it goes"""
     inst = Instance(remote, files, mode, fwd=False)
     try:
         net = Net(inst, 4)
         # Start-up traffic (DHCP, NDP, the namespace's own) settles first
-        quiet = wait_until(lambda: idle_wakeups(inst.pid, 3) <= 6,
-                           timeout=20, what='3 s with at most 6 wake-ups')
-        assert quiet
+        wait_until(lambda: idle_wakeups(inst.pid, 3) <= 6, timeout=20,
+                   what='3 s with at most 6 wake-ups')
 
+        gofile = os.path.join(files['dir'], f'go-{new_port()}')
         port = new_port()
-        srv = net.server('remote', 'listen', net.any, port, '--once', 'send',
-                         net.inst.files['small'])
-        ok(net.inst.run('connect', net.srv, port, 'recv', timeout=20),
-           'download')
-        assert srv.wait(10) == 0, srv.output
-        busy = idle_wakeups(inst.pid, 0.5)
-        time.sleep(1)
+        send = net.server('remote', 'listen', net.any, port, '--once',
+                          'send-progress', files['big'])
+        recv = inst.spawn('connect', net.srv, port, 'recv-pause', 1 << 20,
+                          gofile)
+        recv.wait_output(r'paused', timeout=20)
+        wait_stalled(send)
+        busy = idle_wakeups(inst.pid, 1)
+        with open(gofile, 'w'):
+            pass
+        assert send.wait(60) == 0, tail(send.output)
+        assert recv.wait(10) == 0, tail(recv.output)
+        time.sleep(1.5)
         idle = idle_wakeups(inst.pid, 3)
-        assert busy >= 5 and idle <= 6, (busy, idle)
+        assert busy >= 10 and idle <= 6, (busy, idle)
     except BaseException:
         print(f'--- {mode} log ---\n{tail(inst.read_log(), 80)}')
         raise
