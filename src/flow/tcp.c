@@ -1410,9 +1410,8 @@ static void tcp_timer_conn(struct ctx *c, struct tcp_conn *conn)
  */
 void tcp_timer(struct ctx *c, uint64_t now)
 {
-	int i;
-
 	bool pending = false;
+	int i;
 
 	tcp_now = now;
 	flow_foreach(i) {
