@@ -1182,6 +1182,11 @@ def test_sndbuf_set_for_fast_peer(remote, files, mode):
     set_to = re.findall(r'send buffer (\d+) stayed empty and small while '
                         r'the guest waited: set to (\d+)', log)
     assert len(set_to) <= 1, set_to
+    if first >= 256 << 10:
+        # The kernel grew it before our first measurement (the peer fell
+        # behind once, seen under ASan): nothing small is left to set
+        assert not set_to, (first, set_to)
+        return
     for was, now in set_to:
         assert int(was) == first < 256 << 10 and int(now) >= 1 << 20, set_to
     # We set it after four of them (fewer count if the guest didn't use its
