@@ -13,6 +13,8 @@ struct ctx;
 
 size_t procnet_parse(const char *buf, size_t len, bool tcp, uint16_t eph,
 		     uint8_t *bitmap);
+int diag_parse(const void *buf, size_t len, uint32_t seq, bool tcp,
+	       uint16_t eph, uint8_t *bitmap);
 int autofwd_init(struct ctx *c);
 void autofwd_timer(struct ctx *c, uint64_t now);
 

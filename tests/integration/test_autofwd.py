@@ -16,18 +16,23 @@
 #     namespace's loopback (-T auto)
 #   - no loops: a port forwarded one way is not forwarded back
 #   - explicit -t replaces auto
+#   - the sockets come from sock_diag dumps; without those (the test-only
+#     build, told to), from /proc/net/tcp, udp and their IPv6 tables,
+#     under the same seccomp filter
 #
 # The tool and the instance helpers are test_tcp's.
 
+import os
 import re
 import time
 
 import pytest
 
-from conftest import Proc, run, run_in, spawn_in, wait_until
+from conftest import REPO, Proc, run, run_in, spawn_in, wait_until
 from test_tcp import (SMALL, Net, check_sent, files, instances,  # noqa: F401
                       ipver, ok, pasta_variant, remote)
 
+SELFTEST_PASTA = os.path.join(REPO, 'build', 'test', 'pasta-selftest')
 PORT_BASE = 13000
 _port = [PORT_BASE]
 
@@ -182,3 +187,48 @@ def test_explicit_replaces_auto(instances, remote, files):
     scans_seen(net)		# -T is still auto: its scans go on
     assert listeners(host_prefix(net), 'tcp', p) == []
     srv.stop()
+
+
+NS_SERVERS = r'''
+import socket, sys, time
+t = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+t.bind(('::', int(sys.argv[1])))
+t.listen()
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.bind(('0.0.0.0', int(sys.argv[2])))
+print('listening', flush=True)
+time.sleep(60)
+'''
+
+
+@pytest.mark.parametrize('tables', ['sock_diag', 'procnet'])
+def test_socket_tables(remote, tables):
+    """The namespace's TCP (IPv6, dual-stack) and UDP servers get forwarded
+    from HOST (-t auto, -u auto), whether the ports come from sock_diag
+    dumps or, in the test-only build told to, from /proc/net; with the
+    real seccomp filter either way"""
+    if not os.access(SELFTEST_PASTA, os.X_OK):
+        pytest.skip('no build/test/pasta-selftest (make integration)')
+    tp, up = port(), port()
+    env = {'PASST_TEST_PROCNET': '1'} if tables == 'procnet' else None
+    proc = spawn_in(remote.host, [SELFTEST_PASTA, '--config-net', '-f', '-d',
+                                  '-t', 'auto', '-u', 'auto', '-T', 'none',
+                                  '-U', 'none', '--', '/usr/bin/python3',
+                                  '-c', NS_SERVERS, str(tp), str(up)],
+                    user='nobody', env=env)
+    try:
+        proc.wait_output('listening', timeout=10)
+        host = ['ip', 'netns', 'exec', remote.host]
+        wait_until(lambda: listeners(host, 'tcp', tp), timeout=2.5,
+                   what=f'TCP port {tp} bound on HOST')
+        wait_until(lambda: listeners(host, 'udp', up), timeout=2.5,
+                   what=f'UDP port {up} bound on HOST')
+        assert proc.running(), proc.output
+    finally:
+        proc.stop()
+    out = proc.output
+    if tables == 'procnet':
+        assert 'sock_diag' not in out, out
+    else:
+        assert '-t auto: sock_diag dumps, IPv4 and IPv6' in out, out
+        assert '-u auto: sock_diag dumps, IPv4 and IPv6' in out, out
