@@ -70,6 +70,13 @@
 #define AUTOFWD_SCAN_MS		1000
 #define PROCNET_CHUNK		65536
 
+/* AUTOFWD_DIAG_FAILS - scans in a row with a failed dump after which a
+ * direction reads the files for good (a failed scan reads them too)
+ */
+#define AUTOFWD_DIAG_FAILS	3
+/* DIAG_DRAIN_MAX - reads that end what's left of a failed dump, at most */
+#define DIAG_DRAIN_MAX		1024
+
 #define TCP_STATE_LISTEN	0x0a
 #define TCP_STATE_CLOSE		0x07
 
@@ -81,6 +88,7 @@
  * @name:	option, for messages
  * @diag_fd:	sock_diag socket of the scanned side, -1: @proc_fd instead
  * @diag_v6:	the kernel dumps IPv6 sockets of @proto
+ * @diag_fails:	scans in a row whose dump failed, see AUTOFWD_DIAG_FAILS
  * @proc_fd:	socket tables of the scanned side, IPv4 and IPv6, or -1
  * @bound:	ports we forward now
  * @fd:		our sockets for them, IPv4 and IPv6, -1 if none
@@ -92,6 +100,7 @@ struct autofwd_dir {
 	const char *name;
 	int diag_fd;
 	bool diag_v6;
+	unsigned int diag_fails;
 	int proc_fd[2];
 	uint8_t bound[PORT_BITMAP_SIZE];
 	int fd[65536][2];
@@ -357,7 +366,9 @@ next:
  *
  * The kernel queues the first part of a dump when it gets the request, and
  * each next part as we read the previous one: nothing to wait for, so the
- * reads don't block, and a dump that stops short fails the scan.
+ * reads don't block, and a dump that stops short fails the scan. What's
+ * left of a failed dump is read and dropped, so that the next request is
+ * taken.
  *
  * Return: 0 on success, -errno on failure
  *
@@ -370,7 +381,7 @@ static int diag_scan(int fd, int af, bool tcp, uint16_t eph, uint8_t *bitmap)
 		struct nlmsghdr nh;
 		struct inet_diag_req_v2 r;
 	} req;
-	int rc;
+	int rc, n_drain;
 
 	memset(&req, 0, sizeof(req));
 	req.nh.nlmsg_len = sizeof(req);
@@ -382,20 +393,33 @@ static int diag_scan(int fd, int af, bool tcp, uint16_t eph, uint8_t *bitmap)
 	req.r.idiag_states = 1U << (tcp ? TCP_STATE_LISTEN : TCP_STATE_CLOSE);
 
 	if (send(fd, &req, sizeof(req), 0) < 0)
-		return -errno;
+		rc = -errno;
+	else
+		rc = 0;
 
-	do {
+	while (!rc) {
 		ssize_t n = recv_msg(fd, procnet_buf, PROCNET_CHUNK,
 				     MSG_DONTWAIT);
 
 		if (n < 0)
-			return errno == EAGAIN ? -ETIMEDOUT : -errno;
-		if (!n)
-			return -EPROTO;
-		rc = diag_parse(procnet_buf, (size_t)n, seq, tcp, eph, bitmap);
-	} while (!rc);
+			rc = errno == EAGAIN ? -ETIMEDOUT : -errno;
+		else if (!n)
+			rc = -EPROTO;
+		else
+			rc = diag_parse(procnet_buf, (size_t)n, seq, tcp, eph,
+					bitmap);
+	}
+	if (rc > 0)
+		return 0;
 
-	return rc < 0 ? rc : 0;
+	/* The kernel takes no new request (EBUSY) while a dump runs: read
+	 * what's left of this one, each read making it go on
+	 */
+	for (n_drain = 0; n_drain < DIAG_DRAIN_MAX; n_drain++) {
+		if (recv_msg(fd, procnet_buf, PROCNET_CHUNK, MSG_DONTWAIT) <= 0)
+			break;
+	}
+	return rc;
 }
 
 /**
@@ -536,14 +560,26 @@ static void autofwd_scan(struct ctx *c, struct autofwd_dir *d)
 		bool tcp = d->proto == IPPROTO_TCP;
 		int rc = 0;
 
-		if (d->diag_fd >= 0) {
-			if (!v || d->diag_v6)
-				rc = diag_scan(d->diag_fd,
-					       v ? AF_INET6 : AF_INET, tcp,
-					       eph, found);
-		} else if (d->proc_fd[v] >= 0) {
-			rc = procnet_scan(d->proc_fd[v], tcp, eph, found);
+		if (d->diag_fd >= 0 && (!v || d->diag_v6)) {
+			rc = diag_scan(d->diag_fd, v ? AF_INET6 : AF_INET, tcp,
+				       eph, found);
+			if (!rc) {
+				d->diag_fails = 0;
+				continue;
+			}
+			log_debug("%s auto: sock_diag dump failed: %s",
+				  d->name, strerror(-rc));
+			if (++d->diag_fails >= AUTOFWD_DIAG_FAILS &&
+			    d->proc_fd[0] >= 0) {
+				log_warn("%s auto: sock_diag keeps failing, "
+					 "reading /proc/net from now on",
+					 d->name);
+				d->diag_fd = -1;
+			}
 		}
+		if (d->diag_fd < 0 || rc)
+			rc = d->proc_fd[v] >= 0 ?
+			     procnet_scan(d->proc_fd[v], tcp, eph, found) : rc;
 		if (rc) {
 			log_debug("%s auto: scan failed: %s", d->name,
 				  strerror(-rc));
@@ -606,7 +642,8 @@ static int autofwd_add(struct ctx *c, struct port_fwd *fwd, uint8_t proto,
 	d->proc_fd[0] = d->proc_fd[1] = -1;
 
 	/* sock_diag if the kernel has it for this protocol (IPv6: if it
-	 * has IPv6), else the files
+	 * has IPv6), else the files, which are opened in any case: they
+	 * stand in for a dump that fails later
 	 */
 	d->diag_fd = autofwd_diag_fd(scan_ns);
 	if (d->diag_fd >= 0) {
@@ -619,11 +656,11 @@ static int autofwd_add(struct ctx *c, struct port_fwd *fwd, uint8_t proto,
 						scratch);
 			log_debug("%s auto: sock_diag dumps, IPv4%s", name,
 				  d->diag_v6 ? " and IPv6" : " only");
-			return 0;
+		} else {
+			log_debug("%s auto: sock_diag dump failed (%s): "
+				  "reading %s", name, strerror(-rc), files[0]);
+			d->diag_fd = -1;
 		}
-		log_debug("%s auto: sock_diag dump failed (%s): reading %s",
-			  name, strerror(-rc), files[0]);
-		d->diag_fd = -1;
 	}
 
 	for (v = 0; v < 2; v++) {
@@ -633,9 +670,14 @@ static int autofwd_add(struct ctx *c, struct port_fwd *fwd, uint8_t proto,
 		if (fd < 0) {
 			int rc = scan_ns ? fd : -errno;
 
-			/* No IPv6 in the kernel: no tcp6 or udp6 file */
-			if (v && rc == -ENOENT) {
-				d->proc_fd[v] = -1;
+			/* No IPv6 in the kernel: no tcp6 or udp6 file.
+			 * With sock_diag working, the files are spare
+			 */
+			if ((v && rc == -ENOENT) || d->diag_fd >= 0) {
+				log_debug("%s auto: no %s%s: %s", name,
+					  files[v], scan_ns ?
+					  " in the namespace" : "",
+					  strerror(-rc));
 				continue;
 			}
 			log_err("%s auto: can't open %s%s: %s", name, files[v],
