@@ -32,9 +32,6 @@
 #define FLOW_MAX		32768
 #define FLOW_ENTRY_SIZE		256
 
-/* FLOW_EXIT_LINGER_DEFAULT - pasta: seconds to wait, at most, once the
- * command is gone, for the guest's connections to deliver what they carry
- */
 /**
  * enum flow_kind - who a flow serves, for the shares of the table
  * @FLOW_KIND_GUEST:	opened by the guest, through the tap interface
@@ -69,6 +66,10 @@ enum flow_kind {
 #define FLOW_EVICT_BATCH	32
 #define FLOW_EVICT_RESCAN_MS	100
 
+/* FLOW_EXIT_LINGER_DEFAULT - pasta: seconds to wait, at most, once the
+ * command is gone, for the guest's connections to deliver what they carry
+ * FLOW_EXIT_LINGER_MAX - the most --exit-linger takes
+ */
 #define FLOW_EXIT_LINGER_DEFAULT	5
 #define FLOW_EXIT_LINGER_MAX		3600
 

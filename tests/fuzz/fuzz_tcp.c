@@ -21,13 +21,6 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /**
- * LLVMFuzzerTestOneInput() - libFuzzer entry point
- * @data:	input: a TCP segment
- * @size:	its length
- *
- * Return: 0
- */
-/**
  * opt_check() - look an option up, and check what tcp_opt_find() says
  * @v:		validated segment
  * @kind:	option kind
