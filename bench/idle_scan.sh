@@ -80,7 +80,9 @@ SRV=
 # cleanup() - stop what we started, remove namespaces and files, restore
 # /dev/net/tun's mode
 cleanup() {
+	set +e		# every step, whatever the one before did
 	[ -n "$SRV" ] && kill "$SRV" 2>/dev/null
+	pkill -f -- "-P $TMP/pasta.pid" 2>/dev/null
 	ip netns pids "$H" 2>/dev/null | xargs -r kill 2>/dev/null
 	ip netns del "$H" 2>/dev/null
 	ip netns del "$R" 2>/dev/null
@@ -128,12 +130,18 @@ measure() {
 	sleep 2
 	if ! pid="$(cat "$pidfile" 2>/dev/null)" || [ ! -e "/proc/$pid" ]; then
 		echo "idle_scan: $1 didn't start" >&2
+		pkill -f -- "-P $pidfile" || :
 		exit 1
 	fi
 	a="$(awk '{ print $14 + $15 }' "/proc/$pid/stat")"
 	sleep "$SECONDS_EACH"
 	b="$(awk '{ print $14 + $15 }' "/proc/$pid/stat")"
-	wait
+	# It went to the background: end it, and wait until it's gone
+	kill "$pid" 2>/dev/null || :
+	for _ in $(seq 50); do
+		[ -e "/proc/$pid" ] || break
+		sleep 0.1
+	done
 	# clock ticks (USER_HZ) to milliseconds a second
 	echo "$(( (b - a) * 1000 / $(getconf CLK_TCK) ))" "$SECONDS_EACH" |
 		awk '{ printf "%.1f\n", $1 / $2 }'
