@@ -26,10 +26,12 @@
  * thousands of them in TIME_WAIT, each a line of /proc/net/tcp: reading
  * those files every second took an idle pasta 3% of a CPU with 27,000 of
  * them. One sock_diag socket per side is created at start-up, in that
- * side's network namespace, which is the one it dumps. If the kernel has
- * no diagnostics for a protocol (tcp_diag, udp_diag), that direction reads
- * /proc/net/tcp, tcp6, udp and udp6 instead, opened at start-up from the
- * side they describe (pasta_ns_open() for the namespace).
+ * side's network namespace, which is the one it dumps, and requests go
+ * through netlink.c's nl_exchange(), as rtnetlink ones do. If the kernel
+ * has no diagnostics for a protocol (tcp_diag, udp_diag), that direction
+ * reads /proc/net/tcp, tcp6, udp and udp6 instead, opened at start-up from
+ * the side they describe (pasta_ns_open() for the namespace); so does a
+ * scan whose dump fails.
  *
  * The difference with the previous scan is applied: new ports get a
  * socket bound (listen_auto_port(): on every host address for -t/-u, on the
@@ -60,6 +62,7 @@
 #include "flow/listen.h"
 #include "flow/udp.h"
 #include "flow/udp_splice.h"
+#include "ns/netlink.h"
 #include "ns/pasta.h"
 #include "policy/portspec.h"
 #include "policy/fwd.h"
@@ -69,13 +72,6 @@
 
 #define AUTOFWD_SCAN_MS		1000
 #define PROCNET_CHUNK		65536
-
-/* AUTOFWD_DIAG_FAILS - scans in a row with a failed dump after which a
- * direction reads the files for good (a failed scan reads them too)
- */
-#define AUTOFWD_DIAG_FAILS	3
-/* DIAG_DRAIN_MAX - reads that end what's left of a failed dump, at most */
-#define DIAG_DRAIN_MAX		1024
 
 #define TCP_STATE_LISTEN	0x0a
 #define TCP_STATE_CLOSE		0x07
@@ -88,7 +84,6 @@
  * @name:	option, for messages
  * @diag_fd:	sock_diag socket of the scanned side, -1: @proc_fd instead
  * @diag_v6:	the kernel dumps IPv6 sockets of @proto
- * @diag_fails:	scans in a row whose dump failed, see AUTOFWD_DIAG_FAILS
  * @proc_fd:	socket tables of the scanned side, IPv4 and IPv6, or -1
  * @bound:	ports we forward now
  * @fd:		our sockets for them, IPv4 and IPv6, -1 if none
@@ -100,7 +95,6 @@ struct autofwd_dir {
 	const char *name;
 	int diag_fd;
 	bool diag_v6;
-	unsigned int diag_fails;
 	int proc_fd[2];
 	uint8_t bound[PORT_BITMAP_SIZE];
 	int fd[65536][2];
@@ -111,7 +105,7 @@ static int autofwd_count;
 static uint64_t autofwd_last;
 static uint16_t autofwd_eph;		/* first ephemeral port */
 
-static char procnet_buf[PROCNET_CHUNK + 1];	/* also sock_diag messages */
+static char procnet_buf[PROCNET_CHUNK + 1];
 static int autofwd_diag[2] = { -1, -1 };	/* sock_diag: host, namespace */
 static bool autofwd_diag_tried[2];
 
@@ -290,69 +284,64 @@ static int procnet_scan(int fd, bool tcp, uint16_t eph, uint8_t *bitmap)
 }
 
 /**
- * diag_parse() - collect listening ports from sock_diag dump messages
- * @buf:	messages, as one recv() returned them
- * @len:	length of @buf
- * @seq:	sequence number of our request: other messages are skipped
+ * diag_msg_port() - the port of a sock_diag dump message, if it counts
+ * @nh:		message, its length checked against what was received
  * @tcp:	TCP dump (LISTEN sockets count) or UDP (unconnected ones)
  * @eph:	first ephemeral port: UDP ports from there on don't count
- * @bitmap:	ports found are set here (PORT_BITMAP_SIZE bytes)
  *
  * The request asked for the wanted states only; the state, and for UDP the
  * remote port, are checked again all the same, as procnet_parse() does.
  *
- * Return: 1 at the end of the dump, 0 if more messages follow, -errno for
- *	   an error message, or a message that doesn't fit in @buf
+ * Return: the socket's local port, 0 if it doesn't count
  */
-int diag_parse(const void *buf, size_t len, uint32_t seq, bool tcp,
-	       uint16_t eph, uint8_t *bitmap)
+uint16_t diag_msg_port(const struct nlmsghdr *nh, bool tcp, uint16_t eph)
 {
-	const uint8_t *p = buf;
+	struct inet_diag_msg m;
+	uint16_t port;
 
-	while (len >= NLMSG_HDRLEN) {
-		struct inet_diag_msg m;
-		struct nlmsghdr nh;
-		uint16_t port;
-		int32_t err;
-		bool want;
+	if (nh->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+	    nh->nlmsg_len < NLMSG_LENGTH(sizeof(m)))
+		return 0;
 
-		memcpy(&nh, p, sizeof(nh));
-		if (nh.nlmsg_len < NLMSG_HDRLEN || nh.nlmsg_len > len)
-			return -EBADMSG;
+	memcpy(&m, NLMSG_DATA(nh), sizeof(m));
+	port = ntohs(m.id.idiag_sport);
+	if (tcp ? m.idiag_state != TCP_STATE_LISTEN :
+		  m.idiag_state != TCP_STATE_CLOSE || m.id.idiag_dport ||
+		  (eph && port >= eph))
+		return 0;
+	return port;
+}
 
-		if (nh.nlmsg_seq != seq)
-			goto next;	/* left from an earlier, failed dump */
+/**
+ * struct diag_dump - what diag_cb() collects
+ * @tcp:	TCP or UDP dump
+ * @eph:	first ephemeral port
+ * @ports:	ports found in this attempt (nl_exchange() may repeat a dump)
+ */
+struct diag_dump {
+	bool tcp;
+	uint16_t eph;
+	uint8_t ports[PORT_BITMAP_SIZE];
+};
 
-		if (nh.nlmsg_type == NLMSG_DONE ||
-		    nh.nlmsg_type == NLMSG_ERROR) {
-			err = 0;
-			if (nh.nlmsg_len >= NLMSG_LENGTH(sizeof(err)))
-				memcpy(&err, p + NLMSG_HDRLEN, sizeof(err));
-			else if (nh.nlmsg_type == NLMSG_ERROR)
-				return -EBADMSG;
-			if (err < 0)
-				return err < -4095 ? -EPROTO : err;
-			/* An ACK (error 0) would end the dump too */
-			return 1;
-		}
+/**
+ * diag_cb() - collect the port of one dump message, see nl_cb_t
+ * @nh:		message, NULL at the start of an attempt
+ * @arg:	struct diag_dump
+ *
+ * Return: 0
+ */
+static int diag_cb(const struct nlmsghdr *nh, void *arg)
+{
+	struct diag_dump *d = arg;
+	uint16_t port;
 
-		if (nh.nlmsg_type != SOCK_DIAG_BY_FAMILY ||
-		    nh.nlmsg_len < NLMSG_LENGTH(sizeof(m)))
-			goto next;
-
-		memcpy(&m, p + NLMSG_HDRLEN, sizeof(m));
-		port = ntohs(m.id.idiag_sport);
-		want = tcp ? m.idiag_state == TCP_STATE_LISTEN :
-			     m.idiag_state == TCP_STATE_CLOSE &&
-			     !m.id.idiag_dport && (!eph || port < eph);
-		if (port && want)
-			bitmap[port / 8] |= (uint8_t)(1U << (port % 8));
-next:
-		if (NLMSG_ALIGN(nh.nlmsg_len) >= len)
-			break;
-		p += NLMSG_ALIGN(nh.nlmsg_len);
-		len -= NLMSG_ALIGN(nh.nlmsg_len);
+	if (!nh) {
+		memset(d->ports, 0, sizeof(d->ports));
+		return 0;
 	}
+	if ((port = diag_msg_port(nh, d->tcp, d->eph)))
+		d->ports[port / 8] |= (uint8_t)(1U << (port % 8));
 	return 0;
 }
 
@@ -362,64 +351,35 @@ next:
  * @af:		AF_INET or AF_INET6
  * @tcp:	TCP (listening sockets) or UDP (unconnected ones)
  * @eph:	first ephemeral port
- * @bitmap:	ports found are set here
+ * @bitmap:	ports found are set here, only if the dump succeeds
  *
- * The kernel queues the first part of a dump when it gets the request, and
- * each next part as we read the previous one: nothing to wait for, so the
- * reads don't block, and a dump that stops short fails the scan. What's
- * left of a failed dump is read and dropped, so that the next request is
- * taken.
- *
- * Return: 0 on success, -errno on failure
- *
- * #syscalls:pasta sendto recvmsg
+ * Return: 0 on success, negative error code on failure
  */
 static int diag_scan(int fd, int af, bool tcp, uint16_t eph, uint8_t *bitmap)
 {
-	static uint32_t seq;
-	struct {
+	static struct diag_dump dump;
+	struct inet_diag_req_v2 r;
+	union {
 		struct nlmsghdr nh;
-		struct inet_diag_req_v2 r;
+		uint8_t buf[NLMSG_SPACE(sizeof(r))];
 	} req;
-	int rc, n_drain;
+	int rc, i;
 
-	memset(&req, 0, sizeof(req));
-	req.nh.nlmsg_len = sizeof(req);
-	req.nh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	req.nh.nlmsg_seq = ++seq;
-	req.r.sdiag_family = (uint8_t)af;
-	req.r.sdiag_protocol = tcp ? IPPROTO_TCP : IPPROTO_UDP;
-	req.r.idiag_states = 1U << (tcp ? TCP_STATE_LISTEN : TCP_STATE_CLOSE);
+	memset(&r, 0, sizeof(r));
+	r.sdiag_family = (uint8_t)af;
+	r.sdiag_protocol = tcp ? IPPROTO_TCP : IPPROTO_UDP;
+	r.idiag_states = 1U << (tcp ? TCP_STATE_LISTEN : TCP_STATE_CLOSE);
+	dump.tcp = tcp;
+	dump.eph = eph;
 
-	if (send(fd, &req, sizeof(req), 0) < 0)
-		rc = -errno;
-	else
-		rc = 0;
+	if ((rc = nl_msg_init(&req.nh, sizeof(req), SOCK_DIAG_BY_FAMILY,
+			      NLM_F_DUMP, &r, sizeof(r))) ||
+	    (rc = nl_exchange(fd, &req.nh, diag_cb, &dump)))
+		return rc;
 
-	while (!rc) {
-		ssize_t n = recv_msg(fd, procnet_buf, PROCNET_CHUNK,
-				     MSG_DONTWAIT);
-
-		if (n < 0)
-			rc = errno == EAGAIN ? -ETIMEDOUT : -errno;
-		else if (!n)
-			rc = -EPROTO;
-		else
-			rc = diag_parse(procnet_buf, (size_t)n, seq, tcp, eph,
-					bitmap);
-	}
-	if (rc > 0)
-		return 0;
-
-	/* The kernel takes no new request (EBUSY) while a dump runs: read
-	 * what's left of this one, each read making it go on
-	 */
-	for (n_drain = 0; n_drain < DIAG_DRAIN_MAX; n_drain++) {
-		if (recv_msg(fd, procnet_buf, PROCNET_CHUNK, MSG_DONTWAIT) <= 0)
-			break;
-	}
-	return rc;
+	for (i = 0; i < PORT_BITMAP_SIZE; i++)
+		bitmap[i] |= dump.ports[i];
+	return 0;
 }
 
 /**
@@ -450,6 +410,8 @@ static int autofwd_diag_fd(bool scan_ns)
 	else if ((fd = sock_open(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC,
 				 NETLINK_SOCK_DIAG)) < 0)
 		fd = -errno;
+	if (fd >= 0)
+		fd = nl_setup(fd);
 	if (fd < 0) {
 		log_debug("auto forwarding: no sock_diag socket%s: %s",
 			  scan_ns ? " in the namespace" : "", strerror(-fd));
@@ -563,19 +525,10 @@ static void autofwd_scan(struct ctx *c, struct autofwd_dir *d)
 		if (d->diag_fd >= 0 && (!v || d->diag_v6)) {
 			rc = diag_scan(d->diag_fd, v ? AF_INET6 : AF_INET, tcp,
 				       eph, found);
-			if (!rc) {
-				d->diag_fails = 0;
+			if (!rc)
 				continue;
-			}
 			log_debug("%s auto: sock_diag dump failed: %s",
 				  d->name, strerror(-rc));
-			if (++d->diag_fails >= AUTOFWD_DIAG_FAILS &&
-			    d->proc_fd[0] >= 0) {
-				log_warn("%s auto: sock_diag keeps failing, "
-					 "reading /proc/net from now on",
-					 d->name);
-				d->diag_fd = -1;
-			}
 		}
 		if (d->diag_fd < 0 || rc)
 			rc = d->proc_fd[v] >= 0 ?
@@ -687,6 +640,9 @@ static int autofwd_add(struct ctx *c, struct port_fwd *fwd, uint8_t proto,
 		}
 		d->proc_fd[v] = fd;
 	}
+	if (d->diag_fd < 0)
+		log_debug("%s auto: reading %s and %s", name, files[0],
+			  files[1]);
 	return 0;
 }
 

@@ -10,11 +10,11 @@
 #include <stdint.h>
 
 struct ctx;
+struct nlmsghdr;
 
 size_t procnet_parse(const char *buf, size_t len, bool tcp, uint16_t eph,
 		     uint8_t *bitmap);
-int diag_parse(const void *buf, size_t len, uint32_t seq, bool tcp,
-	       uint16_t eph, uint8_t *bitmap);
+uint16_t diag_msg_port(const struct nlmsghdr *nh, bool tcp, uint16_t eph);
 int autofwd_init(struct ctx *c);
 void autofwd_timer(struct ctx *c, uint64_t now);
 

@@ -38,8 +38,10 @@
  * requests themselves (see netlink_ns.c for the copies, which must).
  *
  * There's no dynamic allocation: the receive buffer is static, and this
- * module is not reentrant. It's meant to be used at start-up, and for the
- * route lookups of host isolation, from a single thread.
+ * module is not reentrant. It's meant to be used at start-up, for the
+ * route lookups of host isolation, and for the socket dumps of automatic
+ * forwarding (NETLINK_SOCK_DIAG, autofwd.c, through nl_setup() and
+ * nl_exchange()), from a single thread.
  */
 
 #include <errno.h>
@@ -447,14 +449,26 @@ int nl_addr_parse(const struct nlmsghdr *nh, struct nl_addr_info *a)
  */
 int nl_open(void)
 {
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (fd < 0)
+		return -errno;
+	return nl_setup(fd);
+}
+
+/**
+ * nl_setup() - prepare a netlink socket of any protocol for nl_exchange()
+ * @fd:		netlink socket, closed on failure (it may come from another
+ *		namespace: NETLINK_SOCK_DIAG for automatic forwarding)
+ *
+ * Return: @fd, or negative error code
+ */
+int nl_setup(int fd)
+{
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	struct timeval tv = { .tv_sec = NL_TIMEOUT_S };
 	int one = 1, rcvbuf = NL_RCVBUF;
-	int fd, rc;
-
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
-		return -errno;
+	int rc;
 
 	/* None of these is essential: carry on without them */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)))

@@ -19,8 +19,17 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
+/* nl_cb_t - called for every answer to a request, or with NULL to reset
+ *
+ * Return: 0 to go on, positive to stop calling back (the answer is still
+ * read to its end), negative error code to stop and fail
+ */
+typedef int (*nl_cb_t)(const struct nlmsghdr *nh, void *arg);
+
 /* Opening, and discovery of the host (or any namespace's) configuration */
 int nl_open(void);
+int nl_setup(int fd);
+int nl_exchange(int nl, struct nlmsghdr *req, nl_cb_t cb, void *arg);
 unsigned int nl_default_route_ifindex(int nl, int af);
 int nl_default_gateway(int nl, int af, unsigned int ifi, void *gw);
 int nl_addr_get(int nl, int af, unsigned int ifi, void *addr,

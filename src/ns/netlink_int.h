@@ -27,19 +27,11 @@ union nl_req {
 	uint8_t buf[NL_REQ_SIZE];
 };
 
-/* nl_cb_t - called for every answer to a request, or with NULL to reset
- *
- * Return: 0 to go on, positive to stop calling back (the answer is still
- * read to its end), negative error code to stop and fail
- */
-typedef int (*nl_cb_t)(const struct nlmsghdr *nh, void *arg);
-
 /* Extended ACK message of the last error, empty if none */
 extern char nl_ext_msg[NL_EXT_MSG_SIZE];
 
 size_t rta_plen(const struct rtattr *rta);
 size_t af_addr_len(int af);
-int nl_exchange(int nl, struct nlmsghdr *req, nl_cb_t cb, void *arg);
 bool nl_addr_is_ll(const struct nl_addr_info *a);
 
 #endif /* NS_NETLINK_INT_H */

@@ -229,6 +229,8 @@ def test_socket_tables(remote, tables):
     out = proc.output
     if tables == 'procnet':
         assert 'sock_diag' not in out, out
+        assert '-t auto: reading /proc/net/tcp and /proc/net/tcp6' in out
+        assert '-u auto: reading /proc/net/udp and /proc/net/udp6' in out
     else:
         assert '-t auto: sock_diag dumps, IPv4 and IPv6' in out, out
         assert '-u auto: sock_diag dumps, IPv4 and IPv6' in out, out

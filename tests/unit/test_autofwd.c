@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * test_autofwd.c - parsing of /proc/net/{tcp,udp}{,6} and of sock_diag dumps
- * for automatic port forwarding: listening and unconnected sockets, headers,
- * truncated lines and messages, malformed entries, ephemeral UDP ports,
- * error and stale messages
+ * test_autofwd.c - parsing of /proc/net/{tcp,udp}{,6} and of sock_diag dump
+ * messages for automatic port forwarding: listening and unconnected sockets,
+ * headers, truncated lines and messages, malformed entries, ephemeral UDP
+ * ports (the dump's stream itself is nl_exchange()'s, see test_netlink.c)
  */
 
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -144,144 +143,79 @@ TEST(malformed)
 	}
 }
 
-/* sock_diag dumps, built as the kernel sends them */
-static uint8_t dump[4096];
-static size_t dump_len;
-
-/* Append one message to the dump, payload of @plen bytes: returns it */
-static uint8_t *msg_add(uint16_t type, uint32_t seq, size_t plen)
+/* A sock_diag dump message, as the kernel sends it: local port, remote
+ * port, state, and how much of struct inet_diag_msg it holds
+ */
+static const struct nlmsghdr *diag_msg(uint16_t type, uint16_t port,
+				       uint16_t rport, uint8_t state,
+				       size_t len)
 {
-	struct nlmsghdr nh = {
-		.nlmsg_len = (uint32_t)NLMSG_LENGTH(plen),
-		.nlmsg_type = type,
-		.nlmsg_flags = NLM_F_MULTI,
-		.nlmsg_seq = seq,
-	};
-	uint8_t *p = dump + dump_len;
-
-	memset(p, 0, NLMSG_SPACE(plen));
-	memcpy(p, &nh, sizeof(nh));
-	dump_len += NLMSG_SPACE(plen);
-	return p + NLMSG_HDRLEN;
-}
-
-/* Append a socket: local port, remote port, state */
-static void sock_add(uint32_t seq, uint16_t port, uint16_t rport,
-		     uint8_t state)
-{
-	struct inet_diag_msg m;
+	static union {
+		struct nlmsghdr nh;
+		uint8_t b[NLMSG_SPACE(sizeof(struct inet_diag_msg) + 8)];
+	} m;
+	struct inet_diag_msg d;
 
 	memset(&m, 0, sizeof(m));
-	m.idiag_family = AF_INET;
-	m.idiag_state = state;
-	m.id.idiag_sport = htons(port);
-	m.id.idiag_dport = htons(rport);
-	memcpy(msg_add(SOCK_DIAG_BY_FAMILY, seq, sizeof(m) + 8), &m,
-	       sizeof(m));
+	memset(&d, 0, sizeof(d));
+	d.idiag_family = AF_INET;
+	d.idiag_state = state;
+	d.id.idiag_sport = htons(port);
+	d.id.idiag_dport = htons(rport);
+	memcpy(NLMSG_DATA(&m.nh), &d, len < sizeof(d) ? len : sizeof(d));
+	m.nh.nlmsg_len = (uint32_t)NLMSG_LENGTH(len);
+	m.nh.nlmsg_type = type;
+	return &m.nh;
 }
 
-/* Append the end of the dump, with its error code */
-static void done_add(uint16_t type, uint32_t seq, int32_t err)
-{
-	memcpy(msg_add(type, seq, sizeof(err)), &err, sizeof(err));
-}
+#define FULL	(sizeof(struct inet_diag_msg) + 8)	/* with attributes */
 
 TEST(diag_tcp_listening_only)
 {
-	dump_len = 0;
-	sock_add(7, 8080, 0, 10);	/* LISTEN */
-	sock_add(7, 22, 0, 10);
-	sock_add(7, 40000, 80, 1);	/* ESTABLISHED: not asked, skipped */
-	sock_add(7, 0, 0, 10);		/* no port */
-	sock_add(6, 9090, 0, 10);	/* an earlier dump's */
-	memset(map, 0, sizeof(map));
-	CHECK_EQ(diag_parse(dump, dump_len, 7, true, 32768, map), 0);
-	done_add(NLMSG_DONE, 7, 0);
-	memset(map, 0, sizeof(map));
-	CHECK_EQ(diag_parse(dump, dump_len, 7, true, 32768, map), 1);
-	CHECK(has(8080) && has(22));
-	CHECK_EQ(count(), 2);
+	CHECK_EQ(diag_msg_port(diag_msg(SOCK_DIAG_BY_FAMILY, 8080, 0, 10, FULL),
+			       true, 32768), 8080);
+	/* ESTABLISHED, not asked for: skipped all the same */
+	CHECK_EQ(diag_msg_port(diag_msg(SOCK_DIAG_BY_FAMILY, 40000, 80, 1,
+					FULL), true, 32768), 0);
+	/* No port */
+	CHECK_EQ(diag_msg_port(diag_msg(SOCK_DIAG_BY_FAMILY, 0, 0, 10, FULL),
+			       true, 32768), 0);
+	/* TCP's ephemeral ports count: a server may listen there */
+	CHECK_EQ(diag_msg_port(diag_msg(SOCK_DIAG_BY_FAMILY, 40000, 0, 10,
+					FULL), true, 32768), 40000);
 }
 
 TEST(diag_udp_unconnected_below_ephemeral)
 {
-	dump_len = 0;
-	sock_add(3, 53, 0, 7);		/* CLOSE, unconnected */
-	sock_add(3, 40960, 0, 7);	/* ephemeral */
-	sock_add(3, 69, 53, 7);		/* a remote port */
-	sock_add(3, 70, 0, 1);		/* connected */
-	done_add(NLMSG_DONE, 3, 0);
-	memset(map, 0, sizeof(map));
-	CHECK_EQ(diag_parse(dump, dump_len, 3, false, 32768, map), 1);
-	CHECK(has(53));
-	CHECK_EQ(count(), 1);
-
-	memset(map, 0, sizeof(map));
-	CHECK_EQ(diag_parse(dump, dump_len, 3, false, 0, map), 1);
-	CHECK(has(53) && has(40960));
-	CHECK_EQ(count(), 2);
+	CHECK_EQ(diag_msg_port(diag_msg(SOCK_DIAG_BY_FAMILY, 53, 0, 7, FULL),
+			       false, 32768), 53);
+	CHECK_EQ(diag_msg_port(diag_msg(SOCK_DIAG_BY_FAMILY, 40960, 0, 7, FULL),
+			       false, 32768), 0);		/* ephemeral */
+	CHECK_EQ(diag_msg_port(diag_msg(SOCK_DIAG_BY_FAMILY, 40960, 0, 7, FULL),
+			       false, 0), 40960);		/* no bound */
+	CHECK_EQ(diag_msg_port(diag_msg(SOCK_DIAG_BY_FAMILY, 69, 53, 7, FULL),
+			       false, 32768), 0);		/* remote port */
+	CHECK_EQ(diag_msg_port(diag_msg(SOCK_DIAG_BY_FAMILY, 70, 0, 1, FULL),
+			       false, 32768), 0);		/* connected */
+	/* The TCP view of it: no LISTEN state */
+	CHECK_EQ(diag_msg_port(diag_msg(SOCK_DIAG_BY_FAMILY, 53, 0, 7, FULL),
+			       true, 32768), 0);
 }
 
-TEST(diag_errors)
+TEST(diag_malformed)
 {
-	struct nlmsghdr nh;
-	size_t cut;
+	size_t len;
 
-	/* The kernel's error, in an error message or at the end */
-	dump_len = 0;
-	sock_add(5, 8080, 0, 10);
-	done_add(NLMSG_ERROR, 5, -ENOENT);
-	CHECK_EQ(diag_parse(dump, dump_len, 5, true, 32768, map), -ENOENT);
-	dump_len = 0;
-	done_add(NLMSG_DONE, 5, -EINTR);
-	CHECK_EQ(diag_parse(dump, dump_len, 5, true, 32768, map), -EINTR);
-	/* An ACK ends it; an error of another dump doesn't */
-	dump_len = 0;
-	done_add(NLMSG_ERROR, 4, -ENOENT);
-	done_add(NLMSG_ERROR, 5, 0);
-	CHECK_EQ(diag_parse(dump, dump_len, 5, true, 32768, map), 1);
-	/* An error message without its code; out of range codes */
-	dump_len = 0;
-	msg_add(NLMSG_ERROR, 5, 0);
-	CHECK_EQ(diag_parse(dump, dump_len, 5, true, 32768, map), -EBADMSG);
-	dump_len = 0;
-	done_add(NLMSG_ERROR, 5, -100000);
-	CHECK_EQ(diag_parse(dump, dump_len, 5, true, 32768, map), -EPROTO);
-
-	/* Cut anywhere: a complete message or a clean failure, and the
-	 * ports of complete messages only
-	 */
-	dump_len = 0;
-	sock_add(9, 8080, 0, 10);
-	sock_add(9, 22, 0, 10);
-	done_add(NLMSG_DONE, 9, 0);
-	for (cut = 0; cut < dump_len; cut++) {
-		int rc;
-
-		memset(map, 0, sizeof(map));
-		rc = diag_parse(dump, cut, 9, true, 32768, map);
-		CHECK(rc == 0 || rc == -EBADMSG);
-		CHECK(count() <= 2);
-	}
-
-	/* Lengths shorter than a header, or past the buffer */
-	dump_len = 0;
-	sock_add(9, 8080, 0, 10);
-	memcpy(&nh, dump, sizeof(nh));
-	nh.nlmsg_len = 8;
-	memcpy(dump, &nh, sizeof(nh));
-	CHECK_EQ(diag_parse(dump, dump_len, 9, true, 32768, map), -EBADMSG);
-	nh.nlmsg_len = (uint32_t)dump_len + 4;
-	memcpy(dump, &nh, sizeof(nh));
-	CHECK_EQ(diag_parse(dump, dump_len, 9, true, 32768, map), -EBADMSG);
-
-	/* A socket message too short for its structure is skipped */
-	dump_len = 0;
-	msg_add(SOCK_DIAG_BY_FAMILY, 9, 4);
-	done_add(NLMSG_DONE, 9, 0);
-	memset(map, 0, sizeof(map));
-	CHECK_EQ(diag_parse(dump, dump_len, 9, true, 32768, map), 1);
-	CHECK_EQ(count(), 0);
+	/* Too short for its structure, at any length: skipped */
+	for (len = 0; len < sizeof(struct inet_diag_msg); len++)
+		CHECK_EQ(diag_msg_port(diag_msg(SOCK_DIAG_BY_FAMILY, 8080, 0,
+						10, len), true, 32768), 0);
+	CHECK_EQ(diag_msg_port(diag_msg(SOCK_DIAG_BY_FAMILY, 8080, 0, 10,
+					sizeof(struct inet_diag_msg)),
+			       true, 32768), 8080);
+	/* Another type of message */
+	CHECK_EQ(diag_msg_port(diag_msg(NLMSG_DONE, 8080, 0, 10, FULL), true,
+			       32768), 0);
 }
 
 UNIT_MAIN()
