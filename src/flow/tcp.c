@@ -25,12 +25,10 @@
  * we acknowledge only what the kernel took. The window we advertise is the
  * free space of the socket's send buffer, so a guest can't outrun a slow
  * host peer: when the buffer fills, the window closes, and we ask epoll to
- * tell us when there's room again, then update the window. A buffer the
- * kernel never grows, as it never saw it fill, is set larger once,
- * tcp_sndbuf_grow(). Out of order segments are dropped: the guest
- * retransmits them, and the duplicate acknowledgements we send make that
- * quick. A FIN from the guest becomes shutdown(SHUT_WR) once all data
- * before it is written.
+ * tell us when there's room again, then update the window (tcp_window.c).
+ * Out of order segments are dropped: the guest retransmits them, and the
+ * duplicate acknowledgements we send make that quick. A FIN from the guest
+ * becomes shutdown(SHUT_WR) once all data before it is written.
  *
  * Handshakes: for a SYN from the guest, we connect() the socket and answer
  * SYN-ACK only once the connection to the host peer is up; a refusal
@@ -68,16 +66,13 @@
  * didn't send yet (TCPF_SOCK_MORE: the last peek filled what we asked for,
  * or we couldn't peek), as new data comes with an event of its own.
  *
- * Timers are coarse: a periodic tick (loop.c) checks connections whose
- * deadline passed, for handshake timeouts, retransmissions to the guest (with
- * exponential back-off and a retry limit) and idle connections. The tick is
- * short (TCP_TICK_MS) only while some connection has a deadline: setting one
- * (tcp_deadline_set()) brings it back, and TCP_TICK_IDLE_AFTER ticks without
- * any let it go to TCP_TICK_IDLE_MS.
+ * Timers are coarse: a periodic tick checks the connections whose deadline
+ * passed (tcp_timer.c).
  *
  * Segments from the guest on a connection, and the checks they pass first
- * (RFC 5961, RFC 9293), are in tcp_guest.c; the connection struct both
- * files use, in tcp_conn.h.
+ * (RFC 5961, RFC 9293), are in tcp_guest.c; the window we advertise and the
+ * send buffer behind it, in tcp_window.c; the timers, in tcp_timer.c; the
+ * connection struct these files share, in tcp_conn.h.
  *
  * Limitations: no selective acknowledgements, timestamps or urgent data
  * towards the guest; out of order data from the guest is dropped; TCP
@@ -96,9 +91,7 @@
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <sys/timerfd.h>
 #include <time.h>
-#include <linux/sock_diag.h>
 #include <linux/sockios.h>
 
 #include "conf/ctx.h"
@@ -126,26 +119,7 @@
 #define TCP_MSS_DEFAULT4	536
 #define TCP_MSS_DEFAULT6	1220
 
-#define TCP_TICK_MS		50
-/* TCP_TICK_IDLE_MS - the period of the tick once no connection has had a
- * deadline for TCP_TICK_IDLE_AFTER ticks: the other timers count in seconds.
- * The test-only fast clock (TEST_TIME_SCALE) keeps the short period, so
- * that its flows still expire in a fraction of a second.
- */
-#define TCP_TICK_IDLE_MS	(TEST_TIME_SCALE > 1 ? TCP_TICK_MS : 1000)
-#define TCP_TICK_IDLE_AFTER	20
 #define TCP_HANDSHAKE_MS	10000
-#define TCP_RETRIES_MAX		8
-#define TCP_IDLE_MS		(2ULL * 3600 * 1000)
-
-/* tcp_sndbuf_grow(): a send buffer below TCP_SNDBUF_SMALL found starved
- * TCP_SNDBUF_STARVED times is set to TCP_SNDBUF_SET, which the kernel
- * doubles, if that gives at least TCP_SNDBUF_BIG
- */
-#define TCP_SNDBUF_SMALL	(256 * 1024)
-#define TCP_SNDBUF_STARVED	4
-#define TCP_SNDBUF_BIG		(1024 * 1024)
-#define TCP_SNDBUF_SET		(2 * 1024 * 1024)
 
 #define TCP_PENDING_MAX		256	/* connections owing an ACK */
 #define TCP_ACCEPT_BATCH	32	/* connections accepted per wake-up */
@@ -156,12 +130,7 @@ static uint8_t tcp_ctl_frame[TCP_HDR_MAX + TCP_OPTS_MAX];
 static uint32_t tcp_pending[TCP_PENDING_MAX];
 static int tcp_pending_count;
 static bool tcp_ack_hold;	/* tcp_ack_hold_set(): tcp_flush() may hold */
-static unsigned long tcp_sndbuf_set;	/* tcp_sndbuf_grow() did, in total */
-static uint32_t tcp_sndbuf_max;		/* what it gets, tcp_sndbuf_probe() */
 uint64_t tcp_now;		/* ms, see tcp_conn.h */
-static int tcp_timer_fd = -1;
-static bool tcp_tick_idle;		/* tick at TCP_TICK_IDLE_MS */
-static unsigned int tcp_tick_quiet;	/* ticks since a deadline was set */
 
 static struct siphash_key tcp_isn_key;	/* secret of tcp_isn(), from tcp_init() */
 
@@ -228,160 +197,6 @@ void tcp_wait_sock_room(const struct ctx *c, struct tcp_conn *conn)
 		return;
 	conn->flags |= TCPF_SOCK_FULL;
 	tcp_epoll_ctl(c, conn, EPOLL_CTL_MOD);
-}
-
-/**
- * tcp_sndbuf_grow() - set a send buffer the kernel doesn't grow by itself
- * @conn:	connection
- * @sndbuf:	size of the send buffer now, bytes
- * @queued:	memory its queue uses now, bytes
- * @left:	window left of the last measurement, bytes
- *
- * Linux grows a socket's send buffer, with the congestion window, only once
- * it found the buffer short: a write that came up short, or a poll while it
- * was full. We never write more than fits, and poll only once our window got
- * low. If the host peer takes the data as we write it (a local one), the
- * buffer never fills, and keeps its first size: 69,120 bytes for a 1,460
- * byte MSS with BBR, 46,080 with CUBIC. Our window, three quarters of that,
- * then keeps the guest waiting for each ACK, with segments of half of it.
- *
- * When TCP_SNDBUF_STARVED measurements found the window used up while the
- * buffer was small and empty, set SO_SNDBUF, once: the kernel makes it twice
- * the size asked for, at most twice net.core.wmem_max, and stops tuning it.
- * Only if that's at least TCP_SNDBUF_BIG (tcp_sndbuf_probe()), as large as
- * autotuning would make it: a smaller one slows down connections that were
- * about to grow their buffer. Debian's default net.core.wmem_max, 212,992,
- * gives 425,984: on the bench, a round of 7.5 Gbit/s instead of 11.8.
- *
- * Return: size of the send buffer, bytes
- */
-static uint32_t tcp_sndbuf_grow(struct tcp_conn *conn, uint32_t sndbuf,
-				uint32_t queued, uint32_t left)
-{
-	int size = TCP_SNDBUF_SET, now = 0;
-	socklen_t sl = sizeof(now);
-
-	if (tcp_sndbuf_max < TCP_SNDBUF_BIG ||
-	    (conn->flags & TCPF_SNDBUF_SET) ||
-	    !(conn->flags & TCPF_ESTABLISHED) || queued ||
-	    sndbuf >= TCP_SNDBUF_SMALL || left >= conn->wnd_measured / 4 ||
-	    ++conn->sndbuf_starved < TCP_SNDBUF_STARVED)
-		return sndbuf;
-
-	conn->flags |= TCPF_SNDBUF_SET;
-	if (setsockopt(conn->sock, SOL_SOCKET, SO_SNDBUF, &size,
-		       sizeof(size)) ||
-	    getsockopt(conn->sock, SOL_SOCKET, SO_SNDBUF, &now, &sl))
-		return sndbuf;
-	tcp_sndbuf_set++;
-	log_debug("TCP: send buffer %u stayed empty and small while the guest "
-		  "waited: set to %i", sndbuf, now);
-	return (uint32_t)now;
-}
-
-/**
- * tcp_sndbuf_probe() - find the send buffer tcp_sndbuf_grow() would get
- *
- * Return: SO_SNDBUF of a socket set to TCP_SNDBUF_SET, 0 on failure
- */
-static uint32_t tcp_sndbuf_probe(void)
-{
-	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
-	int size = TCP_SNDBUF_SET, now = 0;
-	socklen_t sl = sizeof(now);
-
-	if (s < 0)
-		return 0;
-	if (setsockopt(s, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size)) ||
-	    getsockopt(s, SOL_SOCKET, SO_SNDBUF, &now, &sl) || now < 0)
-		now = 0;
-	close(s);
-	return (uint32_t)now;
-}
-
-/**
- * tcp_wnd_update() - compute the window we advertise from the socket state
- * @c:		execution context
- * @conn:	connection, @wnd_to_guest updated
- */
-static void tcp_wnd_update(const struct ctx *c, struct tcp_conn *conn)
-{
-	uint32_t mem[SK_MEMINFO_VARS], wnd, free_mem, sndbuf;
-	uint32_t max = 65535U << conn->ws_to_guest;
-	socklen_t sl = sizeof(mem);
-
-	/* The kernel takes writes while the memory its send queue uses is
-	 * below the send buffer size. That memory includes the overhead of
-	 * buffers, so the payload that still fits is somewhat less than the
-	 * free memory: count three quarters of it. Advertising more would
-	 * make writes come up short and drop guest data we acknowledged
-	 * the window for.
-	 */
-	if (getsockopt(conn->sock, SOL_SOCKET, SO_MEMINFO, mem, &sl) ||
-	    sl < sizeof(uint32_t) * (SK_MEMINFO_WMEM_QUEUED + 1))
-		return;
-	sndbuf = tcp_sndbuf_grow(conn, mem[SK_MEMINFO_SNDBUF],
-				 mem[SK_MEMINFO_WMEM_QUEUED], conn->wnd_to_guest);
-	free_mem = sndbuf > mem[SK_MEMINFO_WMEM_QUEUED] ?
-		   sndbuf - mem[SK_MEMINFO_WMEM_QUEUED] : 0;
-	wnd = free_mem / 4 * 3;
-	conn->wnd_to_guest = conn->wnd_measured = MIN(wnd, max);
-	log_trace("TCP: window %u (sndbuf %u, queued memory %u)",
-		  conn->wnd_to_guest, sndbuf, mem[SK_MEMINFO_WMEM_QUEUED]);
-
-	/* What doesn't survive scaling is a closed window for the guest */
-	if (!(conn->wnd_to_guest >> conn->ws_to_guest))
-		conn->wnd_to_guest = 0;
-
-	/* A small window is as good as closed: a guest avoiding the silly
-	 * window syndrome won't send less than a full segment until the
-	 * window opens. Ask for a wake-up once the send buffer drains,
-	 * then send a window update. The kernel wakes us once a third of
-	 * the buffer is free, which is above this threshold, so this can't
-	 * turn into a loop of wake-ups.
-	 */
-	if (conn->wnd_to_guest < MIN((uint32_t)conn->mss,
-				     (uint32_t)sndbuf / 4) &&
-	    (conn->flags & TCPF_ESTABLISHED) &&
-	    !(conn->flags & TCPF_SOCK_FULL)) {
-		log_trace("TCP: window low, waiting for EPOLLOUT");
-		tcp_wait_sock_room(c, conn);
-	}
-}
-
-/**
- * tcp_tick_set() - arm the tick timer with its short or its idle period
- * @idle:	TCP_TICK_IDLE_MS instead of TCP_TICK_MS
- *
- * #syscalls timerfd_settime
- */
-static void tcp_tick_set(bool idle)
-{
-	long ms = idle ? TCP_TICK_IDLE_MS : TCP_TICK_MS;
-	struct itimerspec its = {
-		.it_interval = { ms / 1000, (ms % 1000) * 1000000L },
-		.it_value = { ms / 1000, (ms % 1000) * 1000000L },
-	};
-
-	if (tcp_timer_fd < 0 || timerfd_settime(tcp_timer_fd, 0, &its, NULL))
-		return;
-	tcp_tick_idle = idle;
-}
-
-/**
- * tcp_deadline_set() - set the time of a connection's next timer action
- * @conn:	connection
- * @when:	time, ms (tcp_now based), not 0
- *
- * An idle tick goes back to its short period first: a retransmission can't
- * wait for a tick of a second.
- */
-void tcp_deadline_set(struct tcp_conn *conn, uint64_t when)
-{
-	conn->deadline = when;
-	tcp_tick_quiet = 0;
-	if (tcp_tick_idle)
-		tcp_tick_set(false);
 }
 
 /**
@@ -1365,79 +1180,6 @@ void tcp_ack_release(struct ctx *c)
 }
 
 /**
- * tcp_timer_conn() - timer actions for one connection whose deadline passed
- * @c:		execution context
- * @conn:	connection
- */
-static void tcp_timer_conn(struct ctx *c, struct tcp_conn *conn)
-{
-	if (conn->flags & TCPF_CONNECTING) {
-		log_debug("TCP: connect timed out");
-		tcp_send_ctl(c, conn, TCP_RST | TCP_ACK, conn->seq_to_guest);
-		tcp_conn_close(c, conn, false);
-		return;
-	}
-
-	if (++conn->retries > TCP_RETRIES_MAX) {
-		log_debug("TCP: guest doesn't answer, resetting");
-		tcp_conn_reset(c, conn);
-		return;
-	}
-
-	if (conn->flags & TCPF_SYNACK_SENT) {
-		tcp_send_ctl(c, conn, TCP_SYN | TCP_ACK,
-			     conn->seq_to_guest - 1);
-	} else if (conn->flags & TCPF_SYN_SENT) {
-		tcp_send_ctl(c, conn, TCP_SYN, conn->seq_to_guest - 1);
-	} else if (conn->seq_max != conn->seq_ack_from_guest) {
-		tcp_rewind(c, conn);
-	} else if (!conn->wnd_from_guest) {
-		/* Window probe: an ACK makes the guest tell its window */
-		tcp_send_ctl(c, conn, TCP_ACK, conn->seq_to_guest - 1);
-	} else {
-		conn->retries = 0;
-		conn->deadline = 0;
-		return;
-	}
-	tcp_deadline_set(conn, tcp_now +
-			 ((uint64_t)TCP_RTO_MIN_MS << conn->retries));
-}
-
-/**
- * tcp_timer() - periodic tick: handshake, retransmission and idle timers
- * @c:		execution context
- * @now:	monotonic time, ms
- */
-void tcp_timer(struct ctx *c, uint64_t now)
-{
-	bool pending = false;
-	int i;
-
-	tcp_now = now;
-	flow_foreach(i) {
-		struct tcp_conn *conn = conn_at(i);
-
-		if (conn->f.type != FLOW_TCP)
-			continue;
-
-		if (now - conn->last_active > TCP_IDLE_MS) {
-			tcp_conn_reset(c, conn);
-			continue;
-		}
-		if (conn->deadline && now >= conn->deadline)
-			tcp_timer_conn(c, conn);
-		if (conn->f.type == FLOW_TCP && conn->deadline)
-			pending = true;
-	}
-
-	/* No deadline for a while: nothing needs the short tick */
-	if (pending)
-		tcp_tick_quiet = 0;
-	else if (!tcp_tick_idle && ++tcp_tick_quiet >= TCP_TICK_IDLE_AFTER)
-		tcp_tick_set(true);
-}
-
-/**
  * tcp_sock_fin_acked() - has the peer acknowledged all we sent, and our FIN
  * @s:		TCP socket, after shutdown(SHUT_WR)
  *
@@ -1476,16 +1218,6 @@ bool tcp_flow_drained(int idx)
 }
 
 /**
- * tcp_sndbuf_set_count() - send buffers set larger by tcp_sndbuf_grow()
- *
- * Return: count since start
- */
-unsigned long tcp_sndbuf_set_count(void)
-{
-	return tcp_sndbuf_set;
-}
-
-/**
  * tcp_flow_sock() - host socket of a connection
  * @idx:	flow index of a FLOW_TCP flow
  *
@@ -1520,33 +1252,18 @@ const char *tcp_flow_state(int idx)
 }
 
 /**
- * tcp_init() - set up the tick timer
+ * tcp_init() - set up the ISN secret, the send buffer probe and the tick
  * @c:		execution context
  *
  * Return: 0 on success, -errno on failure
  */
 int tcp_init(struct ctx *c)
 {
-	struct itimerspec its = {
-		.it_interval = { 0, TCP_TICK_MS * 1000000L },
-		.it_value = { 0, TCP_TICK_MS * 1000000L },
-	};
-
 	uint8_t key[SIPHASH_KEY_LEN];
 
 	if (getrandom(key, sizeof(key), 0) != sizeof(key))
 		return -EIO;
 	siphash_key_from_bytes(&tcp_isn_key, key);
-	tcp_sndbuf_max = tcp_sndbuf_probe();
-
-	tcp_timer_fd = timerfd_create(CLOCK_MONOTONIC,
-				      TFD_NONBLOCK | TFD_CLOEXEC);
-	if (tcp_timer_fd < 0)
-		return -errno;
-	if (timerfd_settime(tcp_timer_fd, 0, &its, NULL))
-		return -errno;
-	if (epoll_add_ref(c->epollfd, EPOLL_TYPE_TIMER, tcp_timer_fd,
-			  EPOLLIN))
-		return -errno;
-	return 0;
+	tcp_window_init();
+	return tcp_timer_init(c);
 }

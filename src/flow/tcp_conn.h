@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  *
  * tcp_conn.h - TCP connections, inside the TCP translation: the connection
- * struct and the functions tcp.c (connections, data to the guest, timers)
- * and tcp_guest.c (segments from the guest) share. Not for other modules:
- * they use tcp.h.
+ * struct and the functions tcp.c (connections, data to the guest),
+ * tcp_guest.c (segments from the guest), tcp_window.c (our window) and
+ * tcp_timer.c (timers) share. Not for other modules: they use tcp.h.
  */
 #ifndef FLOW_TCP_CONN_H
 #define FLOW_TCP_CONN_H
@@ -149,6 +149,11 @@ void tcp_conn_close(struct ctx *c, struct tcp_conn *conn, bool rst);
 void tcp_conn_reset(struct ctx *c, struct tcp_conn *conn);
 void tcp_data_to_guest(struct ctx *c, struct tcp_conn *conn);
 void tcp_rewind(struct ctx *c, struct tcp_conn *conn);
+
+void tcp_wnd_update(const struct ctx *c, struct tcp_conn *conn);
+void tcp_window_init(void);
+
+int tcp_timer_init(struct ctx *c);
 
 void tcp_guest_rst(struct ctx *c, struct tcp_conn *conn,
 		   const struct tcp_view *v);
