@@ -364,8 +364,14 @@ void tcp_ack_later(struct ctx *c, struct tcp_conn *conn)
 {
 	if (conn->flags & TCPF_ACK_PENDING)
 		return;
-	if (tcp_pending_count >= TCP_PENDING_MAX)
+	if (tcp_pending_count >= TCP_PENDING_MAX) {
+		/* A batch of frames for that many connections: send these
+		 * now (held ones too), the rest at the end of the batch
+		 */
+		log_debug("TCP: %i connections owe the guest an ACK: sent "
+			  "them early", tcp_pending_count);
 		tcp_ack_release(c);
+	}
 	conn->flags |= TCPF_ACK_PENDING;
 	tcp_pending[tcp_pending_count++] = conn_idx(conn);
 }

@@ -398,6 +398,35 @@ def close_first(addr, port, n):
     say(f'closefirst ok {n}')
 
 
+def burst(addr, port, n, go):
+    """n connections to a server that doesn't answer (pong-server, before
+    a whole line); once file go exists, one byte on each in a tight loop.
+    Then, within 5 s: the bytes the peer didn't acknowledge, and the
+    retransmissions the kernel made (TCP_INFO tcpi_unacked, total_retrans)"""
+    def info(s, off):
+        return struct.unpack_from('I', s.getsockopt(
+            socket.IPPROTO_TCP, socket.TCP_INFO, 104), off)[0]
+
+    conns = [socket.create_connection((addr, port), timeout=10)
+             for _ in range(n)]
+    say(f'open {n}')
+    while not os.path.exists(go):
+        time.sleep(0.005)
+    for s in conns:
+        s.send(b'b')
+    say('sent')
+    end = time.monotonic() + 5
+    while True:
+        unacked = sum(info(s, 24) for s in conns)
+        if not unacked or time.monotonic() > end:
+            break
+        time.sleep(0.01)
+    retrans = sum(info(s, 100) for s in conns)
+    for s in conns:
+        s.close()
+    say(f'burst {n} unacked {unacked} retrans {retrans}')
+
+
 def main(a):
     cmd = a[0]
     if cmd == 'listen':
@@ -425,6 +454,8 @@ def main(a):
         short(a[1], int(a[2]), int(a[3]), int(a[4]))
     elif cmd == 'closefirst':
         close_first(a[1], int(a[2]), int(a[3]))
+    elif cmd == 'burst':
+        burst(a[1], int(a[2]), int(a[3]), a[4])
     else:
         raise SystemExit(f'unknown command {cmd}')
 
@@ -862,6 +893,40 @@ def test_concurrent_connections(net):
     assert one_result(out, 'many') == ['ok', '200', 'bad', '0'], out
     assert results(srv.output, 'max')[-1] == ['200'], srv.output
     assert 'error' not in srv.output, srv.output
+
+
+def test_pending_acks_overflow(remote, files, tmp_path):
+    """passt reads a whole buffer of frames from the stream at once: 300
+    segments of as many connections, queued while it was stopped, owe the
+    guest 300 ACKs in one batch, more than the list of pending ACKs holds
+    (TCP_PENDING_MAX, 256). The first 256 go out as the 257th comes, the
+    rest at the end of the batch: every segment is acknowledged, by an ACK
+    alone (the server doesn't answer), and none retransmitted"""
+    n = 300
+    inst = Instance(remote, files, 'passt', extra=('--debug',), fwd=False)
+    try:
+        net = Net(inst, 4)
+        port = new_port()
+        net.server('remote', 'pong-server', net.any, port)
+        go = tmp_path / 'go'
+        cli = inst.spawn('burst', net.srv, port, n, go)
+        cli.wait_output(rf'open {n}', timeout=30)
+        os.kill(inst.pid, signal.SIGSTOP)
+        try:
+            go.touch()
+            cli.wait_output('sent', timeout=10)
+            # Let the relay write the last frames to the stream
+            time.sleep(0.05)
+        finally:
+            os.kill(inst.pid, signal.SIGCONT)
+        assert cli.wait(30) == 0, cli.output
+        log = inst.read_log()
+    finally:
+        inst.stop()
+    assert one_result(cli.output, 'burst') == \
+        [str(n), 'unacked', '0', 'retrans', '0'], cli.output
+    assert '256 connections owe the guest an ACK: sent them early' in log, \
+        log[-2000:]
 
 
 # ---------------------------------------------------------------------------
