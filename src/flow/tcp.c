@@ -15,11 +15,14 @@
  * vhost-user, the guest's own receive buffers), SO_PEEK_OFF making each
  * peek continue where the previous one stopped, write the headers in front
  * of each payload, and commit a batch of frames to the frontend at once,
- * within the window the guest advertised. An acknowledgement from the guest discards
- * that many bytes from the queue (recv_msg() with MSG_TRUNC, no copy). A
- * retransmission rewinds the peek offset to the last acknowledged byte and
- * peeks the same data again. The host peer's FIN shows as end of file once
- * everything before it was peeked, and becomes our FIN to the guest.
+ * within the window the guest advertised. An acknowledgement from the guest
+ * discards that many bytes from the queue (recv_msg() with MSG_TRUNC, no
+ * copy). A retransmission rewinds the peek offset to the last acknowledged
+ * byte and peeks the same data again. The host peer's FIN shows as end of
+ * file once everything before it was peeked, and becomes our FIN to the
+ * guest. Kernels before Linux 6.9 have no SO_PEEK_OFF for TCP: there, each
+ * peek reads the data in flight again, into a buffer thrown away
+ * (tcp_peek_skip()).
  *
  * Guest to host: segments arriving in order are written to the socket, and
  * we acknowledge only what the kernel took. The window we advertise is the
@@ -121,6 +124,13 @@
 
 #define TCP_HANDSHAKE_MS	10000
 
+/* tcp_peek_skip(): without SO_PEEK_OFF, data in flight is peeked again into
+ * a buffer of TCP_SKIP_BUF bytes, repeated, up to TCP_SKIP_IOV_MAX times:
+ * with more in flight (16 MiB), nothing new is sent until the guest ACKs
+ */
+#define TCP_SKIP_BUF		(64 * 1024)
+#define TCP_SKIP_IOV_MAX	256
+
 #define TCP_PENDING_MAX		256	/* connections owing an ACK */
 #define TCP_ACCEPT_BATCH	32	/* connections accepted per wake-up */
 
@@ -130,6 +140,9 @@ static uint8_t tcp_ctl_frame[TCP_HDR_MAX + TCP_OPTS_MAX];
 static uint32_t tcp_pending[TCP_PENDING_MAX];
 static int tcp_pending_count;
 static bool tcp_ack_hold;	/* tcp_ack_hold_set(): tcp_flush() may hold */
+static bool tcp_peek_off = true;	/* SO_PEEK_OFF works, tcp_init() */
+static uint8_t tcp_skip_buf[TCP_SKIP_BUF];
+static struct iovec tcp_skip_iov[TAP_LEND_IOV];
 uint64_t tcp_now;		/* ms, see tcp_conn.h */
 
 static struct siphash_key tcp_isn_key;	/* secret of tcp_isn(), from tcp_init() */
@@ -459,6 +472,48 @@ static void tcp_rst_reply(struct ctx *c, const struct pkt *p,
 }
 
 /**
+ * tcp_peek_skip() - peek the data in flight again, to throw it away
+ * @mh:		message header of the peek, set to the vector built here
+ * @lend:	payload buffers the frontend lent
+ * @skip:	bytes in flight, at the head of the socket's queue
+ *
+ * Linux takes SO_PEEK_OFF on TCP sockets since 6.9. Before, a peek starts
+ * at the head of the queue, where data the guest didn't acknowledge yet is
+ * still kept: peek that again, into one buffer repeated as often as needed,
+ * in front of the lent buffers. Only the lent buffers of whole frames that
+ * fit into the vector too (UIO_MAXIOV entries) are used.
+ *
+ * Return: bytes the lent buffers in the vector take, 0 if none fits
+ */
+static size_t tcp_peek_skip(struct msghdr *mh, const struct tap_lend *lend,
+			    uint32_t skip)
+{
+	unsigned int k = (skip + TCP_SKIP_BUF - 1) / TCP_SKIP_BUF, m, i;
+	size_t room = 0;
+
+	if (k > TCP_SKIP_IOV_MAX)
+		return 0;
+	for (m = lend->n; m && lend->first[m] + k > TAP_LEND_IOV; m--)
+		;
+	if (!m)
+		return 0;
+
+	for (i = 0; i < k; i++) {
+		tcp_skip_iov[i].iov_base = tcp_skip_buf;
+		tcp_skip_iov[i].iov_len = MIN(skip - i * TCP_SKIP_BUF,
+					      (uint32_t)TCP_SKIP_BUF);
+	}
+	memcpy(tcp_skip_iov + k, lend->iov,
+	       lend->first[m] * sizeof(struct iovec));
+	for (i = 0; i < m; i++)
+		room += lend->cap[i];
+
+	mh->msg_iov = tcp_skip_iov;
+	mh->msg_iovlen = k + lend->first[m];
+	return room;
+}
+
+/**
  * tcp_data_to_guest() - peek data from the socket, send it to the guest
  * @c:		execution context
  * @conn:	connection
@@ -472,7 +527,7 @@ void tcp_data_to_guest(struct ctx *c, struct tcp_conn *conn)
 {
 	static size_t lens[TAP_LEND_FRAMES];
 	static struct tap_lend lend;
-	uint32_t inflight, room, seq;
+	uint32_t inflight, room, seq, skip = 0;
 	size_t asked;
 	struct msghdr mh = { .msg_iov = lend.iov };
 	size_t sent, hlen = tcp_frame_hdr_len(conn);
@@ -511,7 +566,14 @@ void tcp_data_to_guest(struct ctx *c, struct tcp_conn *conn)
 	 * where the guest's ACKs leave it: the offset is only needed, and
 	 * set once, when we peek past data the guest didn't acknowledge yet
 	 */
-	if (inflight && !(conn->flags & TCPF_PEEK_OFF)) {
+	if (inflight && !tcp_peek_off) {
+		skip = inflight;
+		asked = tcp_peek_skip(&mh, &lend, skip);
+		if (!asked) {
+			tap_lend_commit(c, &lend, 0, NULL);
+			return;
+		}
+	} else if (inflight && !(conn->flags & TCPF_PEEK_OFF)) {
 		int off = (int)inflight;
 
 		if (setsockopt(conn->sock, SOL_SOCKET, SO_PEEK_OFF, &off,
@@ -521,6 +583,19 @@ void tcp_data_to_guest(struct ctx *c, struct tcp_conn *conn)
 	}
 
 	n = recvmsg(conn->sock, &mh, MSG_PEEK | MSG_DONTWAIT);
+	if (n >= 0 && skip) {
+		/* Past what was sent already: nothing new, once the peer's
+		 * FIN came, is the end of file (it follows its data)
+		 */
+		if ((size_t)n > skip) {
+			n -= (ssize_t)skip;
+		} else if (conn->flags & TCPF_SOCK_RDHUP) {
+			n = 0;
+		} else {
+			n = -1;
+			errno = EAGAIN;
+		}
+	}
 	if (n <= 0)
 		tap_lend_commit(c, &lend, 0, NULL);	/* give them back */
 	if (n < 0) {
@@ -1258,7 +1333,48 @@ const char *tcp_flow_state(int idx)
 }
 
 /**
- * tcp_init() - set up the ISN secret, the send buffer probe and the tick
+ * tcp_peek_off_probe() - does the kernel take SO_PEEK_OFF on TCP sockets
+ *
+ * Return: true if it does (Linux 6.9 and later), see tcp_peek_skip()
+ */
+static bool tcp_peek_off_probe(void)
+{
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
+	int off = 0;
+	bool ok;
+
+#ifdef SECCOMP_SELFTEST
+	/* Test-only build: act as older kernels do (test_tcp.py) */
+	if (getenv("PASST_TEST_NO_PEEK_OFF")) {
+		if (s >= 0)
+			close(s);
+		return false;
+	}
+#endif
+	if (s < 0)
+		return false;
+	ok = !setsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof(off));
+	close(s);
+	return ok;
+}
+
+/**
+ * tcp_peek_off_use() - use SO_PEEK_OFF, or peek data in flight again
+ * @on:		use it (if the kernel takes it), or act as older kernels do
+ *
+ * For the fuzzers, between inputs: connections keep what they started with.
+ */
+void tcp_peek_off_use(bool on)
+{
+	static int probed = -1;
+
+	if (probed < 0)
+		probed = tcp_peek_off_probe();
+	tcp_peek_off = on && probed;
+}
+
+/**
+ * tcp_init() - set up the ISN secret, the probes of the kernel, the tick
  * @c:		execution context
  *
  * Return: 0 on success, -errno on failure
@@ -1270,6 +1386,11 @@ int tcp_init(struct ctx *c)
 	if (getrandom(key, sizeof(key), 0) != sizeof(key))
 		return -EIO;
 	siphash_key_from_bytes(&tcp_isn_key, key);
+	tcp_peek_off_use(true);
+	if (!tcp_peek_off)
+		log_info("TCP: the kernel has no SO_PEEK_OFF for TCP (before "
+			 "Linux 6.9): data sent to the guest is read again "
+			 "until acknowledged");
 	tcp_window_init();
 	return tcp_timer_init(c);
 }

@@ -14,6 +14,7 @@ struct ctx;
 struct pkt;
 
 int tcp_init(struct ctx *c);
+void tcp_peek_off_use(bool on);
 const char *tcp_flow_state(int idx);
 int tcp_flow_sock(int idx);
 void tcp_tap_handler(struct ctx *c, const struct pkt *p);

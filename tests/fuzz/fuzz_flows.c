@@ -44,8 +44,10 @@
  *    clock moves past every idle timeout), the flow table is empty and no
  *    socket or other descriptor is left open.
  *
- * Input: byte 0 is the fuzz_ctx_init() variant, byte 1 the flow
- * configuration (see fuzz_config()), then operations until the end.
+ * Input: byte 0 is the fuzz_ctx_init() variant (its bit 7: TCP peeks data
+ * in flight again, as on kernels without SO_PEEK_OFF for TCP, see
+ * tcp_peek_skip()), byte 1 the flow configuration (see fuzz_config()), then
+ * operations until the end.
  */
 
 #include <errno.h>
@@ -1208,6 +1210,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 
 	fuzz_ctx_init(&c, data[0]);
+	/* Bit 7, unused there: act as kernels without SO_PEEK_OFF for TCP */
+	tcp_peek_off_use(!(data[0] & 0x80));
 	c.epollfd = epollfd;
 	c.fd_route = fd_route;
 	c.fd_tap_listen = c.fd_given = -1;

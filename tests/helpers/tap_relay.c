@@ -15,6 +15,11 @@
  * The retry period for connecting, 5 seconds by default, can be set in
  * milliseconds with the environment variable TAP_RELAY_CONNECT_MS.
  *
+ * With TAP_RELAY_DROP_EVERY=N, every Nth frame of over 1000 bytes from the
+ * socket is dropped instead of written to the tap: losses on the way to the
+ * guest, for tests of retransmissions. The count goes to standard error at
+ * the end, also on SIGTERM.
+ *
  * The namespace around the tap is a real kernel stack, so DHCP clients, NDP,
  * ARP and so on can be pointed at passt through IFNAME as if it were a VM.
  */
@@ -45,6 +50,18 @@
 #define BATCH_BUF		(1 << 20)	/* frames for the socket */
 
 static uint8_t in_buf[STREAM_BUF];
+static unsigned long drop_every, dropped, big_frames;
+static volatile sig_atomic_t terminated;
+
+/**
+ * on_sigterm() - SIGTERM: leave the relay loop, say what was dropped
+ * @sig:	unused
+ */
+static void on_sigterm(int sig)
+{
+	(void)sig;
+	terminated = 1;
+}
 static uint8_t out_buf[BATCH_BUF];
 static size_t out_used, out_off;
 
@@ -256,6 +273,12 @@ static int sock_to_tap(int s, int tap)
 		if (have - off < HDR_LEN + len)
 			break;
 
+		if (drop_every && len > 1000 && !(++big_frames % drop_every)) {
+			dropped++;
+			off += HDR_LEN + len;
+			continue;
+		}
+
 		/* The tap takes or drops a whole frame: never partial */
 		if (write(tap, in_buf + off + HDR_LEN, len) < 0 &&
 		    errno != EAGAIN && errno != EINVAL && errno != EIO)
@@ -288,6 +311,12 @@ int main(int argc, char **argv)
 	}
 
 	signal(SIGPIPE, SIG_IGN);
+	if (getenv("TAP_RELAY_DROP_EVERY")) {
+		struct sigaction sa = { .sa_handler = on_sigterm };
+
+		drop_every = strtoul(getenv("TAP_RELAY_DROP_EVERY"), NULL, 10);
+		sigaction(SIGTERM, &sa, NULL);
+	}
 
 	tap = tap_open(argv[1]);
 	s = sock_connect(argv[2]);
@@ -301,6 +330,8 @@ int main(int argc, char **argv)
 	for (;;) {
 		pfd[0].events = out_used ? 0 : POLLIN;
 		pfd[1].events = POLLIN | (out_used ? POLLOUT : 0);
+		if (terminated)
+			break;
 		if (poll(pfd, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -323,5 +354,7 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (drop_every)
+		fprintf(stderr, "tap_relay: dropped %lu frames\n", dropped);
 	return 0;
 }

@@ -713,12 +713,14 @@ def pasta_argv(*args):
     return [PASTA] + list(args)
 
 
-def start_passt(topo, tmp, *args, sock=None, wait=True):
-    """passt -f -s SOCK ARGS as nobody in HOST; wait for its socket"""
+def start_passt(topo, tmp, *args, sock=None, wait=True, exe=None, env=None):
+    """passt -f -s SOCK ARGS as nobody in HOST; wait for its socket. exe:
+    another build (the test-only one, say), env: its environment"""
     require_binaries()
     sock = sock or os.path.join(tmp, 'passt.sock')
-    p = spawn_in(topo.host, passt_argv('-f', '-s', sock, *args),
-                 user='nobody')
+    argv = passt_argv('-f', '-s', sock, *args)
+    p = spawn_in(topo.host, [exe or argv[0]] + argv[1:], user='nobody',
+                 env=env)
     p.sock = sock
     if wait:
         wait_until(lambda: _is_socket(sock) or not p.running(), timeout=5,
@@ -783,11 +785,12 @@ done
 '''
 
 
-def start_relay(guest, sock, ifname='g0', mac=GUEST_MAC, mtu=None):
+def start_relay(guest, sock, ifname='g0', mac=GUEST_MAC, mtu=None,
+                env=None):
     """tap_relay IFNAME SOCK as root in GUEST; wait for 'ready', link up"""
     if not os.access(TAP_RELAY, os.X_OK):
         pytest.fail(f'{TAP_RELAY} missing: run make helpers')
-    r = spawn_in(guest, [TAP_RELAY, ifname, sock])
+    r = spawn_in(guest, [TAP_RELAY, ifname, sock], env=env)
     r.wait_output(r'ready', timeout=8)
     cmds = f'ip link set {ifname} address {mac}\n'
     if mtu:

@@ -262,9 +262,9 @@ def passt_env(topo, tmp):
     HOST; both stopped at the end"""
     procs = []
 
-    def start(*args, server=None):
+    def start(*args, server=None, exe=None, env=None):
         p = start_passt(topo, tmp, '-l', os.path.join(tmp, 'passt.log'),
-                        '--trace', *args)
+                        '--trace', *args, exe=exe, env=env)
         procs.append(p)
         if server:
             srv = spawn_in(topo.host, [PY, '-c', SERVER] +

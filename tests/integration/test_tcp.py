@@ -571,9 +571,10 @@ class Instance:
     """A running pasta (namespace) or passt (GUEST behind tap_relay)"""
 
     def __init__(self, topo, files, mode, extra=(), mtu=None, pcap=False,
-                 fwd=True):
+                 fwd=True, exe=None, env=None, relay_env=None):
         require_binaries()
         self.topo, self.files, self.mode = topo, files, mode
+        self.exe, self.env, self.relay_env = exe, env, relay_env
         self.mtu = mtu
         self.dir = tempfile.mkdtemp(prefix=f'{mode}-', dir=files['dir'])
         os.chown(self.dir, 65534, 65534)
@@ -622,9 +623,10 @@ class Instance:
         script = os.path.join(self.dir, 'ns.sh')
         write_file(script, f'#!/bin/sh\necho $$ > {pidfile}.tmp\n'
                    f'mv {pidfile}.tmp {pidfile}\nexec sleep 3600\n', 0o755)
+        argv = pasta_argv('--config-net', *args, '--', '/bin/sh', script)
         self.proc = spawn_in(self.topo.host,
-                             pasta_argv('--config-net', *args, '--',
-                                        '/bin/sh', script), user='nobody')
+                             [self.exe or argv[0]] + argv[1:],
+                             user='nobody', env=self.env)
         self._own(self.proc)
         wait_until(lambda: os.path.exists(pidfile) or
                    not self.proc.running(), timeout=10,
@@ -638,9 +640,10 @@ class Instance:
 
     def _start_passt(self, args):
         sock = os.path.join(self.dir, 'passt.sock')
+        argv = passt_argv('-f', '-s', sock, *args)
         self.proc = spawn_in(self.topo.host,
-                             passt_argv('-f', '-s', sock, *args),
-                             user='nobody')
+                             [self.exe or argv[0]] + argv[1:],
+                             user='nobody', env=self.env)
         self._own(self.proc)
         wait_until(lambda: os.path.exists(sock) or not self.proc.running(),
                    timeout=10, what=f'passt socket {sock}')
@@ -651,7 +654,8 @@ class Instance:
         ns_create(self.guest_ns)
         # Static addresses, as DHCP and DHCPv6 would assign them; no SLAAC
         sysctl(self.guest_ns, 'net.ipv6.conf.default.accept_ra', 0)
-        self.relay = start_relay(self.guest_ns, sock, mtu=self.mtu or 65520)
+        self.relay = start_relay(self.guest_ns, sock, mtu=self.mtu or 65520,
+                                 env=self.relay_env)
         self._own(self.relay)
         sh_ns(self.guest_ns, f'''
             ip addr add {HOST4}/24 dev g0
@@ -867,6 +871,53 @@ def test_download(net):
     # connection came from HOST's address
     assert check_sent(srv.output, BIG, net.inst.files['big_sha']) == \
         (net.host, net.srv)
+
+
+SELFTEST = os.path.join(conftest.REPO, 'build', 'test', 'passt-selftest')
+
+
+@pytest.mark.parametrize('peek', ['peek_off', 'no_peek_off'])
+@pytest.mark.parametrize('mode,drop', [('pasta', 0), ('passt', 0),
+                                       ('passt', 40)],
+                         ids=['pasta', 'passt', 'passt-losses'])
+def test_download_peek(remote, files, mode, drop, peek):
+    """64 MiB from REMOTE, intact, with the kernel's SO_PEEK_OFF or as on
+    kernels before Linux 6.9, which don't take it for TCP: there, the
+    test-only build peeks the data in flight again (tcp_peek_skip()). With
+    losses: every 40th data frame on the way to the guest is dropped by the
+    relay, so that retransmissions go back to acknowledged data"""
+    env = None
+    exe = None
+    if peek == 'no_peek_off':
+        if not os.access(SELFTEST, os.X_OK):
+            pytest.skip('no build/test/passt-selftest (make integration)')
+        env, exe = {'PASST_TEST_NO_PEEK_OFF': '1'}, SELFTEST
+        if mode == 'pasta':
+            exe = os.path.join(conftest.REPO, 'build', 'test',
+                               'pasta-selftest')
+    relay_env = {'TAP_RELAY_DROP_EVERY': str(drop)} if drop else None
+    inst = Instance(remote, files, mode, fwd=False, exe=exe, env=env,
+                    relay_env=relay_env)
+    try:
+        net = Net(inst, 4)
+        port = new_port()
+        srv = net.server('remote', 'listen', net.any, port, '--once',
+                         'send', files['big'])
+        out = ok(inst.run('connect', net.srv, port, 'recv', timeout=90),
+                 'download')
+        sha, n, _, _ = one_result(out, 'recv')
+        assert (sha, int(n)) == (files['big_sha'], BIG)
+        assert srv.wait(10) == 0, srv.output
+        log = inst.read_log()
+        if drop:
+            inst.relay.signal(signal.SIGTERM)
+            assert inst.relay.wait(5) == 0, inst.relay.output
+            m = re.search(r'dropped (\d+) frames', inst.relay.output)
+            assert m and int(m.group(1)) > 10, inst.relay.output
+    finally:
+        inst.stop()
+    said = 'the kernel has no SO_PEEK_OFF for TCP' in log
+    assert said == (peek == 'no_peek_off'), log[-2000:]
 
 
 def test_upload(net):

@@ -28,6 +28,7 @@ import time
 
 import pytest
 
+import conftest
 from conftest import run_in, start_passt, wait_until
 from test_ctl import PESTO, pesto_ok
 
@@ -443,7 +444,7 @@ def test_stats_logs_drops_alone(topo, tmp):
 
 from test_hostile import (TCP_ACK, flow_counters,  # noqa: E402
                           flows_reset_and_gone, gw_of, handshake, me, parse,
-                          passt_env, tcp_frame)
+                          passt_env, read, tcp_frame)
 
 assert passt_env	# a fixture, used by name below
 
@@ -559,15 +560,29 @@ SHAPES = {
 }
 
 
-@pytest.mark.parametrize('shape', SHAPES)
+SELFTEST = os.path.join(conftest.REPO, 'build', 'test', 'passt-selftest')
+
+
+@pytest.mark.parametrize('shape,peek',
+                         [(s, 'peek_off') for s in SHAPES] +
+                         [('merged', 'no_peek_off')],
+                         ids=list(SHAPES) + ['merged-no_peek_off'])
 @pytest.mark.parametrize('v6', [False, True], ids=['ipv4', 'ipv6'])
-def test_tcp_download(topo, passt_env, v6, shape):
+def test_tcp_download(topo, passt_env, v6, shape, peek):
     """48 KiB from a host server into the receive buffers, in order and
     intact, the guest acknowledging as it goes: right TCP checksums, or,
-    with GUEST_CSUM, NEEDS_CSUM and a sum that completes right"""
+    with GUEST_CSUM, NEEDS_CSUM and a sum that completes right. Also as on
+    kernels without SO_PEEK_OFF for TCP (the test-only build told to), into
+    the most buffers: data in flight peeked again in front of them"""
     features, rx = SHAPES[shape]
     n, port = 48 << 10, 17090 + v6
-    p = passt_env('--vhost-user', server=['bulk', port, n])
+    exe = env = None
+    if peek == 'no_peek_off':
+        if not os.access(SELFTEST, os.X_OK):
+            pytest.skip('no build/test/passt-selftest (make integration)')
+        exe, env = SELFTEST, {'PASST_TEST_NO_PEEK_OFF': '1'}
+    p = passt_env('--vhost-user', server=['bulk', port, n], exe=exe,
+                  env=env)
     fe = TcpFrontEnd(p.sock)
     try:
         fe.setup(features, rx)
@@ -594,6 +609,8 @@ def test_tcp_download(topo, passt_env, v6, shape):
             fe.tcp(src, dst, sport, port, TCP_ACK, seq, peer)
         assert got == b'x' * n
         assert p.running()
+        said = 'the kernel has no SO_PEEK_OFF for TCP' in read(p.log)
+        assert said == (peek == 'no_peek_off')
     finally:
         fe.close()
 
