@@ -13,7 +13,8 @@
 # (nothing gets installed on the machine):
 #   - linux-image-amd64, only to read which kernel package it depends on,
 #   - that kernel package, linux-image-<ABI>-amd64 (about 70 MB), for
-#     /boot/vmlinuz-* and the modules: virtio_pci and virtio_net, with what
+#     /boot/vmlinuz-* and the modules: virtio_pci and virtio_net, and tun
+#     (for pasta inside the guest, tests/e2e/test_qemu.py), with what
 #     they need according to modules.dep (made by busybox depmod, as the
 #     package has none; .ko.xz and .ko.zst modules are decompressed here),
 #   - busybox-static, for its /bin/busybox (the package itself would
@@ -42,7 +43,7 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 OUT="${1:-$REPO/build/guest}"
 CC="${CC:-cc}"
-MODULES="virtio_pci virtio_net"
+MODULES="virtio_pci virtio_net tun"
 
 log() {
 	echo "guest build: $*" >&2
