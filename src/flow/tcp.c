@@ -566,7 +566,8 @@ void tcp_data_to_guest(struct ctx *c, struct tcp_conn *conn)
 
 	/* Without data in flight, a peek starts at the head of the queue,
 	 * where the guest's ACKs leave it: the offset is only needed, and
-	 * set once, when we peek past data the guest didn't acknowledge yet
+	 * set once, when we peek past data the guest didn't acknowledge yet.
+	 * Kernels without SO_PEEK_OFF for TCP: peek that data again.
 	 */
 	if (inflight && !tcp_peek_off) {
 		skip = inflight;
