@@ -26,7 +26,8 @@
  *	can't see or signal any other.
  *   4. sandbox_isolate(), right before the main loop: new mount, IPC and UTS
  *	namespaces; the root directory becomes an empty, read-only tmpfs
- *	(pivot_root(), then the old root is detached); every capability is
+ *	(pivot_root(), then the old root is detached; chroot() where the
+ *	root is the initial ramfs, which can't be pivoted); every capability is
  *	dropped from the effective, permitted, inheritable, ambient and
  *	bounding sets, except, in pasta, CAP_SYS_ADMIN in its own user
  *	namespace, which lets short-lived clones enter the served network
@@ -383,10 +384,30 @@ static int sandbox_empty_root(void)
 #endif
 
 	if (mount("", ".", "", MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV |
-		  MS_NOEXEC, NULL) ||
-	    syscall(SYS_pivot_root, ".", ".") ||
-	    umount2(".", MNT_DETACH) || chdir("/")) {
-		log_warn("Sandbox: can't switch to the empty root: %s",
+		  MS_NOEXEC, NULL)) {
+		log_warn("Sandbox: can't make the empty root read-only: %s",
+			 strerror(errno));
+		return -errno;
+	}
+
+	/* The initial ramfs (rootfs) can't be pivoted away from: where it's
+	 * the root file system, chroot() into the empty root instead. The
+	 * old root stays mounted, out of reach: getting back needs chroot(),
+	 * mount() or a directory opened before, which the capabilities and
+	 * the seccomp filter we set next leave us none of
+	 */
+	if (syscall(SYS_pivot_root, ".", ".")) {
+		if (errno != EINVAL || chroot(".") || chdir("/")) {
+			log_warn("Sandbox: can't switch to the empty root: %s",
+				 strerror(errno));
+			return -errno;
+		}
+		log_debug("Sandbox: the root is the initial ramfs, which can't "
+			  "be pivoted: chroot() into the empty root");
+		return 0;
+	}
+	if (umount2(".", MNT_DETACH) || chdir("/")) {
+		log_warn("Sandbox: can't detach the old root: %s",
 			 strerror(errno));
 		return -errno;
 	}

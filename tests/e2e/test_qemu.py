@@ -503,7 +503,8 @@ def test_pasta_in_guest(net):
     SO_PEEK_OFF for TCP sockets (since 6.9): pasta says so, and a download
     through its tap device, from busybox httpd on the guest's loopback (the
     gateway address of pasta's namespace is mapped there), is intact: data
-    in flight is peeked again, not sent twice"""
+    in flight is peeked again, not sent twice. And pasta's sandbox has its
+    empty root there too, where the root is the initramfs"""
     g = net['guest']['B']
     kernel = g.out('uname -r').strip()
     binary = os.path.join(BASE, 'hostwww', 'passt')
@@ -515,12 +516,18 @@ def test_pasta_in_guest(net):
     g.sh(f'mkdir -p /www && head -c {SMALL} /dev/urandom > /www/pasta.bin')
     start_httpd(g)
     sha = guest_sha(g, '/www/pasta.bin')
+    # The command's parent is pasta: its root, an empty tmpfs, counted
     rc, out = g.sh('/tmp/pasta --config-net -f --runas 65534 -- sh -c '
                    f'"wget -q -O - http://192.0.2.1:{FWD_TCP}/pasta.bin | '
-                   'sha256sum" 2>&1', timeout=120, check=False)
+                   'sha256sum; echo root entries: '
+                   '\\$(ls -A /proc/\\$PPID/root | wc -l)" 2>&1',
+                   timeout=120, check=False)
     g.sh('rm -f /tmp/passt /tmp/pasta /www/pasta.bin')
     os.unlink(binary)
     assert rc == 0 and sha in out, (kernel, out)
+    # On the guest's initramfs, chroot() stands in for pivot_root()
+    assert "can't switch to the empty root" not in out, out
+    assert 'root entries: 0' in out, out
     if tuple(int(x) for x in re.findall(r'\d+', kernel)[:2]) < (6, 9):
         assert 'the kernel has no SO_PEEK_OFF for TCP' in out, out
     FIGURES['pasta in the guest'] = f'Linux {kernel}: {SMALL >> 20} MiB intact'
