@@ -50,7 +50,9 @@
 #define BATCH_BUF		(1 << 20)	/* frames for the socket */
 
 static uint8_t in_buf[STREAM_BUF];
-static unsigned long drop_every, dropped, big_frames;
+static uint8_t out_buf[BATCH_BUF];
+static size_t out_used, out_off;
+static unsigned long drop_every, dropped, big_frames;	/* DROP_EVERY */
 static volatile sig_atomic_t terminated;
 
 /**
@@ -62,8 +64,6 @@ static void on_sigterm(int sig)
 	(void)sig;
 	terminated = 1;
 }
-static uint8_t out_buf[BATCH_BUF];
-static size_t out_used, out_off;
 
 /**
  * die() - print a formatted error with errno's description, exit with 1

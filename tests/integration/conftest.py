@@ -64,6 +64,10 @@ PASST = os.environ.get('PASST_BIN', os.path.join(REPO, 'passt'))
 PASST_DIR, PASST_NAME = os.path.split(os.path.abspath(PASST))
 # passt -> pasta, passt.asan -> pasta.asan
 PASTA = os.path.join(PASST_DIR, 'pasta' + PASST_NAME[len('passt'):])
+# The test-only build: the real seccomp filter, and switches that make it act
+# as on other kernels (PASST_TEST_* in the environment)
+SELFTEST_PASST = os.path.join(REPO, 'build', 'test', 'passt-selftest')
+SELFTEST_PASTA = os.path.join(REPO, 'build', 'test', 'pasta-selftest')
 TAP_RELAY = os.path.join(REPO, 'build', 'helpers', 'tap_relay')
 
 PREFIX = 'pstit'

@@ -28,11 +28,11 @@ import time
 
 import pytest
 
-from conftest import REPO, Proc, run, run_in, spawn_in, wait_until
+from conftest import (SELFTEST_PASTA, Proc, run, run_in, spawn_in,
+                      wait_until)
 from test_tcp import (SMALL, Net, check_sent, files, instances,  # noqa: F401
                       ipver, ok, pasta_variant, remote)
 
-SELFTEST_PASTA = os.path.join(REPO, 'build', 'test', 'pasta-selftest')
 PORT_BASE = 13000
 _port = [PORT_BASE]
 

@@ -46,7 +46,8 @@ import stat
 import pytest
 
 from conftest import (GUEST_MAC, HOST4, HOST6, NET6, NOBODY_GID, NOBODY_UID,
-                      PASST, REMOTE4, REPO, addrs_of, eui64_addr, ip_json,
+                      PASST, REMOTE4, SELFTEST_PASST, SELFTEST_PASTA,
+                      addrs_of, eui64_addr, ip_json,
                       passt_argv, pasta_argv, require_binaries, run, run_in,
                       spawn_in, start_passt, start_relay, wait_until,
                       write_file)
@@ -55,8 +56,7 @@ from test_pasta_join import target  # noqa: F401
 from test_tcp import PY, SRV4, SRV6, remote  # noqa: F401
 
 ASAN = PASST.endswith('.asan')
-SELFTEST = os.path.join(REPO, 'build', 'test', 'passt-selftest')
-SELFTEST_PASTA = os.path.join(REPO, 'build', 'test', 'pasta-selftest')
+SELFTEST = SELFTEST_PASST
 
 NO_CAPS = '0000000000000000'
 CAP_SYS_ADMIN = '0000000000200000'	# 1 << 21

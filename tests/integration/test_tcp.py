@@ -873,9 +873,6 @@ def test_download(net):
         (net.host, net.srv)
 
 
-SELFTEST = os.path.join(conftest.REPO, 'build', 'test', 'passt-selftest')
-
-
 @pytest.mark.parametrize('peek', ['peek_off', 'no_peek_off'])
 @pytest.mark.parametrize('mode,drop', [('pasta', 0), ('passt', 0),
                                        ('passt', 40)],
@@ -889,15 +886,14 @@ def test_download_peek(remote, files, mode, drop, peek):
     env = None
     exe = None
     if peek == 'no_peek_off':
-        if not os.access(SELFTEST, os.X_OK):
-            pytest.skip('no build/test/passt-selftest (make integration)')
-        env, exe = {'PASST_TEST_NO_PEEK_OFF': '1'}, SELFTEST
-        if mode == 'pasta':
-            exe = os.path.join(conftest.REPO, 'build', 'test',
-                               'pasta-selftest')
+        exe = conftest.SELFTEST_PASTA if mode == 'pasta' else \
+            conftest.SELFTEST_PASST
+        if not os.access(exe, os.X_OK):
+            pytest.skip(f'no {exe} (make integration)')
+        env = {'PASST_TEST_NO_PEEK_OFF': '1'}
     relay_env = {'TAP_RELAY_DROP_EVERY': str(drop)} if drop else None
     inst = Instance(remote, files, mode, fwd=False, exe=exe, env=env,
-                    relay_env=relay_env)
+                    relay_env=relay_env, extra=('--trace',) if env else ())
     try:
         net = Net(inst, 4)
         port = new_port()
@@ -918,6 +914,13 @@ def test_download_peek(remote, files, mode, drop, peek):
         inst.stop()
     said = 'the kernel has no SO_PEEK_OFF for TCP' in log
     assert said == (peek == 'no_peek_off'), log[-2000:]
+    if env:
+        # Data in flight was peeked again, never more than 1 MiB of it
+        # (TCP_SKIP_IOV_MAX): the cost of each peek stays bounded
+        inflight = [int(x) for x in re.findall(r'TCP: to guest .* inflight '
+                                               r'(\d+)$', log, re.M)]
+        assert max(inflight) > 0, inflight[:20]
+        assert max(inflight) <= 1 << 20, max(inflight)
 
 
 def test_upload(net):
@@ -946,6 +949,19 @@ def test_concurrent_connections(net):
     assert 'error' not in srv.output, srv.output
 
 
+def stream_queued(inst):
+    """Bytes queued for passt to read on its stream socket (ss, Recv-Q).
+    The socket accept() returns lives in the connecting side's network
+    namespace: the relay's, GUEST"""
+    sock = os.path.join(inst.dir, 'passt.sock')
+    out = run_in(inst.guest_ns, ['ss', '-xHn', 'state', 'established'])
+    for line in out.stdout.splitlines():
+        f = line.split()
+        if len(f) >= 4 and f[3] == sock:
+            return int(f[1])
+    return 0
+
+
 def test_pending_acks_overflow(remote, files, tmp_path):
     """passt reads a whole buffer of frames from the stream at once: 300
     segments of as many connections, queued while it was stopped, owe the
@@ -966,8 +982,10 @@ def test_pending_acks_overflow(remote, files, tmp_path):
         try:
             go.touch()
             cli.wait_output('sent', timeout=10)
-            # Let the relay write the last frames to the stream
-            time.sleep(0.05)
+            # All n segments (and their length headers) wait in passt's
+            # end of the stream once the relay wrote them
+            wait_until(lambda: stream_queued(inst) >= n * (4 + 14 + 20 + 21),
+                       timeout=10, what='segments queued for passt')
         finally:
             os.kill(inst.pid, signal.SIGCONT)
         assert cli.wait(30) == 0, cli.output

@@ -560,9 +560,6 @@ SHAPES = {
 }
 
 
-SELFTEST = os.path.join(conftest.REPO, 'build', 'test', 'passt-selftest')
-
-
 @pytest.mark.parametrize('shape,peek',
                          [(s, 'peek_off') for s in SHAPES] +
                          [('merged', 'no_peek_off')],
@@ -578,9 +575,10 @@ def test_tcp_download(topo, passt_env, v6, shape, peek):
     n, port = 48 << 10, 17090 + v6
     exe = env = None
     if peek == 'no_peek_off':
-        if not os.access(SELFTEST, os.X_OK):
-            pytest.skip('no build/test/passt-selftest (make integration)')
-        exe, env = SELFTEST, {'PASST_TEST_NO_PEEK_OFF': '1'}
+        exe = conftest.SELFTEST_PASST
+        if not os.access(exe, os.X_OK):
+            pytest.skip(f'no {exe} (make integration)')
+        env = {'PASST_TEST_NO_PEEK_OFF': '1'}
     p = passt_env('--vhost-user', server=['bulk', port, n], exe=exe,
                   env=env)
     fe = TcpFrontEnd(p.sock)
