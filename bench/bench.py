@@ -57,6 +57,9 @@
 #   4   TCP_RR 1 byte, NS -> REMOTE        5   TCP_CRR, NS -> REMOTE
 #   6   UDP NS -> REMOTE (iperf3 -u -b 0 -l 1400: as fast as it goes)
 #   6r  UDP NS -> REMOTE at a fixed rate (iperf3 -u -b 1G -l 1400)
+#       Rows 6 and 6r say which share of the loss REMOTE's kernel dropped
+#       at the receiving socket, its buffer full (UdpRcvbufErrors): the
+#       receiver short of CPU time, not the path
 #   7   UDP_RR 1 byte, NS -> REMOTE        8   ICMP echo, NS -> REMOTE (ping)
 #   9   baseline of 10a-11b: iperf3 client and server in one namespace of
 #       their own over 127.0.0.1, no tool: the physical limit, measured in

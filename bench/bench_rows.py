@@ -280,8 +280,20 @@ def row_crr(tool, secs):
     return cpu_per_op(s, secs, 'connection')
 
 
+def rcvbuf_errors(ns):
+    """UDP datagrams namespace ns dropped for a full socket buffer so far
+    (UdpRcvbufErrors in /proc/net/snmp), None if it can't be read"""
+    rc, out, _ = run(in_netns(ns, ['cat', '/proc/net/snmp']))
+    lines = [l.split() for l in out.splitlines() if l.startswith('Udp:')]
+    if rc or len(lines) != 2 or 'RcvbufErrors' not in lines[0]:
+        return None
+    return int(lines[1][lines[0].index('RcvbufErrors')])
+
+
 def udp_iperf(tool, rate, secs):
-    """iperf3 -u -b rate from NS to REMOTE: the receiver's rate, and loss
+    """iperf3 -u -b rate from NS to REMOTE: the receiver's rate, and loss,
+    and how much of that loss the receiving socket's full buffer in REMOTE
+    explains (the rest was lost on the way: in the tool, or in NS)
 
     No -O here: iperf3 3.12 counts datagrams of the omitted second as lost.
     """
@@ -289,15 +301,22 @@ def udp_iperf(tool, rate, secs):
                     '-b', rate, '-l', str(UDP_LEN), '-t', str(secs), '-J'])
 
     def go():
+        before = rcvbuf_errors(tool.topo.remote)
         try:
             j = iperf3_json(a, secs, 'iperf3 -u')
         except BenchError:
             tool.topo.start_servers()
             raise
+        after = rcvbuf_errors(tool.topo.remote)
         recv, sent = j['end']['sum_received'], j['end']['sum_sent']
         loss = recv['lost_percent']
+        where = ''
+        if before is not None and after is not None and \
+           recv.get('lost_packets'):
+            where = (f', {100 * (after - before) / recv["lost_packets"]:.0f}'
+                     '% of it at the receiving socket')
         return Sample(recv['bits_per_second'] / 1e9,
-                      f'{loss:.1f}% lost, sent '
+                      f'{loss:.1f}% lost{where}, sent '
                       f'{sent["bits_per_second"] / 1e9:.2f} Gbit/s',
                       recv['bytes'], loss=loss)
     return cpu_around(tool, go)
