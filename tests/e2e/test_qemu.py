@@ -32,7 +32,7 @@ import time
 
 import pytest
 
-from e2e_guest import (FIGURES, QEMU, Guest, build_guest, hmp, it,
+from e2e_guest import (FIGURES, QEMU, Guest, build_guest, hmp, it, shq,
                        nobody_dir)
 
 SRV4 = '203.0.113.7'		# REMOTE, on its loopback
@@ -498,13 +498,32 @@ def test_host_reachable_without_isolation(net):
         assert rc == 0 and out.strip() == 'host service', (host, out)
 
 
+PASTA_UP, PASTA_UDP = 9001, 9002	# test_pasta_in_guest: nc -l, UDP echo
+PASTA_SPLICE_OUT, PASTA_SPLICE_IN = 9003, 9004	# -T and -t
+
+# What test_pasta_in_guest runs in pasta's namespace, one line each: a
+# download and an upload through the tap device (the gateway address is the
+# guest's loopback), a UDP exchange, a download spliced from the namespace's
+# loopback (-T), and the entries in pasta's root (the command's parent)
+PASTA_IN_NS = '; '.join([
+    f'wget -q -O - http://192.0.2.1:{FWD_TCP}/pasta.bin | sha256sum | '
+    'sed "s/^/down /"',
+    f'nc 192.0.2.1 {PASTA_UP} < /www/pasta.bin; echo "up rc $?"',
+    f'gtool udp-req 192.0.2.1 {PASTA_UDP} pasta-udp | sed "s/^/udp /"',
+    f'wget -q -O - http://127.0.0.1:{PASTA_SPLICE_OUT}/pasta.bin | '
+    'sha256sum | sed "s/^/splice-out /"',
+    'echo "root entries: $(ls -A /proc/$PPID/root | wc -l)"'])
+
+
 def test_pasta_in_guest(net):
     """pasta on the guest's own kernel, Debian 12's Linux 6.1, which has no
-    SO_PEEK_OFF for TCP sockets (since 6.9): pasta says so, and a download
-    through its tap device, from busybox httpd on the guest's loopback (the
-    gateway address of pasta's namespace is mapped there), is intact: data
-    in flight is peeked again, not sent twice. And pasta's sandbox has its
-    empty root there too, where the root is the initramfs"""
+    SO_PEEK_OFF for TCP sockets (since 6.9): pasta says so, and what goes
+    through it arrives intact: a download through its tap device from
+    busybox httpd on the guest's loopback (data in flight is peeked again,
+    not sent twice), an upload to nc there, a UDP exchange with an echo
+    server there, a download spliced from the namespace's loopback to the
+    guest's (-T) and one spliced the other way (-t). And pasta's sandbox
+    has its empty root there too, where the root is the initramfs"""
     g = net['guest']['B']
     kernel = g.out('uname -r').strip()
     binary = os.path.join(BASE, 'hostwww', 'passt')
@@ -512,25 +531,53 @@ def test_pasta_in_guest(net):
     os.chmod(binary, 0o755)
     g.sh(f'wget -q -O /tmp/passt http://192.0.2.1:{HOST_SVC}/passt && '
          'chmod 755 /tmp/passt && ln -sf passt /tmp/pasta', timeout=60)
+    os.unlink(binary)
     g.sh('chmod 666 /dev/net/tun')	# as distributions have it
     g.sh(f'mkdir -p /www && head -c {SMALL} /dev/urandom > /www/pasta.bin')
     start_httpd(g)
     sha = guest_sha(g, '/www/pasta.bin')
-    # The command's parent is pasta: its root, an empty tmpfs, counted
-    rc, out = g.sh('/tmp/pasta --config-net -f --runas 65534 -- sh -c '
-                   f'"wget -q -O - http://192.0.2.1:{FWD_TCP}/pasta.bin | '
-                   'sha256sum; echo root entries: '
-                   '\\$(ls -A /proc/\\$PPID/root | wc -l)" 2>&1',
-                   timeout=120, check=False)
-    g.sh('rm -f /tmp/passt /tmp/pasta /www/pasta.bin')
-    os.unlink(binary)
-    assert rc == 0 and sha in out, (kernel, out)
-    # On the guest's initramfs, chroot() stands in for pivot_root()
-    assert "can't switch to the empty root" not in out, out
-    assert 'root entries: 0' in out, out
-    if tuple(int(x) for x in re.findall(r'\d+', kernel)[:2]) < (6, 9):
-        assert 'the kernel has no SO_PEEK_OFF for TCP' in out, out
-    FIGURES['pasta in the guest'] = f'Linux {kernel}: {SMALL >> 20} MiB intact'
+    try:
+        # nc -l exits at the uploader's end of file; its own input stays
+        # open, or nc at the other end would stop at its end of file
+        g.sh('(sh -c "echo \\$\\$ > /tmp/nc.pid; exec sleep 300" | '
+             f'nc -l -p {PASTA_UP} > /tmp/up.bin &); '
+             f'(gtool udp-echo {PASTA_UDP} 1 > /tmp/udp.log 2>&1 &)')
+        g.sh(f'printf "%s\\n" {shq(PASTA_IN_NS)} > /tmp/in.sh')
+        rc, out = g.sh('/tmp/pasta --config-net -f --runas 65534 '
+                       f'-T {PASTA_SPLICE_OUT}:{FWD_TCP} -- sh /tmp/in.sh '
+                       '2>&1', timeout=120, check=False)
+        assert rc == 0, (kernel, out)
+        assert f'down {sha}' in out, (kernel, out)
+        assert 'up rc 0' in out and guest_sha(g, '/tmp/up.bin') == sha, \
+            (kernel, out)
+        assert 'udp from 192.0.2.1 ' in out and 'pasta-udp' in out, out
+        assert f'splice-out {sha}' in out, (kernel, out)
+        # On the guest's initramfs, chroot() stands in for pivot_root()
+        assert "can't switch to the empty root" not in out, out
+        assert 'root entries: 0' in out, out
+        if tuple(int(x) for x in re.findall(r'\d+', kernel)[:2]) < (6, 9):
+            assert 'the kernel has no SO_PEEK_OFF for TCP' in out, out
+
+        # Spliced into the namespace: httpd there, fetched from the
+        # guest's loopback through -t
+        g.sh(f'(/tmp/pasta --config-net -f --runas 65534 '
+             f'-t {PASTA_SPLICE_IN} -- sh -c "echo \\$\\$ > /tmp/in.pid; '
+             f'exec httpd -f -p {PASTA_SPLICE_IN} -h /www" '
+             '> /tmp/pasta-t.log 2>&1 &)')
+        url = f'http://127.0.0.1:{PASTA_SPLICE_IN}/pasta.bin'
+        it.wait_until(lambda: g.sh(f'wget -q -O /tmp/in.bin {url}',
+                                   check=False, timeout=30)[0] == 0,
+                      timeout=30, interval=0.5, what='httpd behind pasta -t')
+        assert guest_sha(g, '/tmp/in.bin') == sha, \
+            g.out('cat /tmp/pasta-t.log')
+    finally:
+        g.sh('kill $(cat /tmp/in.pid /tmp/nc.pid) $(pidof pasta gtool) '
+             '2>/dev/null; rm -f /tmp/passt /tmp/pasta /www/pasta.bin '
+             '/tmp/up.bin /tmp/in.bin /tmp/in.sh /tmp/in.pid /tmp/nc.pid',
+             check=False)
+    FIGURES['pasta in the guest'] = (
+        f'Linux {kernel}: {SMALL >> 20} MiB down, up and spliced both ways '
+        'intact, UDP answered')
 
 
 def test_host_isolation(net):
