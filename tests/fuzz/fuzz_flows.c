@@ -11,16 +11,21 @@
  * the address mapping (fwd_guest_target(), policy/fwd.c) do the rest, as in
  * the real program (c->flows_on is set). As the host, it runs a TCP listener
  * and a UDP echo server on loopback, the only place where guest traffic is
- * let through. Between operations, the epoll loop runs: loop_dispatch()
- * calls the real socket handlers, and the timers (loop_timers()) run when
- * the input moves the clock forward.
+ * let through, and it forwards one port, TCP and UDP (-t, -u), whose
+ * clients it plays too: the guest answers the inbound flows they open,
+ * from the sequence numbers it saw. Between operations, the epoll loop
+ * runs: loop_dispatch() calls the real socket handlers, and the timers
+ * (loop_timers()) run when the input moves the clock forward.
  *
  * Each operation is an opcode byte and its arguments (see fuzz_op()):
- * a TCP segment, a UDP datagram or an ICMP echo request built from a few
- * bytes (valid checksums, sequence and acknowledgement numbers relative to
- * what the guest saw, options, sizes up to the frame limit), raw frame bytes
- * (the IPv4 header checksum fixed up), actions of the host peers (write,
- * shut down, reset, echo, send a datagram of a given size), moving the
+ * a TCP segment, a UDP datagram (or a batch of them, read by passt in one
+ * go) or an ICMP echo request built from a few bytes (valid checksums,
+ * sequence and acknowledgement numbers relative to what the guest saw,
+ * options, sizes up to the frame limit), to a destination the input picks
+ * or back to the peer of an inbound flow, raw frame bytes (the IPv4 header
+ * checksum fixed up), actions of the host peers (write, shut down, reset,
+ * echo, send a datagram of a given size; connect or send to the forwarded
+ * port), moving the
  * clock, the guest not reading for a while (so the link fills up), and the
  * main loop busy-polling (TCP holding ACKs of FINs, see fuzz_loop()) or
  * not.
@@ -68,8 +73,10 @@
 #include "fuzz_ctx.h"
 #include "fuzz_guest.h"
 #include "flow/flow.h"
+#include "flow/listen.h"
 #include "flow/tcp.h"
 #include "policy/fwd.h"
+#include "policy/portspec.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "wire/checksum.h"
@@ -93,6 +100,8 @@ int __wrap_sendmmsg(int fd, struct mmsghdr *mm, unsigned int n, int flags);
 #define GUEST_PORT0	40000	/* guest source ports: four of them */
 #define HOST_CONNS	32	/* connections the host side keeps */
 #define PAYLOAD_MAX	(FRAME_MAX - 14 - 40 - 60)
+#define FLOOD_PORT0	41000	/* op_flood(): guest source ports from here */
+#define FLOOD_STEP	48	/* op_flood(): frames a batch, count unit */
 
 static const uint8_t guest_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 
@@ -134,6 +143,41 @@ static bool guest_paused;
 
 /* Pattern for payloads */
 static uint8_t pattern[65536];
+
+/* A forwarded port, -t and -u alike: host clients connect and send to it on
+ * loopback, passt opens inbound flows to the guest's same port, and the
+ * guest answers from there
+ */
+#define FWD_PORT_FIXED	4010	/* in our own namespace */
+#define INBOUND_MAX	4	/* inbound flows of each kind the guest tracks */
+static uint16_t fwd_port;
+static struct port_fwd fwd_tcp_in, fwd_udp_in;
+static int udp_clients[4] = { -1, -1, -1, -1 };	/* IPv4, IPv4, IPv6, IPv6 */
+static struct sockaddr_storage udp_client_sa[4];
+
+/**
+ * struct guest_inbound - an inbound flow as the guest saw it open
+ * @used:	slot in use
+ * @v6:		IPv6
+ * @peer:	the peer's address as the guest sees it (in_addr or in6_addr)
+ * @local:	the guest's address the flow was opened to, likewise
+ * @pport:	the peer's port
+ * @tcp:	sequence numbers, for TCP
+ */
+struct guest_inbound {
+	bool used;
+	bool v6;
+	struct in6_addr peer;
+	struct in6_addr local;
+	uint16_t pport;
+	struct guest_tcp tcp;
+};
+
+static struct guest_inbound inbound[2][INBOUND_MAX];	/* TCP, UDP */
+static unsigned int inbound_next[2];	/* slot to reuse next, if all used */
+
+/* Bits 3 and 4 of the opcode being run, see fuzz_op() */
+static bool op_inbound, op_burst;
 
 /**
  * is_loopish4() - an IPv4 address that reaches the host itself by value
@@ -216,6 +260,39 @@ static bool mapped_here(const struct sockaddr *sa)
 }
 
 /**
+ * udp_client_is() - tell whether a destination is one of our UDP clients of
+ *		     the forwarded port: the peer of an inbound flow, which
+ *		     the guest's answers go back to
+ * @sa:		destination
+ *
+ * Return: true if it is
+ */
+static bool udp_client_is(const struct sockaddr *sa)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		const struct sockaddr_storage *u = &udp_client_sa[i];
+
+		if (udp_clients[i] < 0 || u->ss_family != sa->sa_family)
+			continue;
+		if (sa->sa_family == AF_INET &&
+		    ((const struct sockaddr_in *)sa)->sin_port ==
+		    ((const struct sockaddr_in *)u)->sin_port &&
+		    ((const struct sockaddr_in *)sa)->sin_addr.s_addr ==
+		    htonl(INADDR_LOOPBACK))
+			return true;
+		if (sa->sa_family == AF_INET6 &&
+		    ((const struct sockaddr_in6 *)sa)->sin6_port ==
+		    ((const struct sockaddr_in6 *)u)->sin6_port &&
+		    IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)sa)->
+					 sin6_addr))
+			return true;
+	}
+	return false;
+}
+
+/**
  * dest_check() - check and filter the destination of a host socket
  * @sa:		destination, NULL for none
  *
@@ -240,7 +317,7 @@ static int dest_check(const struct sockaddr *sa)
 		errno = blocked_errno;
 		return -1;
 	}
-	if (!mapped_here(sa)) {
+	if (!mapped_here(sa) && !udp_client_is(sa)) {
 		fprintf(stderr, "loopback destination without a mapping\n");
 		abort();
 	}
@@ -464,6 +541,69 @@ static void host_init(void)
 		host_conns[i] = -1;
 	for (i = 0; i < (int)sizeof(pattern); i++)
 		pattern[i] = (uint8_t)(i * 7 + 3);
+
+	/* The forwarded port: fixed in our namespace, else one free now */
+	if (own_netns) {
+		fwd_port = FWD_PORT_FIXED;
+	} else {
+		int s = host_socket(AF_INET, SOCK_STREAM, 0);
+
+		if (s < 0)
+			abort();
+		fwd_port = bound_port(s);
+		close(s);
+	}
+	for (i = 0; i < 4; i++) {
+		socklen_t sl = sizeof(udp_client_sa[i]);
+
+		udp_clients[i] = host_socket(i < 2 ? AF_INET : AF_INET6,
+					     SOCK_DGRAM, 0);
+		if (udp_clients[i] < 0 ||
+		    getsockname(udp_clients[i],
+				(struct sockaddr *)&udp_client_sa[i], &sl))
+			abort();
+	}
+}
+
+/**
+ * fwd_init() - forward fwd_port, TCP and UDP, as -t and -u would: the
+ *		listening sockets, once, and the rules every input restores
+ */
+static void fwd_init(void)
+{
+	char spec[8], err[PORT_SPEC_ERR_LEN];
+
+	snprintf(spec, sizeof(spec), "%u", fwd_port);
+	port_fwd_init(&fwd_tcp_in);
+	port_fwd_init(&fwd_udp_in);
+	if (port_spec_parse(&fwd_tcp_in, spec, false, port_ephemeral_start(),
+			    err, sizeof(err)) ||
+	    port_spec_parse(&fwd_udp_in, spec, false, port_ephemeral_start(),
+			    err, sizeof(err))) {
+		fprintf(stderr, "forwarding %s: %s\n", spec, err);
+		abort();
+	}
+	memcpy(&c.tcp_in, &fwd_tcp_in, sizeof(c.tcp_in));
+	memcpy(&c.udp_in, &fwd_udp_in, sizeof(c.udp_in));
+	if (listen_init(&c, &c.tcp_in, IPPROTO_TCP) ||
+	    listen_init(&c, &c.udp_in, IPPROTO_UDP))
+		abort();
+}
+
+/**
+ * host_drain_clients() - the UDP clients of the forwarded port read (and
+ *			  drop) what the guest answered
+ */
+static void host_drain_clients(void)
+{
+	static uint8_t buf[65536];
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		while (recv(udp_clients[i], buf, sizeof(buf),
+			    MSG_DONTWAIT) >= 0)
+			;
+	}
 }
 
 /**
@@ -539,6 +679,55 @@ static void host_close_all(void)
 }
 
 /**
+ * inbound_seen() - the guest's slot for an inbound flow a frame belongs to
+ * @kind:	0: TCP, 1: UDP
+ * @p:		the frame, to the forwarded port
+ * @open:	the frame opens the flow (a SYN, any datagram): take a slot
+ *		if none matches, a free one or else the oldest one
+ *
+ * Return: the slot, NULL if none matches and @open is false
+ */
+static struct guest_inbound *inbound_seen(int kind, const struct pkt *p,
+					  bool open)
+{
+	struct in6_addr peer, local;
+	bool v6 = p->af == AF_INET6;
+	struct guest_inbound *in;
+	int i;
+
+	memset(&peer, 0, sizeof(peer));
+	memset(&local, 0, sizeof(local));
+	if (v6) {
+		peer = p->src6;
+		local = p->dst6;
+	} else {
+		memcpy(&peer, &p->src4, sizeof(p->src4));
+		memcpy(&local, &p->dst4, sizeof(p->dst4));
+	}
+
+	for (i = 0; i < INBOUND_MAX; i++) {
+		in = &inbound[kind][i];
+		if (in->used && in->v6 == v6 && in->pport == p->sport &&
+		    IN6_ARE_ADDR_EQUAL(&in->peer, &peer))
+			return in;
+	}
+	if (!open)
+		return NULL;
+	for (i = 0; i < INBOUND_MAX && inbound[kind][i].used; i++)
+		;
+	if (i == INBOUND_MAX)
+		i = inbound_next[kind]++ % INBOUND_MAX;
+	in = &inbound[kind][i];
+	memset(in, 0, sizeof(*in));
+	in->used = true;
+	in->v6 = v6;
+	in->peer = peer;
+	in->local = local;
+	in->pport = p->sport;
+	return in;
+}
+
+/**
  * guest_seen_frame() - what the guest learns from a frame passt sent it
  * @arg:	unused
  * @frame:	frame
@@ -546,26 +735,43 @@ static void host_close_all(void)
  */
 static void guest_seen_frame(void *arg, const uint8_t *frame, size_t len)
 {
+	struct guest_inbound *in;
+	struct guest_tcp *g;
 	struct tcp_view v;
 	struct pkt p;
-	int af, i;
+	int af;
 
 	(void)arg;
-	if (pkt_parse(frame, len, &p) != PARSE_OK || p.proto != IPPROTO_TCP)
+	if (pkt_parse(frame, len, &p) != PARSE_OK)
 		return;
-	if (tcp_parse(p.l4, p.l4_len, &v) != PARSE_OK)
+	if (p.proto == IPPROTO_UDP && p.dport == fwd_port) {
+		inbound_seen(1, &p, true);
 		return;
-	if (v.dport < GUEST_PORT0 || v.dport >= GUEST_PORT0 + 4)
+	}
+	if (p.proto != IPPROTO_TCP ||
+	    tcp_parse(p.l4, p.l4_len, &v) != PARSE_OK)
 		return;
 	af = p.af == AF_INET6;
-	i = v.dport - GUEST_PORT0;
+	if (v.dport == fwd_port) {
+		bool syn = (v.flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
+
+		in = inbound_seen(0, &p, syn);
+		if (!in)
+			return;
+		g = &in->tcp;
+		if (syn)	/* the guest's initial sequence number */
+			g->snd_nxt = 0x50000000U + (uint32_t)v.sport * 0x101U;
+	} else if (v.dport >= GUEST_PORT0 && v.dport < GUEST_PORT0 + 4) {
+		g = &gtcp[af][v.dport - GUEST_PORT0];
+	} else {
+		return;
+	}
 	if (v.flags & TCP_SYN)
-		gtcp[af][i].rcv_nxt = v.seq + 1;
-	else if ((int32_t)(v.seq + (uint32_t)v.payload_len -
-			   gtcp[af][i].rcv_nxt) >= 0)
-		gtcp[af][i].rcv_nxt = v.seq + (uint32_t)v.payload_len;
+		g->rcv_nxt = v.seq + 1;
+	else if ((int32_t)(v.seq + (uint32_t)v.payload_len - g->rcv_nxt) >= 0)
+		g->rcv_nxt = v.seq + (uint32_t)v.payload_len;
 	if (v.flags & TCP_FIN)
-		gtcp[af][i].rcv_nxt++;
+		g->rcv_nxt++;
 }
 
 /**
@@ -578,6 +784,7 @@ static void settle(void)
 	for (i = 0; i < 4; i++) {
 		host_accept();
 		host_echo_udp();
+		host_drain_clients();
 		if (!fuzz_loop(&c, 4))
 			break;
 		if (!guest_paused)
@@ -588,11 +795,15 @@ static void settle(void)
 }
 
 /**
- * guest_send() - send a frame from the guest, and let passt handle it
+ * guest_queue() - queue a frame from the guest, for passt to handle with
+ *		   the ones after it, in one batch
  * @frame:	Ethernet frame
  * @len:	its length
+ *
+ * The last frame queued is the one the loopback oracle (mapped_here())
+ * checks destinations against: a batch has one destination.
  */
-static void guest_send(const uint8_t *frame, size_t len)
+static void guest_queue(const uint8_t *frame, size_t len)
 {
 	uint32_t hdr = htonl((uint32_t)len);
 
@@ -608,6 +819,16 @@ static void guest_send(const uint8_t *frame, size_t len)
 	} else {
 		send(guest.fd, frame, len, MSG_DONTWAIT);
 	}
+}
+
+/**
+ * guest_send() - send a frame from the guest, and let passt handle it
+ * @frame:	Ethernet frame
+ * @len:	its length
+ */
+static void guest_send(const uint8_t *frame, size_t len)
+{
+	guest_queue(frame, len);
 	settle();
 	cur_valid = false;
 }
@@ -636,6 +857,32 @@ static const char *const dst6_str[8] = {
 };
 
 /**
+ * ip_headers_to() - Ethernet and IP headers of a frame from the guest
+ * @frame:	frame buffer, FRAME_MAX bytes
+ * @v6:		IPv6, otherwise IPv4
+ * @proto:	upper layer protocol
+ * @l4_len:	length of upper layer header and data
+ * @src:	source address (struct in_addr or in6_addr)
+ * @dst:	destination address, likewise
+ *
+ * Return: offset of the upper layer header
+ */
+static size_t ip_headers_to(uint8_t *frame, bool v6, uint8_t proto,
+			    size_t l4_len, const void *src, const void *dst)
+{
+	if (!v6) {
+		eth_build(frame, FRAME_MAX, c.our_mac, guest_mac, ETHERTYPE_IP);
+		ip4_build(frame + ETH_HLEN, FRAME_MAX - ETH_HLEN, proto, src,
+			  dst, l4_len, IP4_DEFAULT_TTL);
+		return ETH_HLEN + IP4_HLEN;
+	}
+	eth_build(frame, FRAME_MAX, c.our_mac, guest_mac, ETHERTYPE_IPV6);
+	ip6_build(frame + ETH_HLEN, FRAME_MAX - ETH_HLEN, proto, src, dst,
+		  l4_len, 64);
+	return ETH_HLEN + IP6_HLEN;
+}
+
+/**
  * ip_headers() - Ethernet and IP headers of a frame from the guest
  * @frame:	frame buffer, FRAME_MAX bytes
  * @v6:		IPv6, otherwise IPv4
@@ -650,20 +897,55 @@ static const char *const dst6_str[8] = {
 static size_t ip_headers(uint8_t *frame, bool v6, int dst_sel, uint8_t proto,
 			 size_t l4_len, void *src, void *dst)
 {
-	if (!v6) {
-		inet_pton(AF_INET, "192.0.2.10", src);
-		inet_pton(AF_INET, dst4_str[dst_sel], dst);
-		eth_build(frame, FRAME_MAX, c.our_mac, guest_mac, ETHERTYPE_IP);
-		ip4_build(frame + ETH_HLEN, FRAME_MAX - ETH_HLEN, proto, src,
-			  dst, l4_len, IP4_DEFAULT_TTL);
-		return ETH_HLEN + IP4_HLEN;
+	inet_pton(v6 ? AF_INET6 : AF_INET,
+		  v6 ? "2001:db8:1:2::10" : "192.0.2.10", src);
+	inet_pton(v6 ? AF_INET6 : AF_INET,
+		  v6 ? dst6_str[dst_sel] : dst4_str[dst_sel], dst);
+	return ip_headers_to(frame, v6, proto, l4_len, src, dst);
+}
+
+/**
+ * inbound_pick() - a slot the guest answers from
+ * @kind:	0: TCP, 1: UDP
+ * @sel:	which of the slots in use, counted round
+ *
+ * Return: the slot, NULL if none is in use
+ */
+static struct guest_inbound *inbound_pick(int kind, unsigned int sel)
+{
+	struct guest_inbound *used[INBOUND_MAX];
+	unsigned int i, n = 0;
+
+	for (i = 0; i < INBOUND_MAX; i++) {
+		if (inbound[kind][i].used)
+			used[n++] = &inbound[kind][i];
 	}
-	inet_pton(AF_INET6, "2001:db8:1:2::10", src);
-	inet_pton(AF_INET6, dst6_str[dst_sel], dst);
-	eth_build(frame, FRAME_MAX, c.our_mac, guest_mac, ETHERTYPE_IPV6);
-	ip6_build(frame + ETH_HLEN, FRAME_MAX - ETH_HLEN, proto, src, dst,
-		  l4_len, 64);
-	return ETH_HLEN + IP6_HLEN;
+	return n ? used[sel % n] : NULL;
+}
+
+/**
+ * ip_headers_inbound() - Ethernet and IP headers of a frame from the guest
+ *			  to the peer of an inbound flow
+ * @frame:	frame buffer, FRAME_MAX bytes
+ * @in:		the inbound flow, as the guest saw it open
+ * @proto:	upper layer protocol
+ * @l4_len:	length of upper layer header and data
+ * @src:	set to the source address: the one the flow was opened to
+ * @dst:	set to the destination address, likewise: the peer's
+ *
+ * Return: offset of the upper layer header
+ */
+static size_t ip_headers_inbound(uint8_t *frame,
+				 const struct guest_inbound *in,
+				 uint8_t proto, size_t l4_len, void *src,
+				 void *dst)
+{
+	size_t alen = in->v6 ? sizeof(struct in6_addr) :
+			       sizeof(struct in_addr);
+
+	memcpy(src, &in->local, alen);
+	memcpy(dst, &in->peer, alen);
+	return ip_headers_to(frame, in->v6, proto, l4_len, src, dst);
 }
 
 /**
@@ -729,6 +1011,11 @@ static size_t payload_len(uint8_t b)
  *		length, and 2 bytes of port if the selector asks
  * @n:		bytes available
  *
+ * With op_inbound, the segment answers an inbound connection instead: from
+ * the forwarded port to the peer of one the guest saw open (bits 1-2 of the
+ * selector pick which, see inbound_pick(); nothing if there is none), the
+ * other selector bits unused.
+ *
  * Return: bytes used
  */
 static size_t op_tcp(const uint8_t *d, size_t n)
@@ -738,6 +1025,7 @@ static size_t op_tcp(const uint8_t *d, size_t n)
 	static uint8_t frame[FRAME_MAX];
 	uint8_t sel, flags, opts[12];
 	size_t off, olen = 0, plen, used = 8;
+	struct guest_inbound *in = NULL;
 	struct in6_addr src, dst;
 	struct guest_tcp *g;
 	struct tcp_hdr th;
@@ -752,15 +1040,23 @@ static size_t op_tcp(const uint8_t *d, size_t n)
 	flags = d[1];
 	dseq = (int8_t)d[2];
 	v6 = sel & 1;
-	if ((sel >> 6) == 3) {
-		if (n < 10)
-			return n;
-		port = (uint16_t)(d[8] << 8 | d[9]);
-		used = 10;
+	if (op_inbound) {
+		in = inbound_pick(0, (sel >> 1) & 3);
+		if (!in)
+			return used;
+		v6 = in->v6;
+		g = &in->tcp;
+	} else {
+		if ((sel >> 6) == 3) {
+			if (n < 10)
+				return n;
+			port = (uint16_t)(d[8] << 8 | d[9]);
+			used = 10;
+		}
+		g = &gtcp[v6][(sel >> 1) & 3];
 	}
-	g = &gtcp[v6][(sel >> 1) & 3];
 
-	if ((flags & (TCP_SYN | TCP_ACK)) == TCP_SYN && !dseq) {
+	if (!in && (flags & (TCP_SYN | TCP_ACK)) == TCP_SYN && !dseq) {
 		/* A new connection: a fresh initial sequence number */
 		g->snd_nxt = 0x10000000U * (uint32_t)((sel >> 1) & 3) +
 			     (uint32_t)d[3] * 0x10101U;
@@ -793,10 +1089,17 @@ static size_t op_tcp(const uint8_t *d, size_t n)
 	if (plen > PAYLOAD_MAX - olen)
 		plen = PAYLOAD_MAX - olen;
 
-	off = ip_headers(frame, v6, (sel >> 3) & 7, IPPROTO_TCP,
-			 TCP_HLEN + olen + plen, &src, &dst);
-	th.sport = htons(GUEST_PORT0 + ((sel >> 1) & 3));
-	th.dport = htons(dst_port(sel >> 6, port));
+	if (in) {
+		off = ip_headers_inbound(frame, in, IPPROTO_TCP,
+					 TCP_HLEN + olen + plen, &src, &dst);
+		th.sport = htons(fwd_port);
+		th.dport = htons(in->pport);
+	} else {
+		off = ip_headers(frame, v6, (sel >> 3) & 7, IPPROTO_TCP,
+				 TCP_HLEN + olen + plen, &src, &dst);
+		th.sport = htons(GUEST_PORT0 + ((sel >> 1) & 3));
+		th.dport = htons(dst_port(sel >> 6, port));
+	}
 	th.seq = htonl(seq);
 	th.ack = htonl(ack);
 	th.doff = (uint8_t)(((TCP_HLEN + olen) / 4) << 4);
@@ -820,36 +1123,39 @@ static size_t op_tcp(const uint8_t *d, size_t n)
 }
 
 /**
- * op_udp() - a UDP datagram from the guest
- * @d:		arguments: selector (bit 0: IPv6, 1-2: source port, 3-5:
- *		destination, 6-7: destination port), payload length, and
- *		2 bytes of port if the selector asks
- * @n:		bytes available
+ * udp_frame() - build a UDP datagram from the guest
+ * @frame:	frame buffer, FRAME_MAX bytes
+ * @sel:	selector, see op_udp()
+ * @port:	destination port, if the selector says so
+ * @sport:	source port
+ * @plen:	payload length
  *
- * Return: bytes used
+ * Return: frame length, 0 if there is nothing to send (an unused slot)
  */
-static size_t op_udp(const uint8_t *d, size_t n)
+static size_t udp_frame(uint8_t *frame, uint8_t sel, uint16_t port,
+			uint16_t sport, size_t plen)
 {
-	static uint8_t frame[FRAME_MAX];
+	const struct guest_inbound *in = NULL;
 	struct in6_addr src, dst;
-	size_t off, plen, used = 2;
-	uint16_t port = 0, h[4];
-	bool v6;
+	uint16_t h[4];
+	bool v6 = sel & 1;
+	size_t off;
 
-	if (n < 2)
-		return n;
-	v6 = d[0] & 1;
-	if ((d[0] >> 6) == 3) {
-		if (n < 4)
-			return n;
-		port = (uint16_t)(d[2] << 8 | d[3]);
-		used = 4;
+	if (op_inbound) {
+		in = inbound_pick(1, (sel >> 1) & 3);
+		if (!in)
+			return 0;
+		v6 = in->v6;
+		off = ip_headers_inbound(frame, in, IPPROTO_UDP,
+					 UDP_HLEN + plen, &src, &dst);
+		h[0] = htons(fwd_port);
+		h[1] = htons(in->pport);
+	} else {
+		off = ip_headers(frame, v6, (sel >> 3) & 7, IPPROTO_UDP,
+				 UDP_HLEN + plen, &src, &dst);
+		h[0] = htons(sport);
+		h[1] = htons(dst_port(sel >> 6, port));
 	}
-	plen = payload_len(d[1]);
-	off = ip_headers(frame, v6, (d[0] >> 3) & 7, IPPROTO_UDP,
-			 UDP_HLEN + plen, &src, &dst);
-	h[0] = htons(GUEST_PORT0 + ((d[0] >> 1) & 3));
-	h[1] = htons(dst_port(d[0] >> 6, port));
 	h[2] = htons((uint16_t)(UDP_HLEN + plen));
 	h[3] = 0;
 	memcpy(frame + off, h, UDP_HLEN);
@@ -857,7 +1163,64 @@ static size_t op_udp(const uint8_t *d, size_t n)
 	h[3] = l4_csum(v6, &src, &dst, IPPROTO_UDP, frame + off,
 		       UDP_HLEN + plen);
 	memcpy(frame + off + 6, &h[3], 2);
-	guest_send(frame, off + UDP_HLEN + plen);
+	return off + UDP_HLEN + plen;
+}
+
+/**
+ * op_udp() - a UDP datagram from the guest, or a batch of them
+ * @d:		arguments: selector (bit 0: IPv6, 1-2: source port, 3-5:
+ *		destination, 6-7: destination port), payload length, 2 bytes
+ *		of port if the selector asks, and with op_burst a byte for
+ *		the batch: bits 0-3, datagrams after the first; 4, the last
+ *		one shorter; 5-6, source ports taken in turn (1, 2, 3, 4)
+ * @n:		bytes available
+ *
+ * With op_inbound, the datagram answers an inbound flow: from the forwarded
+ * port to the peer of one the guest saw open (bits 1-2 of the selector,
+ * see inbound_pick()).
+ *
+ * A batch of datagrams reaches passt at once (one wake-up): consecutive
+ * datagrams of a flow are sent together (see udp.c, UDP_SEGMENT).
+ *
+ * Return: bytes used
+ */
+static size_t op_udp(const uint8_t *d, size_t n)
+{
+	static uint8_t frame[FRAME_MAX];
+	size_t len, plen, used = 2;
+	unsigned int count = 1, ports = 1, i;
+	uint8_t batch = 0;
+	uint16_t port = 0;
+
+	if (n < 2)
+		return n;
+	if (!op_inbound && (d[0] >> 6) == 3) {
+		if (n < 4)
+			return n;
+		port = (uint16_t)(d[2] << 8 | d[3]);
+		used = 4;
+	}
+	if (op_burst) {
+		if (n < used + 1)
+			return n;
+		batch = d[used++];
+		count = 1 + (batch & 0xf);
+		ports = 1 + ((batch >> 5) & 3);
+	}
+	plen = payload_len(d[1]);
+	for (i = 0; i < count; i++) {
+		uint16_t sport = (uint16_t)(GUEST_PORT0 +
+					    (((d[0] >> 1) + i % ports) & 3));
+
+		if (i == count - 1 && count > 1 && (batch & 0x10))
+			plen /= 2;
+		len = udp_frame(frame, d[0], port, sport, plen);
+		if (!len)
+			return used;
+		guest_queue(frame, len);
+	}
+	settle();
+	cur_valid = false;
 	return used;
 }
 
@@ -936,8 +1299,55 @@ static size_t op_raw(const uint8_t *d, size_t n)
 }
 
 /**
- * op_host_tcp() - a host peer acts on its connection
- * @d:		arguments: connection, action, size
+ * host_connect_fwd() - a host client connects to the forwarded port
+ * @v6:		over IPv6 (::1), otherwise IPv4 (127.0.0.1)
+ *
+ * The connection takes a free slot of host_conns, where op_host_tcp() acts
+ * on it as on the ones the guest opened.
+ */
+static void host_connect_fwd(bool v6)
+{
+	struct sockaddr_storage sa;
+	socklen_t sl;
+	int s, i;
+
+	memset(&sa, 0, sizeof(sa));
+	if (v6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&sa;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = in6addr_loopback;
+		sin6->sin6_port = htons(fwd_port);
+		sl = sizeof(*sin6);
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&sa;
+
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sin->sin_port = htons(fwd_port);
+		sl = sizeof(*sin);
+	}
+	for (i = 0; i < HOST_CONNS && host_conns[i] >= 0; i++)
+		;
+	if (i == HOST_CONNS)
+		return;
+	s = socket(v6 ? AF_INET6 : AF_INET,
+		   SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return;
+	if (__real_connect(s, (struct sockaddr *)&sa, sl) &&
+	    errno != EINPROGRESS) {
+		close(s);
+		return;
+	}
+	host_conns[i] = s;
+}
+
+/**
+ * op_host_tcp() - a host peer acts on its connection, or, with op_inbound,
+ *		   a host client connects to the forwarded port
+ * @d:		arguments: connection, action, size; with op_inbound, one
+ *		byte: bit 0, IPv6
  * @n:		bytes available
  *
  * Return: bytes used
@@ -948,6 +1358,13 @@ static size_t op_host_tcp(const uint8_t *d, size_t n)
 	struct linger l = { .l_onoff = 1, .l_linger = 0 };
 	int *s, i;
 
+	if (op_inbound) {
+		if (n < 1)
+			return n;
+		host_connect_fwd(d[0] & 1);
+		settle();
+		return 1;
+	}
 	if (n < 3)
 		return n;
 	host_accept();
@@ -991,8 +1408,9 @@ static size_t op_host_tcp(const uint8_t *d, size_t n)
 }
 
 /**
- * op_host_udp() - a UDP server sends a datagram to its last peer
- * @d:		arguments: server, size selector
+ * op_host_udp() - a UDP server sends a datagram to its last peer, or, with
+ *		   op_inbound, a UDP client sends one to the forwarded port
+ * @d:		arguments: server (client), size selector
  * @n:		bytes available
  *
  * Return: bytes used
@@ -1006,7 +1424,21 @@ static size_t op_host_udp(const uint8_t *d, size_t n)
 	if (n < 2)
 		return n;
 	i = d[0] & 3;
-	if (udp_echo[i] >= 0 && udp_last_peer_len[i])
+	if (op_inbound) {
+		struct sockaddr_storage sa = udp_client_sa[i];
+
+		/* The client's own address, with the forwarded port */
+		if (sa.ss_family == AF_INET6)
+			((struct sockaddr_in6 *)&sa)->sin6_port =
+				htons(fwd_port);
+		else
+			((struct sockaddr_in *)&sa)->sin_port = htons(fwd_port);
+		__real_sendto(udp_clients[i], pattern, sizes[d[1] & 7],
+			      MSG_DONTWAIT, (struct sockaddr *)&sa,
+			      sa.ss_family == AF_INET6 ?
+			      sizeof(struct sockaddr_in6) :
+			      sizeof(struct sockaddr_in));
+	} else if (udp_echo[i] >= 0 && udp_last_peer_len[i])
 		__real_sendto(udp_echo[i], pattern, sizes[d[1] & 7],
 			      MSG_DONTWAIT, (struct sockaddr *)&udp_last_peer[i],
 			      udp_last_peer_len[i]);
@@ -1035,14 +1467,91 @@ static size_t op_time(const uint8_t *d, size_t n)
 }
 
 /**
+ * op_flood() - the guest opens flows by the hundred: the table fills up
+ * @d:		arguments: bit 0, IPv6; 1, TCP SYNs instead of UDP datagrams;
+ *		2-4, how many (FLOOD_STEP times one more than their value)
+ * @n:		bytes available
+ *
+ * Datagrams or SYNs from FLOOD_PORT0 on, one port each, to the gateway
+ * (mapped to loopback, or not), port srv_port + 1 (closed, for UDP) or
+ * srv_port: with the table limited to FLOW_LIMIT_MIN (see
+ * LLVMFuzzerInitialize()), the flows of the guest go past their share, and
+ * idle UDP flows are evicted for new ones (flow_evict()).
+ *
+ * Return: bytes used
+ */
+static size_t op_flood(const uint8_t *d, size_t n)
+{
+	static uint8_t frame[FRAME_MAX];
+	unsigned int count, i;
+	struct in6_addr src, dst;
+	bool v6, tcp;
+
+	if (n < 1)
+		return n;
+	v6 = d[0] & 1;
+	tcp = d[0] & 2;
+	count = FLOOD_STEP * (1 + ((d[0] >> 2) & 7));
+	for (i = 0; i < count; i++) {
+		uint16_t sport = (uint16_t)(FLOOD_PORT0 + i);
+		size_t off;
+
+		if (tcp) {
+			struct tcp_hdr th;
+
+			off = ip_headers(frame, v6, 0, IPPROTO_TCP, TCP_HLEN,
+					 &src, &dst);
+			memset(&th, 0, sizeof(th));
+			th.sport = htons(sport);
+			th.dport = htons(srv_port);
+			th.seq = htonl(0x1000U * i);
+			th.doff = (uint8_t)((TCP_HLEN / 4) << 4);
+			th.flags = TCP_SYN;
+			th.window = htons(65535);
+			memcpy(frame + off, &th, sizeof(th));
+			th.check = l4_csum(v6, &src, &dst, IPPROTO_TCP,
+					   frame + off, TCP_HLEN);
+			memcpy(frame + off + offsetof(struct tcp_hdr, check),
+			       &th.check, 2);
+			off += TCP_HLEN;
+		} else {
+			uint16_t h[4];
+
+			off = ip_headers(frame, v6, 0, IPPROTO_UDP, UDP_HLEN + 8,
+					 &src, &dst);
+			h[0] = htons(sport);
+			h[1] = htons((uint16_t)(srv_port + 1));
+			h[2] = htons(UDP_HLEN + 8);
+			h[3] = 0;
+			memcpy(frame + off, h, UDP_HLEN);
+			memcpy(frame + off + UDP_HLEN, pattern, 8);
+			h[3] = l4_csum(v6, &src, &dst, IPPROTO_UDP, frame + off,
+				       UDP_HLEN + 8);
+			memcpy(frame + off + 6, &h[3], 2);
+			off += UDP_HLEN + 8;
+		}
+		guest_queue(frame, off);
+		if (i % FLOOD_STEP == FLOOD_STEP - 1)
+			settle();
+	}
+	settle();
+	cur_valid = false;
+	return 1;
+}
+
+/**
  * fuzz_op() - one operation
  * @d:		opcode, then arguments
  * @n:		bytes available
  *
  * Opcodes (low 3 bits): 0 TCP, 1 UDP, 2 ICMP, 3 raw frame, 4 host TCP peer,
  * 5 host UDP peer, 6 clock, 7 guest stops or resumes reading, or, with bit
- * 3 set, the loop starts or stops busy-polling. Bits 5-7 of a TCP, UDP or
- * ICMP opcode pick the error for non-loopback destinations.
+ * 3 set, the loop starts or stops busy-polling, or, with bit 4 set, the
+ * guest opens flows until the table is full (op_flood()). Bits 5-7 of a TCP, UDP or
+ * ICMP opcode pick the error for non-loopback destinations. Bit 3 of the
+ * others (op_inbound) turns to the forwarded port: TCP and UDP answer the
+ * inbound flows the guest saw open, the host peers connect or send to it.
+ * Bit 4 of UDP (op_burst) sends a batch of datagrams at once.
  *
  * Return: bytes used
  */
@@ -1058,11 +1567,15 @@ static size_t fuzz_op(const uint8_t *d, size_t n)
 	uint8_t op = d[0];
 
 	blocked_errno = errs[op >> 5];
+	op_inbound = op & 8;
+	op_burst = op & 0x10;
 	d++;
 	n--;
 	if ((op & 7) < 7)
 		return 1 + ops[op & 7](d, n);
 
+	if (op & 0x10)
+		return 1 + op_flood(d, n);
 	if (op & 8) {		/* the main loop polls, or stops polling */
 		fuzz_busy_poll = !fuzz_busy_poll;
 		return 1;
@@ -1185,10 +1698,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	c.epollfd = epoll_create1(EPOLL_CLOEXEC);
 	if (c.epollfd < 0 || flow_init() || tcp_init(&c))
 		abort();
+	/* The smallest table: op_flood() fills it */
+	flow_set_limit(FLOW_LIMIT_MIN);
 	c.fd_route = -1;
 	c.no_map_host = true;
 	if (!fwd_isolation_init(&c))
 		fd_route = c.fd_route;
+	fwd_init();
 
 	fds_before = fuzz_fd_scan(false);
 	return 0;
@@ -1216,8 +1732,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.fd_route = fd_route;
 	c.fd_tap_listen = c.fd_given = -1;
 	fuzz_config(data[1]);
+	/* The forwarding rules the listening sockets were bound for; pasta
+	 * would splice loopback clients to its namespace: not here
+	 */
+	memcpy(&c.tcp_in, &fwd_tcp_in, sizeof(c.tcp_in));
+	memcpy(&c.udp_in, &fwd_udp_in, sizeof(c.udp_in));
+	c.no_splice = true;
 	c.flows_on = true;
 	memset(gtcp, 0, sizeof(gtcp));
+	memset(inbound, 0, sizeof(inbound));
+	memset(inbound_next, 0, sizeof(inbound_next));
 	memset(udp_last_peer_len, 0, sizeof(udp_last_peer_len));
 	guest_paused = false;
 	fuzz_busy_poll = false;
