@@ -290,12 +290,20 @@ void vu_signal(struct vu_queue *q)
  * vu_queue_attach() - find a queue's rings in guest memory, if it can be
  * @q:		queue
  *
+ * Until the addresses, the size and a memory table are all known, the queue
+ * has no rings: the pointers a previous table gave it must not outlive
+ * that table (a front-end may replace it with an empty one).
+ *
  * Return: 0 if attached or not all known yet, -1 if they aren't valid
  */
 static int vu_queue_attach(struct vu_queue *q)
 {
-	if (!q->addr_set || !q->num || !vu_dev.mem.n)
+	if (!q->addr_set || !q->num || !vu_dev.mem.n) {
+		q->vq.desc = NULL;
+		q->vq.avail = NULL;
+		q->vq.used = NULL;
 		return 0;
+	}
 	return vq_attach(&q->vq, &vu_dev.mem, q->num, q->desc_uva,
 			 q->avail_uva, q->used_uva);
 }
@@ -369,7 +377,9 @@ static int vu_set_mem_table(const struct vu_msg *msg)
 	vu_mem_unmap(&vu_dev.mem);
 	vu_dev.mem = m;
 	for (i = 0; i < VU_QUEUES; i++) {
-		if (vu_queue_attach(&vu_dev.q[i]))
+		struct vu_queue *q = &vu_dev.q[i];
+
+		if (vu_queue_attach(q) || (q->started && !q->vq.desc))
 			log_err("vhost-user: queue %u not in new memory table",
 				i);
 	}

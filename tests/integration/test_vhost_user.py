@@ -8,7 +8,8 @@
 # breaking its transmit queue: logged, the queue left alone, passt still
 # answering, the queue usable again once set up anew, and a fresh start for
 # the next front-end. A memory table reaching past the end of its file is
-# refused. TCP data from a host server lands in receive buffers of several
+# refused; one that leaves the running queues' rings out (or has no region
+# at all) takes them out of use. TCP data from a host server lands in receive buffers of several
 # shapes (one buffer per frame, frames merged over odd-sized buffers, the
 # virtio-net header in a buffer of its own, no MRG_RXBUF), intact, with
 # right checksums or marked checksummed; and the flows of a front-end that
@@ -330,6 +331,42 @@ def test_memory_table_past_file_end(topo, tmp):
         assert struct.unpack('<Q', fe.recv(SET_MEM_TABLE))[0] == 0
     finally:
         fe.close()
+
+
+@pytest.mark.parametrize('table', ['empty', 'elsewhere'])
+def test_memory_table_replaced_under_running_queues(topo, tmp, table):
+    """With both queues running, the front-end replaces the memory table
+    with one that doesn't hold the rings (no region at all, or a region at
+    other addresses): passt unmaps the old table and must not touch the
+    rings there any more. The guest then kicks its transmit queue and the
+    host has a frame for it: nothing happens, nothing faults (passt crashed
+    on the empty table before), the queues are logged as not in the new
+    table, and a new front-end is served"""
+    p = start_passt(topo, tmp, '--vhost-user', '-d')
+    fe = FrontEnd(p.sock)
+    try:
+        fe.setup()
+        wait_arp_reply(fe, send_arp(fe, 0))
+        if table == 'empty':
+            new = struct.pack('<II', 0, 0)
+            fds = []
+        else:
+            new = struct.pack('<II', 1, 0) + struct.pack(
+                '<QQQQ', GPA + MEM, MEM, UVA + MEM, 0)
+            fds = [fe.fd]
+        fe.send(SET_MEM_TABLE, new, fds, NEED_REPLY)
+        assert struct.unpack('<Q', fe.recv(SET_MEM_TABLE))[0] == 0
+        wait_until(lambda: p.output.count('not in new memory table') == 2,
+                   timeout=5, what='both queues logged out of the table')
+        # A kick on the transmit queue, and an ARP reply for the receive
+        # queue if the request had been taken: neither may touch the rings
+        used = send_arp(fe, 1)
+        time.sleep(0.3)
+        assert p.running(), p.output
+        assert fe.used_idx(1) == 1 and fe.used_idx(0) == used
+    finally:
+        fe.close()
+    after_front_end_gone(p)
 
 
 def tree_cpu_s(pid):
