@@ -18,7 +18,10 @@
  *
  * Ports given explicitly must be bound, or we fail naming the port; ports
  * from "all", from exclusion-only lists, or implied for UDP by -t, are
- * skipped if they're taken.
+ * skipped if they're taken (or privileged, or otherwise refused). Running
+ * out of descriptors or memory isn't a port being taken, though: that
+ * fails them too, or "all" under a low limit on open files would be
+ * forwarded in part, silently, with nothing left for connections.
  *
  * Every such socket has a slot in a registry (struct listen_sock): its
  * table (-t, -u, -T or -U), IP version, port and the index of its rule. The
@@ -392,6 +395,18 @@ static int listen_rule_port(struct ctx *c, unsigned int table,
 }
 
 /**
+ * listen_out_of_resources() - an error that no port can be skipped for
+ * @rc:		-errno from binding a port
+ *
+ * Return: true for running out of descriptors or memory
+ */
+static bool listen_out_of_resources(int rc)
+{
+	return rc == -EMFILE || rc == -ENFILE || rc == -ENOMEM ||
+	       rc == -ENOBUFS;
+}
+
+/**
  * listen_table_bind() - have sockets for every port of a new configuration
  * @c:		execution context
  * @table:	enum listen_table
@@ -435,14 +450,21 @@ static int listen_table_bind(struct ctx *c, unsigned int table,
 			if (r->af == AF_UNSPEC && r->taf == AF_UNSPEC &&
 			    want4 && want6 && (!rc4 || !rc6))
 				rc4 = rc6 = 0;
-			if ((rc4 || rc6) && !r->weak) {
+			if ((rc4 || rc6) &&
+			    (!r->weak || listen_out_of_resources(rc4) ||
+			     listen_out_of_resources(rc6))) {
 				char text[PORT_SPEC_ERR_LEN / 2];
-				int rc = rc4 ? rc4 : rc6;
+				int rc = listen_out_of_resources(rc4) ? rc4 :
+					 listen_out_of_resources(rc6) ? rc6 :
+					 rc4 ? rc4 : rc6;
 
 				port_rule_fmt(r, text, sizeof(text));
 				snprintf(err, errlen, "Can't bind %s port %u "
-					 "of rule '%s': %s", names[table],
-					 port, text, strerror(-rc));
+					 "of rule '%s': %s%s", names[table],
+					 port, text, strerror(-rc),
+					 rc == -EMFILE ? " (raise the limit "
+					 "on open files, or forward fewer "
+					 "ports)" : "");
 				return rc;
 			}
 		}

@@ -418,6 +418,34 @@ def test_replace_and_clear(topo, plain, tool):
         or reach(topo, tool, HOST4, 8083) == f'peer {REMOTE4} me 0.0.0.0'
 
 
+def test_all_past_the_limit_on_open_files(topo, tool, tmp):
+    """'-t all' where the limit on open files can't hold a socket for each
+    port: refused whole, saying so, and nothing changed (it used to be
+    taken, with a few hundred of its 32,767 ports bound and no descriptor
+    left for connections); at start-up, the same is an error"""
+    wrapper = os.path.join(tmp, 'pasta-512')
+    write_file(wrapper, f'#!/bin/sh\nexec prlimit --nofile=512:512 {PASTA} '
+               '"$@"\n', 0o755)
+    res = run_in(topo.host, [wrapper, '-f', '--config-net', '-t', 'all',
+                             '--', 'true'], user='nobody', timeout=20)
+    out = res.stdout + res.stderr
+    assert res.returncode != 0, out
+    assert "Can't bind TCP port" in out and 'Too many open files' in out \
+        and 'raise the limit on open files' in out, out
+
+    plain = Plain(topo, tool, tmp, pasta=wrapper)
+    try:
+        pesto_ok(plain.pesto('-A', '-t', '8080:80'))
+        res = plain.pesto('-t', 'all')	# would replace 8080:80
+        assert res.returncode != 0, res.stdout + res.stderr
+        assert 'Too many open files' in res.stdout + res.stderr, \
+            res.stdout + res.stderr
+        assert pesto_ok(plain.pesto('--show')) == '-t 8080:80\n'
+        assert reach(topo, tool, HOST4, 8080) == f'peer {REMOTE4} me 0.0.0.0'
+    finally:
+        plain.p.stop()
+
+
 def test_other_user_refused(topo, plain):
     """A client of another user is refused and logged: root (who can open
     the 0600 socket), and another user can't even connect"""
