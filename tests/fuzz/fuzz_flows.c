@@ -56,8 +56,6 @@
  */
 
 #include <errno.h>
-#include <fcntl.h>
-#include <sched.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -65,13 +63,12 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
-#include <net/if.h>
 #include <netinet/in.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "fuzz_ctx.h"
 #include "fuzz_guest.h"
+#include "fuzz_netns.h"
 #include "flow/flow.h"
 #include "flow/listen.h"
 #include "flow/tcp.h"
@@ -396,65 +393,6 @@ int __wrap_sendmmsg(int fd, struct mmsghdr *mm, unsigned int n, int flags)
 	if (i < n && !i)
 		return -1;
 	return __real_sendmmsg(fd, mm, i, flags);
-}
-
-/**
- * write_file() - write a string to a file
- * @path:	file
- * @s:		string
- *
- * Return: 0 on success, -1 on failure
- */
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), rc;
-
-	if (fd < 0)
-		return -1;
-	rc = write(fd, s, strlen(s)) == (ssize_t)strlen(s) ? 0 : -1;
-	close(fd);
-	return rc;
-}
-
-/**
- * netns_setup() - a network namespace of our own, with loopback up
- *
- * As root, a new network namespace; otherwise, in a new user namespace too.
- * If neither works, we stay where we are: the wrappers still keep every
- * socket on loopback.
- */
-static void netns_setup(void)
-{
-	uid_t uid = getuid();
-	gid_t gid = getgid();
-	struct ifreq ifr;
-	char map[64];
-	int s;
-
-	if (unshare(CLONE_NEWNET)) {
-		if (unshare(CLONE_NEWUSER | CLONE_NEWNET))
-			return;
-		snprintf(map, sizeof(map), "0 %u 1", uid);
-		write_file("/proc/self/uid_map", map);
-		write_file("/proc/self/setgroups", "deny");
-		snprintf(map, sizeof(map), "0 %u 1", gid);
-		write_file("/proc/self/gid_map", map);
-	}
-
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return;
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, "lo");
-	if (!ioctl(s, SIOCGIFFLAGS, &ifr)) {
-		ifr.ifr_flags |= IFF_UP;
-		if (!ioctl(s, SIOCSIFFLAGS, &ifr))
-			own_netns = true;
-	}
-	close(s);
-
-	/* Ping sockets for everybody, in here */
-	write_file("/proc/sys/net/ipv4/ping_group_range", "0 2147483647");
 }
 
 /**
@@ -1691,7 +1629,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	/* FUZZ_FLOWS_TRACE=1: what the flows do, to see what an input does */
 	log_set_level(getenv("FUZZ_FLOWS_TRACE") ? LOG_TRACE : LOG_CRIT);
 	log_to_stderr(true);
-	netns_setup();
+	own_netns = fuzz_netns_setup();
 	host_init();
 
 	fuzz_ctx_init(&c, 0);
