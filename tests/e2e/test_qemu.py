@@ -542,6 +542,11 @@ def test_pasta_in_guest(net):
         g.sh('(sh -c "echo \\$\\$ > /tmp/nc.pid; exec sleep 300" | '
              f'nc -l -p {PASTA_UP} > /tmp/up.bin &); '
              f'(gtool udp-echo {PASTA_UDP} 1 > /tmp/udp.log 2>&1 &)')
+        for opt, port in (('-ltn', PASTA_UP), ('-lun', PASTA_UDP)):
+            it.wait_until(lambda: g.sh(f'netstat {opt} | grep -q ":{port} "',
+                                       check=False)[0] == 0,
+                          timeout=10, interval=0.2,
+                          what=f'port {port} bound in the guest')
         g.sh(f'printf "%s\\n" {shq(PASTA_IN_NS)} > /tmp/in.sh')
         rc, out = g.sh('/tmp/pasta --config-net -f --runas 65534 '
                        f'-T {PASTA_SPLICE_OUT}:{FWD_TCP} -- sh /tmp/in.sh '
